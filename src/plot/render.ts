@@ -1,0 +1,95 @@
+/**
+ * Headless figure rendering: Vega-Lite spec → (vega-lite compile) Vega spec → vega View with renderer 'none'
+ * → SVG string; SVG → PNG with resvg using only the shipped TTFs. Text is measured with the same TTFs (fontkit),
+ * so layout (legend widths, label overlap, title placement) matches what resvg and the PDF draw.
+ */
+import { Resvg } from '@resvg/resvg-js';
+import * as vega from 'vega';
+import { compile } from 'vega-lite';
+import type { TopLevelSpec } from 'vega-lite';
+import type { VegaLiteSpec } from '../report/document.js';
+import { familyFor, figureFontFiles, MONO_FAMILY, SANS_FAMILY, SERIF_FAMILY, textWidth } from './fonts.js';
+import { withTheme } from './theme.js';
+
+interface TextItem {
+  font?: string;
+  fontSize?: number;
+  fontWeight?: string | number;
+  fontStyle?: string;
+}
+
+/** vega-scenegraph's text metrics hook; vega exports it but its typings omit it. */
+const metrics = (vega as unknown as { textMetrics: { width: (item: TextItem, text: unknown) => number } })
+  .textMetrics;
+metrics.width = (item, text) => {
+  const size = item.fontSize != null ? +item.fontSize || 0 : 11;
+  const s = text == null ? '' : String(text).trim();
+  if (size <= 0 || s === '') return 0;
+  const w = item.fontWeight;
+  const bold =
+    w === 'bold' ||
+    w === 'bolder' ||
+    (typeof w === 'number' && w >= 600) ||
+    (typeof w === 'string' && +w >= 600);
+  return textWidth(s, size, { family: familyFor(item.font), bold, italic: item.fontStyle === 'italic' });
+};
+
+export interface SvgFigure {
+  svg: string;
+  /** Size in CSS pixels, from the SVG's width/height attributes. */
+  width: number;
+  height: number;
+}
+
+export interface RenderedFigure extends SvgFigure {
+  png: Buffer;
+  /** Pixels per CSS pixel in the PNG. */
+  pngScale: number;
+}
+
+/** Renders a Vega-Lite spec (the shared theme applied) to a standalone SVG string. */
+export async function renderSvg(spec: VegaLiteSpec): Promise<SvgFigure> {
+  let compiled: vega.Spec;
+  try {
+    compiled = compile(withTheme(spec) as unknown as TopLevelSpec).spec as vega.Spec;
+  } catch (e) {
+    throw new Error(`renderSvg: vega-lite could not compile the spec: ${(e as Error).message}`);
+  }
+  // A loader that refuses everything: figures carry inline data, and the report must never touch the network.
+  const loader = vega.loader();
+  loader.load = (uri: string) =>
+    Promise.reject(new Error(`renderSvg: external data "${uri}" is not allowed`));
+  const view = new vega.View(vega.parse(compiled), { renderer: 'none', loader, logLevel: vega.Warn });
+  try {
+    const svg = await view.toSVG();
+    const m = /<svg[^>]*\swidth="([\d.]+)"[^>]*\sheight="([\d.]+)"/.exec(svg);
+    if (!m) throw new Error('renderSvg: vega produced an SVG without width/height');
+    return { svg, width: +m[1]!, height: +m[2]! };
+  } finally {
+    view.finalize();
+  }
+}
+
+/** Rasterises an SVG at `scale` pixels per CSS pixel, with only the shipped fonts (no system font lookup). */
+export function svgToPng(svg: string, scale = 2): Buffer {
+  if (!(scale > 0)) throw new Error(`svgToPng: scale must be > 0, got ${scale}`);
+  const r = new Resvg(svg, {
+    fitTo: { mode: 'zoom', value: scale },
+    background: 'white',
+    font: {
+      loadSystemFonts: false,
+      fontFiles: figureFontFiles(),
+      defaultFontFamily: SANS_FAMILY,
+      sansSerifFamily: SANS_FAMILY,
+      serifFamily: SERIF_FAMILY,
+      monospaceFamily: MONO_FAMILY,
+    },
+  });
+  return r.render().asPng();
+}
+
+/** SVG and PNG of one spec, rendered once so every report format reuses the same bytes. */
+export async function renderFigure(spec: VegaLiteSpec, pngScale = 2): Promise<RenderedFigure> {
+  const f = await renderSvg(spec);
+  return { ...f, png: svgToPng(f.svg, pngScale), pngScale };
+}
