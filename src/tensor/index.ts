@@ -1,0 +1,1 @@
+export { Tensor, defaultBackend, shapeSize, type TensorOptions } from './tensor.js';
