@@ -1,0 +1,161 @@
+/**
+ * Checkpoint stores (the `CheckpointStore` of src/experiments/types.ts) and the JSON codec they share with
+ * the run store. Plain JSON loses typed arrays and non-finite numbers, both of which training state holds
+ * (weights, optimizer moments, a diverged loss), so the codec tags them:
+ *   Float32Array | Float64Array | Int32Array | Uint8Array → { "$typed": name, "base64": bytes }
+ *   NaN | Infinity | −Infinity | −0                       → { "$num": "NaN" | "Infinity" | "-Infinity" | "-0" }
+ * and decoding restores the identical values, bit for bit.
+ */
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type { CheckpointStore } from '../experiments/types.js';
+import { TEMP_MARKER, writeFileAtomic } from './atomic.js';
+
+const TYPED = {
+  Float32Array,
+  Float64Array,
+  Int32Array,
+  Uint8Array,
+} as const;
+type TypedName = keyof typeof TYPED;
+
+function typedName(v: unknown): TypedName | undefined {
+  if (v instanceof Float32Array) return 'Float32Array';
+  if (v instanceof Float64Array) return 'Float64Array';
+  if (v instanceof Int32Array) return 'Int32Array';
+  if (v instanceof Uint8Array && !Buffer.isBuffer(v)) return 'Uint8Array';
+  return undefined;
+}
+
+function tagNumber(n: number): string | undefined {
+  if (Number.isNaN(n)) return 'NaN';
+  if (n === Infinity) return 'Infinity';
+  if (n === -Infinity) return '-Infinity';
+  if (Object.is(n, -0)) return '-0';
+  return undefined;
+}
+
+const NUMBERS: Record<string, number> = { NaN: NaN, Infinity: Infinity, '-Infinity': -Infinity, '-0': -0 };
+
+/** JSON.stringify with the tags above; `indent` as JSON.stringify's third argument. */
+export function encodeJson(value: unknown, indent?: number): string {
+  const text = JSON.stringify(
+    value,
+    (_key, v: unknown) => {
+      if (typeof v === 'number') {
+        const tag = tagNumber(v);
+        return tag === undefined ? v : { $num: tag };
+      }
+      const name = typedName(v);
+      if (name !== undefined) {
+        const a = v as Float32Array | Float64Array | Int32Array | Uint8Array;
+        return { $typed: name, base64: Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64') };
+      }
+      return v;
+    },
+    indent,
+  );
+  if (text === undefined)
+    throw new Error(`encodeJson: value of type ${typeof value} is not JSON-serialisable`);
+  return text;
+}
+
+/** The inverse of encodeJson: JSON.parse that restores tagged typed arrays and numbers. */
+export function decodeJson<T>(text: string): T {
+  return JSON.parse(text, (_key, v: unknown) => {
+    if (v === null || typeof v !== 'object' || Array.isArray(v)) return v;
+    const o = v as Record<string, unknown>;
+    const keys = Object.keys(o);
+    if (keys.length === 1 && typeof o.$num === 'string' && o.$num in NUMBERS) return NUMBERS[o.$num];
+    if (
+      keys.length === 2 &&
+      typeof o.$typed === 'string' &&
+      typeof o.base64 === 'string' &&
+      o.$typed in TYPED
+    ) {
+      const bytes = Buffer.from(o.base64, 'base64');
+      const Ctor = TYPED[o.$typed as TypedName];
+      if (bytes.length % Ctor.BYTES_PER_ELEMENT !== 0) {
+        throw new Error(
+          `decodeJson: ${o.$typed} payload of ${bytes.length} bytes is not a whole number of elements`,
+        );
+      }
+      // Copy into a fresh, aligned buffer: Buffer's pooled memory may start at any byte offset.
+      const buf = new ArrayBuffer(bytes.length);
+      new Uint8Array(buf).set(bytes);
+      return new Ctor(buf);
+    }
+    return v;
+  }) as T;
+}
+
+function checkKey(key: string): void {
+  if (typeof key !== 'string' || key.length === 0) {
+    throw new Error(`CheckpointStore: a key must be a non-empty string, got ${JSON.stringify(key)}`);
+  }
+}
+
+/** File name of a checkpoint key: any string is a valid key, so it is percent-encoded. */
+function fileOf(key: string): string {
+  checkKey(key);
+  return `${encodeURIComponent(key)}.json`;
+}
+
+/**
+ * A checkpoint store over a directory: one JSON file per key, written atomically, so a run killed at any
+ * moment resumes from the last complete checkpoint. Safe to use from several worker threads at once as long
+ * as each key is written by one job (the contract: keys are unique within an experiment run).
+ */
+export class FileCheckpointStore implements CheckpointStore {
+  constructor(readonly dir: string) {}
+
+  load<T>(key: string): T | undefined {
+    const path = join(this.dir, fileOf(key));
+    if (!existsSync(path)) return undefined;
+    try {
+      return decodeJson<T>(readFileSync(path, 'utf8'));
+    } catch (e) {
+      throw new Error(`FileCheckpointStore.load: cannot read checkpoint ${path}: ${(e as Error).message}`);
+    }
+  }
+
+  save<T>(key: string, value: T): void {
+    writeFileAtomic(join(this.dir, fileOf(key)), encodeJson(value));
+  }
+
+  /** The keys stored, sorted (temporary files of interrupted writes are skipped). */
+  keys(): string[] {
+    if (!existsSync(this.dir)) return [];
+    return readdirSync(this.dir)
+      .filter((f) => f.endsWith('.json') && !f.includes(TEMP_MARKER))
+      .map((f) => decodeURIComponent(f.slice(0, -'.json'.length)))
+      .sort();
+  }
+
+  /** Deletes the directory and everything in it (done once the experiment's result is stored). */
+  clear(): void {
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * An in-memory checkpoint store with the file store's semantics: values pass through the same codec, so a
+ * loaded value is a copy (mutating it does not change the store) and typed arrays come back typed.
+ */
+export class MemoryCheckpointStore implements CheckpointStore {
+  private readonly entries = new Map<string, string>();
+
+  load<T>(key: string): T | undefined {
+    const text = this.entries.get(key);
+    return text === undefined ? undefined : decodeJson<T>(text);
+  }
+
+  save<T>(key: string, value: T): void {
+    checkKey(key);
+    this.entries.set(key, encodeJson(value));
+  }
+
+  keys(): string[] {
+    return [...this.entries.keys()].sort();
+  }
+}

@@ -1,0 +1,239 @@
+/**
+ * The worker pool behind `RunContext.runJobs`: independent jobs (module URL + exported function + cloneable
+ * args) run on `workers` worker threads, each thread with its own module instances (its own wasm kernels
+ * and memory, nothing shared). With `workers = 1` jobs run inline on the calling thread, one after another,
+ * through the same code path, so results are identical. Progress events of jobs are relayed to `onProgress`;
+ * checkpoints go to a file store in `checkpointDir` (visible to every thread) or, without one, to memory.
+ */
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import type { CheckpointStore, JobContext, JobFn, JobSpec, Progress } from '../experiments/types.js';
+import { FileCheckpointStore, MemoryCheckpointStore } from './checkpoint.js';
+
+export interface PoolOptions {
+  /** Worker threads (1 = inline on this thread); default: the number of cores. */
+  workers?: number;
+  /** Directory of the shared file checkpoint store; without it each thread keeps checkpoints in memory. */
+  checkpointDir?: string;
+  /** Receives every progress event, tagged with the job's key. */
+  onProgress?: (key: string, p: Progress) => void;
+}
+
+/** A job failed: `key` names it; `cause` carries the original error's name, message and stack. */
+export class JobError extends Error {
+  constructor(
+    readonly key: string,
+    cause: Error,
+  ) {
+    super(`job "${key}" failed: ${cause.message}`, { cause });
+    this.name = 'JobError';
+    this.stack = `${this.name}: ${this.message}\n  original error: ${cause.stack ?? cause.message}`;
+  }
+}
+
+/** An error as it crosses a thread boundary: name, message, stack and plain own fields (e.g. epoch). */
+export interface SerializedError {
+  name: string;
+  message: string;
+  stack?: string;
+  fields: Record<string, unknown>;
+}
+
+export function serializeError(e: unknown): SerializedError {
+  if (!(e instanceof Error)) return { name: 'Error', message: String(e), fields: {} };
+  const fields: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(e)) {
+    if (v === null || ['number', 'string', 'boolean'].includes(typeof v)) fields[k] = v;
+  }
+  return { name: e.name, message: e.message, stack: e.stack, fields };
+}
+
+export function deserializeError(s: SerializedError): Error {
+  const e = new Error(s.message);
+  Object.assign(e, s.fields);
+  e.name = s.name;
+  e.stack = s.stack ?? `${s.name}: ${s.message}`;
+  return e;
+}
+
+/** Imports `spec.module` and returns its export `spec.fn`, checking that it is a function. */
+export async function loadJobFn(spec: JobSpec): Promise<JobFn<unknown, unknown>> {
+  let mod: Record<string, unknown>;
+  try {
+    mod = (await import(spec.module)) as Record<string, unknown>;
+  } catch (e) {
+    throw new Error(`pool: cannot import job module ${spec.module}: ${(e as Error).message}`);
+  }
+  const fn = mod[spec.fn];
+  if (typeof fn !== 'function') {
+    throw new Error(
+      `pool: module ${spec.module} has no exported function "${spec.fn}" (exports: ${Object.keys(mod).join(', ')})`,
+    );
+  }
+  return fn as JobFn<unknown, unknown>;
+}
+
+/** Runs one job on this thread. */
+export async function runJobHere(
+  spec: JobSpec,
+  checkpoints: CheckpointStore,
+  progress: (p: Progress) => void,
+): Promise<unknown> {
+  const fn = await loadJobFn(spec);
+  const ctx: JobContext = { progress, checkpoints };
+  return await fn(spec.args, ctx);
+}
+
+/** Messages between the pool and a worker (see pool-worker.ts). */
+export type ToWorker = { type: 'run'; id: number; spec: JobSpec; checkpointDir: string | null };
+export type FromWorker =
+  | { type: 'progress'; id: number; progress: Progress }
+  | { type: 'result'; id: number; value: unknown }
+  | { type: 'error'; id: number; error: SerializedError };
+
+interface Task {
+  id: number;
+  spec: JobSpec;
+  batch: Batch;
+  resolve(value: unknown): void;
+  reject(e: Error): void;
+}
+
+interface Batch {
+  failed: boolean;
+}
+
+interface Slot {
+  worker: Worker;
+  task: Task | null;
+}
+
+/** Validates a job list before anything starts: keys must be unique non-empty strings. */
+function checkJobs(jobs: JobSpec[]): void {
+  const seen = new Set<string>();
+  for (const j of jobs) {
+    if (typeof j.key !== 'string' || j.key === '')
+      throw new Error(`runJobs: every job needs a non-empty key, got ${JSON.stringify(j.key)}`);
+    if (seen.has(j.key)) throw new Error(`runJobs: duplicate job key "${j.key}"`);
+    if (typeof j.module !== 'string' || typeof j.fn !== 'string') {
+      throw new Error(
+        `runJobs: job "${j.key}" needs string module and fn, got ${typeof j.module} / ${typeof j.fn}`,
+      );
+    }
+    seen.add(j.key);
+  }
+}
+
+export class WorkerPool {
+  readonly workers: number;
+  private readonly checkpointDir: string | null;
+  private readonly onProgress: (key: string, p: Progress) => void;
+  private readonly inlineStore: CheckpointStore;
+  private readonly slots: Slot[] = [];
+  private readonly queue: Task[] = [];
+  private nextId = 0;
+  private closed = false;
+
+  constructor(opts: PoolOptions = {}) {
+    const workers = opts.workers ?? availableParallelism();
+    if (!Number.isInteger(workers) || workers < 1)
+      throw new Error(`WorkerPool: workers must be an integer ≥ 1, got ${workers}`);
+    this.workers = workers;
+    this.checkpointDir = opts.checkpointDir ?? null;
+    this.onProgress = opts.onProgress ?? (() => {});
+    this.inlineStore =
+      this.checkpointDir === null ? new MemoryCheckpointStore() : new FileCheckpointStore(this.checkpointDir);
+  }
+
+  /** Runs the jobs and returns their results in the given order; rejects with a JobError on the first failure. */
+  async runJobs<R>(jobs: JobSpec[]): Promise<R[]> {
+    if (this.closed) throw new Error('WorkerPool.runJobs: the pool is closed');
+    checkJobs(jobs);
+    if (this.workers === 1) {
+      const out: R[] = [];
+      for (const spec of jobs) {
+        try {
+          out.push((await runJobHere(spec, this.inlineStore, (p) => this.onProgress(spec.key, p))) as R);
+        } catch (e) {
+          throw new JobError(spec.key, e instanceof Error ? e : new Error(String(e)));
+        }
+      }
+      return out;
+    }
+    const batch: Batch = { failed: false };
+    const promises = jobs.map(
+      (spec) =>
+        new Promise<unknown>((resolve, reject) => {
+          this.queue.push({ id: this.nextId++, spec, batch, resolve, reject });
+        }),
+    );
+    this.dispatch();
+    try {
+      return (await Promise.all(promises)) as R[];
+    } catch (e) {
+      // Jobs of this batch not yet started are dropped; running ones finish and are ignored.
+      batch.failed = true;
+      for (let i = this.queue.length - 1; i >= 0; i--)
+        if (this.queue[i].batch === batch) this.queue.splice(i, 1);
+      throw e;
+    }
+  }
+
+  /** Terminates the worker threads; pending jobs are rejected. */
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const t of this.queue.splice(0))
+      t.reject(new JobError(t.spec.key, new Error('the pool was closed')));
+    const slots = this.slots.splice(0);
+    for (const s of slots) s.task?.reject(new JobError(s.task.spec.key, new Error('the pool was closed')));
+    await Promise.all(slots.map((s) => s.worker.terminate()));
+  }
+
+  private dispatch(): void {
+    for (;;) {
+      const task = this.queue[0];
+      if (task === undefined) return;
+      if (task.batch.failed) {
+        this.queue.shift();
+        continue;
+      }
+      let slot = this.slots.find((s) => s.task === null);
+      if (slot === undefined && this.slots.length < this.workers) slot = this.spawn();
+      if (slot === undefined) return;
+      this.queue.shift();
+      slot.task = task;
+      const msg: ToWorker = { type: 'run', id: task.id, spec: task.spec, checkpointDir: this.checkpointDir };
+      slot.worker.postMessage(msg);
+    }
+  }
+
+  private spawn(): Slot {
+    const worker = new Worker(new URL('./pool-worker.js', import.meta.url));
+    const slot: Slot = { worker, task: null };
+    this.slots.push(slot);
+    worker.on('message', (m: FromWorker) => {
+      const task = slot.task;
+      if (task === null || task.id !== m.id) return;
+      if (m.type === 'progress') {
+        this.onProgress(task.spec.key, m.progress);
+        return;
+      }
+      slot.task = null;
+      if (m.type === 'result') task.resolve(m.value);
+      else task.reject(new JobError(task.spec.key, deserializeError(m.error)));
+      this.dispatch();
+    });
+    // A worker that dies (uncaught error outside the job, out of memory) fails its job and is replaced.
+    const fail = (e: Error): void => {
+      const i = this.slots.indexOf(slot);
+      if (i < 0) return;
+      this.slots.splice(i, 1);
+      if (slot.task !== null) slot.task.reject(new JobError(slot.task.spec.key, e));
+      slot.task = null;
+      if (!this.closed) this.dispatch();
+    };
+    worker.on('error', fail);
+    worker.on('exit', (code) => fail(new Error(`worker thread exited with code ${code}`)));
+    return slot;
+  }
+}
