@@ -17,6 +17,9 @@ export interface PoolOptions {
   checkpointDir?: string;
   /** Receives every progress event, tagged with the job's key. */
   onProgress?: (key: string, p: Progress) => void;
+  /** Called when a job starts running and when it has finished (successfully or not). */
+  onJobStart?: (key: string) => void;
+  onJobEnd?: (key: string) => void;
 }
 
 /** A job failed: `key` names it; `cause` carries the original error's name, message and stack. */
@@ -128,6 +131,8 @@ export class WorkerPool {
   readonly workers: number;
   private readonly checkpointDir: string | null;
   private readonly onProgress: (key: string, p: Progress) => void;
+  private readonly onJobStart: (key: string) => void;
+  private readonly onJobEnd: (key: string) => void;
   private readonly inlineStore: CheckpointStore;
   private readonly slots: Slot[] = [];
   private readonly queue: Task[] = [];
@@ -141,6 +146,8 @@ export class WorkerPool {
     this.workers = workers;
     this.checkpointDir = opts.checkpointDir ?? null;
     this.onProgress = opts.onProgress ?? (() => {});
+    this.onJobStart = opts.onJobStart ?? (() => {});
+    this.onJobEnd = opts.onJobEnd ?? (() => {});
     this.inlineStore =
       this.checkpointDir === null ? new MemoryCheckpointStore() : new FileCheckpointStore(this.checkpointDir);
   }
@@ -152,10 +159,13 @@ export class WorkerPool {
     if (this.workers === 1) {
       const out: R[] = [];
       for (const spec of jobs) {
+        this.onJobStart(spec.key);
         try {
           out.push((await runJobHere(spec, this.inlineStore, (p) => this.onProgress(spec.key, p))) as R);
         } catch (e) {
           throw new JobError(spec.key, e instanceof Error ? e : new Error(String(e)));
+        } finally {
+          this.onJobEnd(spec.key);
         }
       }
       return out;
@@ -202,6 +212,7 @@ export class WorkerPool {
       if (slot === undefined) return;
       this.queue.shift();
       slot.task = task;
+      this.onJobStart(task.spec.key);
       const msg: ToWorker = { type: 'run', id: task.id, spec: task.spec, checkpointDir: this.checkpointDir };
       slot.worker.postMessage(msg);
     }
@@ -219,6 +230,7 @@ export class WorkerPool {
         return;
       }
       slot.task = null;
+      this.onJobEnd(task.spec.key);
       if (m.type === 'result') task.resolve(m.value);
       else task.reject(new JobError(task.spec.key, deserializeError(m.error)));
       this.dispatch();
@@ -228,7 +240,10 @@ export class WorkerPool {
       const i = this.slots.indexOf(slot);
       if (i < 0) return;
       this.slots.splice(i, 1);
-      if (slot.task !== null) slot.task.reject(new JobError(slot.task.spec.key, e));
+      if (slot.task !== null) {
+        this.onJobEnd(slot.task.spec.key);
+        slot.task.reject(new JobError(slot.task.spec.key, e));
+      }
       slot.task = null;
       if (!this.closed) this.dispatch();
     };
