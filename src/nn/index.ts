@@ -26,3 +26,8 @@ export {
   type InitializerSpec,
 } from './initializers.js';
 export { LOSS_NAMES, Loss, parseLoss, softmaxRows, type LossName, type LossSpec } from './losses.js';
+export { Conv2D, convAxis, type Conv2DOptions, type Padding } from './layers/conv2d.js';
+export { AveragePooling2D, MaxPooling2D, type PoolingOptions } from './layers/pooling.js';
+export { BatchNormalization, type BatchNormalizationOptions } from './layers/batchnorm.js';
+export { Dropout } from './layers/dropout.js';
+export { lenet5, type LeNet5Options } from './models/lenet5.js';

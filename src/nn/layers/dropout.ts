@@ -1,0 +1,61 @@
+import type { FloatArray } from '../../kernels/backend.js';
+import { BatchBuffer } from '../buffers.js';
+import { Layer, type BuildContext, type RandomSource } from '../layer.js';
+import { shapeSize } from '../../tensor/tensor.js';
+
+/**
+ * Inverted dropout: in training y = x ⊙ m with m_i = 1/(1 − rate) with probability 1 − rate, else 0
+ * (one 32-bit draw per element from the model's noise stream: m_i = 0 iff u_i < rate·2³²); identity at
+ * inference, so no rescaling is needed there. ∂L/∂x = dy ⊙ m.
+ */
+export class Dropout extends Layer {
+  readonly kind = 'dropout';
+  readonly rate: number;
+  private noise!: RandomSource;
+  private mask!: BatchBuffer;
+  private y!: BatchBuffer;
+  private dx!: BatchBuffer;
+  private active = false;
+
+  constructor(o: { rate: number; name?: string }) {
+    super(o.name);
+    if (!(o.rate >= 0 && o.rate < 1)) throw new Error(`Dropout: rate must be in [0, 1), got ${o.rate}`);
+    this.rate = o.rate;
+  }
+
+  protected setup(inputShape: readonly number[], ctx: BuildContext): readonly number[] {
+    const size = shapeSize(inputShape, 'Dropout');
+    this.noise = ctx.noise;
+    this.mask = new BatchBuffer(ctx.backend, ctx.dtype, size);
+    this.y = new BatchBuffer(ctx.backend, ctx.dtype, size);
+    this.dx = new BatchBuffer(ctx.backend, ctx.dtype, size);
+    return inputShape;
+  }
+
+  forward(x: FloatArray, n: number, training: boolean): FloatArray {
+    this.active = training && this.rate > 0;
+    if (!this.active) return x;
+    const mask = this.mask.get(n);
+    const rng = this.noise.rng;
+    const threshold = this.rate * 4294967296;
+    const keep = 1 / (1 - this.rate);
+    for (let i = 0; i < mask.length; i++) mask[i] = rng.nextUint32() < threshold ? 0 : keep;
+    const y = this.y.get(n);
+    this.backend.mul(x, mask, y);
+    return y;
+  }
+
+  backward(dy: FloatArray, n: number, needInputGrad: boolean): FloatArray | null {
+    if (!needInputGrad) return null;
+    if (!this.active) return dy;
+    const dx = this.dx.get(n);
+    this.backend.mul(dy, this.mask.get(n), dx);
+    return dx;
+  }
+
+  protected disposeBuffers(): void {
+    this.mask?.dispose();
+    this.y?.dispose();
+    this.dx?.dispose();
+  }
+}
