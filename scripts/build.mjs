@@ -9,10 +9,21 @@ const bin = (name) => join(root, 'node_modules', '.bin', name);
 const run = (cmd, args) => execFileSync(cmd, args, { cwd: root, stdio: 'inherit' });
 
 mkdirSync(join(root, 'dist', 'kernels'), { recursive: true });
+// The unrolled GEMM register tiles are generated; the generator is their source of truth.
+run(process.execPath, ['src/kernels/as/gen-tiles.mjs']);
+// The memory is imported: src/kernels/wasm.ts creates one fixed-size WebAssembly.Memory per thread and never
+// grows it, so typed-array views into it never detach.
 run(bin('asc'), [
   'src/kernels/as/index.ts',
-  '-o', 'dist/kernels/kernels.wasm',
-  '-O3', '--runtime', 'stub', '--enable', 'simd', '--noAssert',
-  '--initialMemory', '256', '--maximumMemory', '65536', '--exportRuntime',
+  '-o',
+  'dist/kernels/kernels.wasm',
+  '-O3',
+  '--runtime',
+  'stub',
+  '--enable',
+  'simd',
+  '--noAssert',
+  '--importMemory',
+  '--noExportMemory',
 ]);
 run(bin('tsc'), ['-p', 'tsconfig.json']);

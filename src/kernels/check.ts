@@ -3,7 +3,7 @@
  * array would silently overwrite a neighbour in the module's memory; these checks turn that into an error
  * naming the kernel and the shapes.
  */
-import type { BatchNormGeometry, ConvGeometry, PoolGeometry } from './backend.js';
+import type { BatchNormGeometry, ConvGeometry, FloatArray, PoolGeometry } from './backend.js';
 
 interface Sized {
   readonly length: number;
@@ -64,4 +64,33 @@ export function checkPool(fn: string, g: PoolGeometry): void {
 /** Checks a batch-norm geometry. */
 export function checkBatchNorm(fn: string, g: BatchNormGeometry): void {
   positiveInts(fn, g);
+}
+
+/** Conv geometry plus lengths of x (or dx), w (or dw) and y (or dy). */
+export function convSizes(fn: string, g: ConvGeometry, x: FloatArray, w: FloatArray, y: FloatArray): void {
+  checkConv(fn, g);
+  needLength(fn, 'x', x, g.n * g.cIn * g.h * g.w);
+  needLength(fn, 'w', w, g.cOut * g.cIn * g.kh * g.kw);
+  needLength(fn, 'y/dy', y, g.n * g.cOut * g.outH * g.outW);
+}
+
+/** Pool geometry plus lengths of x (or dx) and y (or dy). */
+export function poolSizes(fn: string, g: PoolGeometry, x: FloatArray, y: FloatArray): void {
+  checkPool(fn, g);
+  needLength(fn, 'x/dx', x, g.n * g.c * g.h * g.w);
+  needLength(fn, 'y/dy', y, g.n * g.c * g.outH * g.outW);
+}
+
+/** Batch-norm geometry plus lengths of x, y (or dx) and the per-channel arrays. */
+export function bnSizes(
+  fn: string,
+  g: BatchNormGeometry,
+  x: FloatArray,
+  y: FloatArray,
+  perChannel: FloatArray[],
+): void {
+  checkBatchNorm(fn, g);
+  needLength(fn, 'x', x, g.n * g.c * g.s);
+  needLength(fn, 'y/dx', y, g.n * g.c * g.s);
+  for (const a of perChannel) needLength(fn, 'a per-channel array', a, g.c);
 }

@@ -1,6 +1,7 @@
-/** Entry point of the kernels: `getBackend()` gives the process-wide (per-thread) fast backend. */
+/** Entry point of the kernels: `getBackend()` gives this thread's fast backend. */
 import type { Backend } from './backend.js';
 import { referenceBackend } from './reference.js';
+import { wasmBackend } from './wasm.js';
 
 export type {
   ActivationKind,
@@ -12,8 +13,15 @@ export type {
   PoolGeometry,
 } from './backend.js';
 export { referenceBackend } from './reference.js';
+export { wasmBackend, wasmBytesInUse } from './wasm.js';
 
-/** The fastest backend available in this thread (the reference until the wasm backend lands). */
+/**
+ * The wasm SIMD backend of this thread (each worker thread gets its own instance and memory);
+ * NNLAB_BACKEND=reference selects the plain-TypeScript one instead, e.g. to rule out a kernel bug.
+ */
 export function getBackend(): Backend {
-  return referenceBackend;
+  const choice = process.env.NNLAB_BACKEND;
+  if (choice === undefined || choice === '' || choice === 'wasm') return wasmBackend;
+  if (choice === 'reference') return referenceBackend;
+  throw new Error(`getBackend: NNLAB_BACKEND must be "wasm" or "reference", got "${choice}"`);
 }

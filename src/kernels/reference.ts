@@ -12,7 +12,7 @@ import type {
   FloatArray,
   PoolGeometry,
 } from './backend.js';
-import { checkBatchNorm, checkConv, checkPool, needLength, sameLength } from './check.js';
+import { bnSizes, convSizes, needLength, poolSizes, sameLength } from './check.js';
 
 function alloc(dtype: DType, length: number): FloatArray {
   if (!(Number.isInteger(length) && length >= 0)) {
@@ -50,13 +50,6 @@ function gemm(
       c[i * n + j] = beta === 0 ? alpha * s : alpha * s + beta * c[i * n + j];
     }
   }
-}
-
-function convSizes(fn: string, g: ConvGeometry, x: FloatArray, w: FloatArray, y: FloatArray): void {
-  checkConv(fn, g);
-  needLength(fn, 'x', x, g.n * g.cIn * g.h * g.w);
-  needLength(fn, 'w', w, g.cOut * g.cIn * g.kh * g.kw);
-  needLength(fn, 'y/dy', y, g.n * g.cOut * g.outH * g.outW);
 }
 
 function conv2dForward(
@@ -156,12 +149,6 @@ function conv2dBackwardFilter(
       }
     }
   }
-}
-
-function poolSizes(fn: string, g: PoolGeometry, x: FloatArray, y: FloatArray): void {
-  checkPool(fn, g);
-  needLength(fn, 'x/dx', x, g.n * g.c * g.h * g.w);
-  needLength(fn, 'y/dy', y, g.n * g.c * g.outH * g.outW);
 }
 
 function maxPool2dForward(g: PoolGeometry, x: FloatArray, y: FloatArray, argmax: Int32Array): void {
@@ -326,19 +313,6 @@ function softmaxCrossEntropy(
     }
   }
   return loss;
-}
-
-function bnSizes(
-  fn: string,
-  g: BatchNormGeometry,
-  x: FloatArray,
-  y: FloatArray,
-  perChannel: FloatArray[],
-): void {
-  checkBatchNorm(fn, g);
-  needLength(fn, 'x', x, g.n * g.c * g.s);
-  needLength(fn, 'y/dx', y, g.n * g.c * g.s);
-  for (const a of perChannel) needLength(fn, 'a per-channel array', a, g.c);
 }
 
 /** Moving variance uses σ²·m/(m−1); with m = 1 the batch variance (0) is used as is. */

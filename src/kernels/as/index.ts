@@ -1,0 +1,884 @@
+// nnlab's SIMD kernels. All arguments are byte pointers into the imported memory (allocated on the JS side
+// by src/kernels/wasm.ts) plus sizes; nothing here allocates. Strides named ld* are in bytes.
+// Semantics are those documented in src/kernels/backend.ts; the wasm.ts wrapper checks shapes first.
+import {
+  nn_f32_2x4,
+  nn_f32_1x4,
+  nn_f32_4x2,
+  nn_f32_2x2,
+  nn_f32_1x2,
+  nn_f32_4x1,
+  nn_f32_2x1,
+  nn_f32_1x1,
+  nn_f64_2x4,
+  nn_f64_1x4,
+  nn_f64_4x2,
+  nn_f64_2x2,
+  nn_f64_1x2,
+  nn_f64_4x1,
+  nn_f64_2x1,
+  nn_f64_1x1,
+  nt_f32_2x4,
+  nt_f32_1x4,
+  nt_f32_2x1,
+  nt_f32_1x1,
+} from './tiles';
+
+/** First byte the JS allocator may hand out (after static data). */
+export function heapBase(): usize {
+  return __heap_base;
+}
+
+// ---------------------------------------------------------------- GEMM
+
+// Depth of a k-block: a 16-column strip of B (KC·64 bytes) stays in L1 while every row of A passes over it.
+const KC: i32 = 256;
+
+/** C[m×n] *= beta, with beta = 0 writing zeros (C is not read, so NaN garbage does not survive). */
+function scaleC_f32(len: i32, beta: f32, c: usize): void {
+  if (beta == 1) return;
+  if (beta == 0) {
+    memory.fill(c, 0, <usize>len << 2);
+    return;
+  }
+  const vb = f32x4.splat(beta);
+  let i = 0;
+  for (; i + 4 <= len; i += 4) {
+    const q = c + (<usize>i << 2);
+    v128.store(q, f32x4.mul(v128.load(q), vb));
+  }
+  for (; i < len; i++) {
+    const q = c + (<usize>i << 2);
+    store<f32>(q, load<f32>(q) * beta);
+  }
+}
+
+function scaleC_f64(len: i32, beta: f64, c: usize): void {
+  if (beta == 1) return;
+  if (beta == 0) {
+    memory.fill(c, 0, <usize>len << 3);
+    return;
+  }
+  for (let i = 0; i < len; i++) {
+    const q = c + (<usize>i << 3);
+    store<f64>(q, load<f64>(q) * beta);
+  }
+}
+
+/** out[cols × rows] = transpose of in[rows × cols] (element size es bytes), 4×4 blocks for locality. */
+function transpose(src: usize, rows: i32, cols: i32, dst: usize, es: usize): void {
+  for (let r0 = 0; r0 < rows; r0 += 16) {
+    const r1 = min(rows, r0 + 16);
+    for (let c0 = 0; c0 < cols; c0 += 16) {
+      const c1 = min(cols, c0 + 16);
+      for (let r = r0; r < r1; r++) {
+        for (let c = c0; c < c1; c++) {
+          if (es == 4) store<f32>(dst + (<usize>c * rows + r) * 4, load<f32>(src + (<usize>r * cols + c) * 4));
+          else store<f64>(dst + (<usize>c * rows + r) * 8, load<f64>(src + (<usize>r * cols + c) * 8));
+        }
+      }
+    }
+  }
+}
+
+/** C += alpha·A·B for row-major A (m×k, lda), B (k×n, ldb), C (m×n, ldc), f32. */
+function gemmNN_f32(m: i32, n: i32, k: i32, alpha: f32, a: usize, lda: usize, b: usize, ldb: usize, c: usize, ldc: usize): void {
+  for (let kc = 0; kc < k; kc += KC) {
+    const kb = min(KC, k - kc);
+    const a0 = a + (<usize>kc << 2);
+    const b0 = b + <usize>kc * ldb;
+    let j = 0;
+    for (; j + 16 <= n; j += 16) {
+      const pb = b0 + (<usize>j << 2);
+      const pc = c + (<usize>j << 2);
+      let i = 0;
+      for (; i + 2 <= m; i += 2) nn_f32_2x4(a0 + <usize>i * lda, lda, pb, ldb, pc + <usize>i * ldc, ldc, kb, alpha);
+      if (i < m) nn_f32_1x4(a0 + <usize>i * lda, lda, pb, ldb, pc + <usize>i * ldc, ldc, kb, alpha);
+    }
+    if (j + 8 <= n) {
+      const pb = b0 + (<usize>j << 2);
+      const pc = c + (<usize>j << 2);
+      let i = 0;
+      for (; i + 4 <= m; i += 4) nn_f32_4x2(a0 + <usize>i * lda, lda, pb, ldb, pc + <usize>i * ldc, ldc, kb, alpha);
+      for (; i + 2 <= m; i += 2) nn_f32_2x2(a0 + <usize>i * lda, lda, pb, ldb, pc + <usize>i * ldc, ldc, kb, alpha);
+      if (i < m) nn_f32_1x2(a0 + <usize>i * lda, lda, pb, ldb, pc + <usize>i * ldc, ldc, kb, alpha);
+      j += 8;
+    }
+    if (j + 4 <= n) {
+      const pb = b0 + (<usize>j << 2);
+      const pc = c + (<usize>j << 2);
+      let i = 0;
+      for (; i + 4 <= m; i += 4) nn_f32_4x1(a0 + <usize>i * lda, lda, pb, ldb, pc + <usize>i * ldc, ldc, kb, alpha);
+      for (; i + 2 <= m; i += 2) nn_f32_2x1(a0 + <usize>i * lda, lda, pb, ldb, pc + <usize>i * ldc, ldc, kb, alpha);
+      if (i < m) nn_f32_1x1(a0 + <usize>i * lda, lda, pb, ldb, pc + <usize>i * ldc, ldc, kb, alpha);
+      j += 4;
+    }
+    for (; j < n; j++) {
+      for (let i = 0; i < m; i++) {
+        let pa = a0 + <usize>i * lda;
+        let pb = b0 + (<usize>j << 2);
+        let s: f32 = 0;
+        for (let p = 0; p < kb; p++) {
+          s += load<f32>(pa) * load<f32>(pb);
+          pa += 4;
+          pb += ldb;
+        }
+        const q = c + <usize>i * ldc + (<usize>j << 2);
+        store<f32>(q, load<f32>(q) + alpha * s);
+      }
+    }
+  }
+}
+
+/** C += alpha·A·Bᵀ for row-major A (m×k, lda) and B (n×k, ldb): dot products along the contiguous k. */
+function gemmNT_f32(m: i32, n: i32, k: i32, alpha: f32, a: usize, lda: usize, b: usize, ldb: usize, c: usize, ldc: usize): void {
+  for (let kc = 0; kc < k; kc += KC) {
+    const kb = min(KC, k - kc);
+    const a0 = a + (<usize>kc << 2);
+    const b0 = b + (<usize>kc << 2);
+    let j = 0;
+    for (; j + 4 <= n; j += 4) {
+      const pb = b0 + <usize>j * ldb;
+      const pc = c + (<usize>j << 2);
+      let i = 0;
+      for (; i + 2 <= m; i += 2) nt_f32_2x4(a0 + <usize>i * lda, lda, pb, ldb, pc + <usize>i * ldc, ldc, kb, alpha);
+      if (i < m) nt_f32_1x4(a0 + <usize>i * lda, lda, pb, ldb, pc + <usize>i * ldc, ldc, kb, alpha);
+    }
+    for (; j < n; j++) {
+      const pb = b0 + <usize>j * ldb;
+      const pc = c + (<usize>j << 2);
+      let i = 0;
+      for (; i + 2 <= m; i += 2) nt_f32_2x1(a0 + <usize>i * lda, lda, pb, ldb, pc + <usize>i * ldc, ldc, kb, alpha);
+      if (i < m) nt_f32_1x1(a0 + <usize>i * lda, lda, pb, ldb, pc + <usize>i * ldc, ldc, kb, alpha);
+    }
+  }
+}
+
+function gemmNN_f64(m: i32, n: i32, k: i32, alpha: f64, a: usize, lda: usize, b: usize, ldb: usize, c: usize, ldc: usize): void {
+  for (let kc = 0; kc < k; kc += KC) {
+    const kb = min(KC, k - kc);
+    const a0 = a + (<usize>kc << 3);
+    const b0 = b + <usize>kc * ldb;
+    let j = 0;
+    for (; j + 8 <= n; j += 8) {
+      const pb = b0 + (<usize>j << 3);
+      const pc = c + (<usize>j << 3);
+      let i = 0;
+      for (; i + 2 <= m; i += 2) nn_f64_2x4(a0 + <usize>i * lda, lda, pb, ldb, pc + <usize>i * ldc, ldc, kb, alpha);
+      if (i < m) nn_f64_1x4(a0 + <usize>i * lda, lda, pb, ldb, pc + <usize>i * ldc, ldc, kb, alpha);
+    }
+    if (j + 4 <= n) {
+      const pb = b0 + (<usize>j << 3);
+      const pc = c + (<usize>j << 3);
+      let i = 0;
+      for (; i + 4 <= m; i += 4) nn_f64_4x2(a0 + <usize>i * lda, lda, pb, ldb, pc + <usize>i * ldc, ldc, kb, alpha);
+      for (; i + 2 <= m; i += 2) nn_f64_2x2(a0 + <usize>i * lda, lda, pb, ldb, pc + <usize>i * ldc, ldc, kb, alpha);
+      if (i < m) nn_f64_1x2(a0 + <usize>i * lda, lda, pb, ldb, pc + <usize>i * ldc, ldc, kb, alpha);
+      j += 4;
+    }
+    if (j + 2 <= n) {
+      const pb = b0 + (<usize>j << 3);
+      const pc = c + (<usize>j << 3);
+      let i = 0;
+      for (; i + 4 <= m; i += 4) nn_f64_4x1(a0 + <usize>i * lda, lda, pb, ldb, pc + <usize>i * ldc, ldc, kb, alpha);
+      for (; i + 2 <= m; i += 2) nn_f64_2x1(a0 + <usize>i * lda, lda, pb, ldb, pc + <usize>i * ldc, ldc, kb, alpha);
+      if (i < m) nn_f64_1x1(a0 + <usize>i * lda, lda, pb, ldb, pc + <usize>i * ldc, ldc, kb, alpha);
+      j += 2;
+    }
+    for (; j < n; j++) {
+      for (let i = 0; i < m; i++) {
+        let pa = a0 + <usize>i * lda;
+        let pb = b0 + (<usize>j << 3);
+        let s: f64 = 0;
+        for (let p = 0; p < kb; p++) {
+          s += load<f64>(pa) * load<f64>(pb);
+          pa += 8;
+          pb += ldb;
+        }
+        const q = c + <usize>i * ldc + (<usize>j << 3);
+        store<f64>(q, load<f64>(q) + alpha * s);
+      }
+    }
+  }
+}
+
+/**
+ * C = alpha·op(A)·op(B) + beta·C (f32). transA copies Aᵀ into scratch (m·k floats); transB uses dot products
+ * along B's rows directly. Scratch needs m·k floats when transA.
+ */
+export function gemm_f32(transA: i32, transB: i32, m: i32, n: i32, k: i32, alpha: f32, a: usize, b: usize, beta: f32, c: usize, scratch: usize): void {
+  scaleC_f32(m * n, beta, c);
+  if (m == 0 || n == 0 || k == 0 || alpha == 0) return;
+  let pa = a;
+  if (transA) {
+    transpose(a, k, m, scratch, 4);
+    pa = scratch;
+  }
+  const lda = <usize>k << 2;
+  if (transB) gemmNT_f32(m, n, k, alpha, pa, lda, b, lda, c, <usize>n << 2);
+  else gemmNN_f32(m, n, k, alpha, pa, lda, b, <usize>n << 2, c, <usize>n << 2);
+}
+
+/** C = alpha·op(A)·op(B) + beta·C (f64); transposed operands are copied into scratch (m·k + k·n doubles). */
+export function gemm_f64(transA: i32, transB: i32, m: i32, n: i32, k: i32, alpha: f64, a: usize, b: usize, beta: f64, c: usize, scratch: usize): void {
+  scaleC_f64(m * n, beta, c);
+  if (m == 0 || n == 0 || k == 0 || alpha == 0) return;
+  let pa = a;
+  let pb = b;
+  if (transA) {
+    transpose(a, k, m, scratch, 8);
+    pa = scratch;
+  }
+  if (transB) {
+    pb = scratch + ((<usize>m * k * 8 + 15) & ~15);
+    transpose(b, n, k, pb, 8);
+  }
+  gemmNN_f64(m, n, k, alpha, pa, <usize>k << 3, pb, <usize>n << 3, c, <usize>n << 3);
+}
+
+// ---------------------------------------------------------------- convolution
+
+// Geometry is passed once per call through these globals, so the helpers stay short.
+let gN = 0, gCi = 0, gH = 0, gW = 0, gCo = 0, gKh = 0, gKw = 0, gSh = 0, gSw = 0, gPt = 0, gPl = 0, gOh = 0, gOw = 0;
+
+/** Stores a conv geometry for the next conv call. */
+export function setConvGeometry(n: i32, cIn: i32, h: i32, w: i32, cOut: i32, kh: i32, kw: i32, sh: i32, sw: i32, pt: i32, pl: i32, oh: i32, ow: i32): void {
+  gN = n; gCi = cIn; gH = h; gW = w; gCo = cOut; gKh = kh; gKw = kw; gSh = sh; gSw = sw; gPt = pt; gPl = pl; gOh = oh; gOw = ow;
+}
+
+/** First output column whose input column ow·sw + j − pl is ≥ 0. */
+@inline function firstCol(j: i32): i32 {
+  const d = gPl - j;
+  return d <= 0 ? 0 : min(gOw, (d + gSw - 1) / gSw);
+}
+/** One past the last output column whose input column is < w. */
+@inline function endCol(j: i32): i32 {
+  const d = gW - 1 + gPl - j;
+  return d < 0 ? 0 : min(gOw, d / gSw + 1);
+}
+
+/** True when the image itself is its column matrix (1×1 kernel, stride 1, no padding). */
+function isPointwise(): bool {
+  return gKh == 1 && gKw == 1 && gSh == 1 && gSw == 1 && gPt == 0 && gPl == 0;
+}
+
+/** col[(ci,i,j), (oh,ow)] = x[ci, oh·sh+i−pt, ow·sw+j−pl] (0 outside) for one image (f32). */
+function im2col(x: usize, col: usize): void {
+  const rowBytes = <usize>gOw << 2;
+  let dst = col;
+  for (let ci = 0; ci < gCi; ci++) {
+    const plane = x + <usize>ci * gH * gW * 4;
+    for (let i = 0; i < gKh; i++) {
+      for (let j = 0; j < gKw; j++) {
+        const c0 = firstCol(j);
+        const c1 = max(c0, endCol(j));
+        for (let r = 0; r < gOh; r++) {
+          const ih = r * gSh + i - gPt;
+          if (ih < 0 || ih >= gH) {
+            memory.fill(dst, 0, rowBytes);
+          } else {
+            if (c0 > 0) memory.fill(dst, 0, <usize>c0 << 2);
+            if (c1 < gOw) memory.fill(dst + (<usize>c1 << 2), 0, <usize>(gOw - c1) << 2);
+            const src = plane + <usize>ih * gW * 4;
+            if (gSw == 1) {
+              memory.copy(dst + (<usize>c0 << 2), src + (<usize>(c0 + j - gPl) << 2), <usize>(c1 - c0) << 2);
+            } else {
+              for (let c = c0; c < c1; c++) store<f32>(dst + (<usize>c << 2), load<f32>(src + (<usize>(c * gSw + j - gPl) << 2)));
+            }
+          }
+          dst += rowBytes;
+        }
+      }
+    }
+  }
+}
+
+/** dx[ci, ih, iw] += col[(ci,i,j), (oh,ow)] for every tap hitting x (inverse of im2col), one image. */
+function col2im(col: usize, dx: usize): void {
+  const rowBytes = <usize>gOw << 2;
+  let src = col;
+  for (let ci = 0; ci < gCi; ci++) {
+    const plane = dx + <usize>ci * gH * gW * 4;
+    for (let i = 0; i < gKh; i++) {
+      for (let j = 0; j < gKw; j++) {
+        const c0 = firstCol(j);
+        const c1 = max(c0, endCol(j));
+        for (let r = 0; r < gOh; r++) {
+          const ih = r * gSh + i - gPt;
+          if (ih >= 0 && ih < gH) {
+            const row = plane + <usize>ih * gW * 4;
+            if (gSw == 1) {
+              let d = row + (<usize>(c0 + j - gPl) << 2);
+              let s = src + (<usize>c0 << 2);
+              let c = c0;
+              for (; c + 4 <= c1; c += 4) {
+                v128.store(d, f32x4.add(v128.load(d), v128.load(s)));
+                d += 16;
+                s += 16;
+              }
+              for (; c < c1; c++) {
+                store<f32>(d, load<f32>(d) + load<f32>(s));
+                d += 4;
+                s += 4;
+              }
+            } else {
+              for (let c = c0; c < c1; c++) {
+                const d = row + (<usize>(c * gSw + j - gPl) << 2);
+                store<f32>(d, load<f32>(d) + load<f32>(src + (<usize>c << 2)));
+              }
+            }
+          }
+          src += rowBytes;
+        }
+      }
+    }
+  }
+}
+
+/** Floats of scratch the conv calls need: one column matrix, plus Wᵀ for the input gradient. */
+export function convScratchFloats(): i32 {
+  return gCi * gKh * gKw * gOh * gOw + gCi * gKh * gKw * gCo + 8;
+}
+
+/** y = conv(x, w) + b per backend.ts (f32, NCHW); b = 0 means no bias. */
+export function conv2d_fwd_f32(x: usize, w: usize, b: usize, y: usize, col: usize): void {
+  const q = gCi * gKh * gKw;
+  const p = gOh * gOw;
+  const xImg = <usize>gCi * gH * gW * 4;
+  const yImg = <usize>gCo * p * 4;
+  const pointwise = isPointwise();
+  for (let s = 0; s < gN; s++) {
+    const xs = x + <usize>s * xImg;
+    const ys = y + <usize>s * yImg;
+    if (!pointwise) im2col(xs, col);
+    for (let co = 0; co < gCo; co++) {
+      const row = ys + <usize>co * p * 4;
+      if (b == 0) memory.fill(row, 0, <usize>p << 2);
+      else fill_f32(row, p, load<f32>(b + (<usize>co << 2)));
+    }
+    gemmNN_f32(gCo, p, q, 1, w, <usize>q << 2, pointwise ? xs : col, <usize>p << 2, ys, <usize>p << 2);
+  }
+}
+
+/** dx = ∂L/∂x: per image dcol = Wᵀ·dy, then col2im (f32). */
+export function conv2d_bwd_input_f32(dy: usize, w: usize, dx: usize, scratch: usize): void {
+  const q = gCi * gKh * gKw;
+  const p = gOh * gOw;
+  const xImg = <usize>gCi * gH * gW * 4;
+  const yImg = <usize>gCo * p * 4;
+  const wt = scratch;
+  const col = scratch + ((<usize>q * gCo * 4 + 15) & ~15);
+  transpose(w, gCo, q, wt, 4);
+  const pointwise = isPointwise();
+  for (let s = 0; s < gN; s++) {
+    const dxs = dx + <usize>s * xImg;
+    const target = pointwise ? dxs : col;
+    memory.fill(target, 0, <usize>q * p * 4);
+    gemmNN_f32(q, p, gCo, 1, wt, <usize>gCo << 2, dy + <usize>s * yImg, <usize>p << 2, target, <usize>p << 2);
+    if (!pointwise) {
+      memory.fill(dxs, 0, xImg);
+      col2im(col, dxs);
+    }
+  }
+}
+
+/** dw = Σ_images dy·colᵀ (dot products along the output pixels), db[co] = Σ dy[·,co,·,·] (f32). */
+export function conv2d_bwd_filter_f32(x: usize, dy: usize, dw: usize, db: usize, col: usize): void {
+  const q = gCi * gKh * gKw;
+  const p = gOh * gOw;
+  const xImg = <usize>gCi * gH * gW * 4;
+  const yImg = <usize>gCo * p * 4;
+  const pointwise = isPointwise();
+  memory.fill(dw, 0, <usize>gCo * q * 4);
+  for (let s = 0; s < gN; s++) {
+    const xs = x + <usize>s * xImg;
+    if (!pointwise) im2col(xs, col);
+    gemmNT_f32(gCo, q, p, 1, dy + <usize>s * yImg, <usize>p << 2, pointwise ? xs : col, <usize>p << 2, dw, <usize>q << 2);
+  }
+  if (db != 0) {
+    for (let co = 0; co < gCo; co++) {
+      let acc: f64 = 0;
+      for (let s = 0; s < gN; s++) acc += sum_f32(dy + <usize>s * yImg + <usize>co * p * 4, p);
+      store<f32>(db + (<usize>co << 2), <f32>acc);
+    }
+  }
+}
+
+// ---------------------------------------------------------------- pooling
+
+/** y = window max, argmax = flat index into x of the first maximum (f32). */
+export function maxpool_fwd_f32(planes: i32, h: i32, w: i32, kh: i32, kw: i32, sh: i32, sw: i32, oh: i32, ow: i32, x: usize, y: usize, am: usize): void {
+  let o: usize = 0;
+  for (let pl = 0; pl < planes; pl++) {
+    const base = pl * h * w;
+    for (let r = 0; r < oh; r++) {
+      for (let c = 0; c < ow; c++) {
+        const start = base + r * sh * w + c * sw;
+        let best = load<f32>(x + (<usize>start << 2));
+        let bestIdx = start;
+        for (let i = 0; i < kh; i++) {
+          const rowStart = start + i * w;
+          for (let j = 0; j < kw; j++) {
+            const v = load<f32>(x + (<usize>(rowStart + j) << 2));
+            if (v > best) {
+              best = v;
+              bestIdx = rowStart + j;
+            }
+          }
+        }
+        store<f32>(y + (o << 2), best);
+        store<i32>(am + (o << 2), bestIdx);
+        o++;
+      }
+    }
+  }
+}
+
+/** dx = 0, then dx[argmax[o]] += dy[o] (f32). */
+export function maxpool_bwd_f32(total: i32, xLen: i32, dy: usize, am: usize, dx: usize): void {
+  memory.fill(dx, 0, <usize>xLen << 2);
+  for (let o = 0; o < total; o++) {
+    const q = dx + (<usize>load<i32>(am + (<usize>o << 2)) << 2);
+    store<f32>(q, load<f32>(q) + load<f32>(dy + (<usize>o << 2)));
+  }
+}
+
+/** y = window mean (f32). */
+export function avgpool_fwd_f32(planes: i32, h: i32, w: i32, kh: i32, kw: i32, sh: i32, sw: i32, oh: i32, ow: i32, x: usize, y: usize): void {
+  const inv: f32 = 1 / <f32>(kh * kw);
+  let o: usize = 0;
+  for (let pl = 0; pl < planes; pl++) {
+    const base = pl * h * w;
+    for (let r = 0; r < oh; r++) {
+      for (let c = 0; c < ow; c++) {
+        const start = base + r * sh * w + c * sw;
+        let s: f32 = 0;
+        for (let i = 0; i < kh; i++) {
+          const p = x + (<usize>(start + i * w) << 2);
+          for (let j = 0; j < kw; j++) s += load<f32>(p + (<usize>j << 2));
+        }
+        store<f32>(y + (o << 2), s * inv);
+        o++;
+      }
+    }
+  }
+}
+
+/** dx[i] = Σ over windows containing i of dy/(kh·kw) (f32). */
+export function avgpool_bwd_f32(planes: i32, h: i32, w: i32, kh: i32, kw: i32, sh: i32, sw: i32, oh: i32, ow: i32, dy: usize, dx: usize): void {
+  memory.fill(dx, 0, <usize>planes * h * w * 4);
+  const inv: f32 = 1 / <f32>(kh * kw);
+  let o: usize = 0;
+  for (let pl = 0; pl < planes; pl++) {
+    const base = pl * h * w;
+    for (let r = 0; r < oh; r++) {
+      for (let c = 0; c < ow; c++) {
+        const d = load<f32>(dy + (o << 2)) * inv;
+        const start = base + r * sh * w + c * sw;
+        for (let i = 0; i < kh; i++) {
+          const p = dx + (<usize>(start + i * w) << 2);
+          for (let j = 0; j < kw; j++) {
+            const q = p + (<usize>j << 2);
+            store<f32>(q, load<f32>(q) + d);
+          }
+        }
+        o++;
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------- activations
+
+// Kind codes shared with wasm.ts.
+const LINEAR = 0, SIGMOID = 1, SCALED_SIGMOID = 2, TANH = 3, RELU = 4, LEAKY = 5;
+
+/** y = f(x) for the activation `kind` (f32). */
+export function activation_f32(kind: i32, slope: f32, x: usize, y: usize, len: i32): void {
+  let i = 0;
+  if (kind == RELU || kind == LEAKY || kind == LINEAR) {
+    const vs = f32x4.splat(kind == RELU ? 0 : kind == LEAKY ? slope : 1);
+    const zero = f32x4.splat(0);
+    for (; i + 4 <= len; i += 4) {
+      const o = <usize>i << 2;
+      const v = v128.load(x + o);
+      v128.store(y + o, v128.bitselect(v, f32x4.mul(v, vs), f32x4.gt(v, zero)));
+    }
+    for (; i < len; i++) {
+      const v = load<f32>(x + (<usize>i << 2));
+      store<f32>(y + (<usize>i << 2), v > 0 ? v : v * (kind == RELU ? 0 : kind == LEAKY ? slope : 1));
+    }
+    return;
+  }
+  for (; i < len; i++) {
+    const v = load<f32>(x + (<usize>i << 2));
+    let r: f32;
+    if (kind == SIGMOID) r = 1 / (1 + Mathf.exp(-v));
+    else if (kind == SCALED_SIGMOID) r = 1 / (1 + Mathf.exp(-2 * v));
+    else r = Mathf.tanh(v);
+    store<f32>(y + (<usize>i << 2), r);
+  }
+}
+
+/** dx = dy ⊙ f′(x), with y = f(x) given (f32). */
+export function activation_grad_f32(kind: i32, slope: f32, x: usize, y: usize, dy: usize, dx: usize, len: i32): void {
+  let i = 0;
+  const zero = f32x4.splat(0);
+  const one = f32x4.splat(1);
+  for (; i + 4 <= len; i += 4) {
+    const o = <usize>i << 2;
+    const g = v128.load(dy + o);
+    let r: v128;
+    if (kind == RELU) r = v128.and(g, f32x4.gt(v128.load(x + o), zero));
+    else if (kind == LEAKY) r = v128.bitselect(g, f32x4.mul(g, f32x4.splat(slope)), f32x4.gt(v128.load(x + o), zero));
+    else if (kind == LINEAR) r = g;
+    else {
+      const yv = v128.load(y + o);
+      if (kind == TANH) r = f32x4.mul(g, f32x4.sub(one, f32x4.mul(yv, yv)));
+      else {
+        r = f32x4.mul(g, f32x4.mul(yv, f32x4.sub(one, yv)));
+        if (kind == SCALED_SIGMOID) r = f32x4.add(r, r);
+      }
+    }
+    v128.store(dx + o, r);
+  }
+  for (; i < len; i++) {
+    const o = <usize>i << 2;
+    const g = load<f32>(dy + o);
+    const xv = load<f32>(x + o);
+    const yv = load<f32>(y + o);
+    let r: f32;
+    if (kind == RELU) r = xv > 0 ? g : 0;
+    else if (kind == LEAKY) r = xv > 0 ? g : g * slope;
+    else if (kind == LINEAR) r = g;
+    else if (kind == TANH) r = g * (1 - yv * yv);
+    else if (kind == SIGMOID) r = g * yv * (1 - yv);
+    else r = 2 * g * yv * (1 - yv);
+    store<f32>(dx + o, r);
+  }
+}
+
+// ---------------------------------------------------------------- softmax cross-entropy
+
+/** p = softmax(z) row-wise (max subtracted), dz = p − t; returns Σ_rows −Σ_j t_j·log p_j (f32 data, f64 sum). */
+export function softmax_ce_f32(rows: i32, cols: i32, z: usize, t: usize, p: usize, dz: usize): f64 {
+  let loss: f64 = 0;
+  for (let r = 0; r < rows; r++) {
+    const o = <usize>r * cols * 4;
+    let mx: f32 = -Infinity;
+    for (let j = 0; j < cols; j++) mx = max(mx, load<f32>(z + o + (<usize>j << 2)));
+    let s: f32 = 0;
+    for (let j = 0; j < cols; j++) s += Mathf.exp(load<f32>(z + o + (<usize>j << 2)) - mx);
+    const logS = Mathf.log(s);
+    for (let j = 0; j < cols; j++) {
+      const q = o + (<usize>j << 2);
+      const logp = load<f32>(z + q) - mx - logS;
+      const tj = load<f32>(t + q);
+      if (tj != 0) loss -= <f64>tj * <f64>logp;
+      const pj = Mathf.exp(logp);
+      store<f32>(p + q, pj);
+      store<f32>(dz + q, pj - tj);
+    }
+  }
+  return loss;
+}
+
+// ---------------------------------------------------------------- batch norm
+
+/** Σ of a run of f32 values, 4 lanes at a time, returned as f64. */
+function sum_f32(p: usize, len: i32): f64 {
+  let acc = f32x4.splat(0);
+  let i = 0;
+  for (; i + 4 <= len; i += 4) acc = f32x4.add(acc, v128.load(p + (<usize>i << 2)));
+  let s: f64 = <f64>f32x4.extract_lane(acc, 0) + <f64>f32x4.extract_lane(acc, 1) + <f64>f32x4.extract_lane(acc, 2) + <f64>f32x4.extract_lane(acc, 3);
+  for (; i < len; i++) s += <f64>load<f32>(p + (<usize>i << 2));
+  return s;
+}
+
+/** Σ (x − mu)² of a run. */
+function sumSqDev_f32(p: usize, len: i32, mu: f32): f64 {
+  let acc = f32x4.splat(0);
+  const vm = f32x4.splat(mu);
+  let i = 0;
+  for (; i + 4 <= len; i += 4) {
+    const d = f32x4.sub(v128.load(p + (<usize>i << 2)), vm);
+    acc = f32x4.add(acc, f32x4.mul(d, d));
+  }
+  let s: f64 = <f64>f32x4.extract_lane(acc, 0) + <f64>f32x4.extract_lane(acc, 1) + <f64>f32x4.extract_lane(acc, 2) + <f64>f32x4.extract_lane(acc, 3);
+  for (; i < len; i++) {
+    const d = load<f32>(p + (<usize>i << 2)) - mu;
+    s += <f64>(d * d);
+  }
+  return s;
+}
+
+/** y = a·x + b over a run. */
+function affine_f32(x: usize, y: usize, len: i32, a: f32, b: f32): void {
+  const va = f32x4.splat(a);
+  const vb = f32x4.splat(b);
+  let i = 0;
+  for (; i + 4 <= len; i += 4) {
+    const o = <usize>i << 2;
+    v128.store(y + o, f32x4.add(f32x4.mul(v128.load(x + o), va), vb));
+  }
+  for (; i < len; i++) {
+    const o = <usize>i << 2;
+    store<f32>(y + o, load<f32>(x + o) * a + b);
+  }
+}
+
+function fill_f32(p: usize, len: i32, v: f32): void {
+  const vv = f32x4.splat(v);
+  let i = 0;
+  for (; i + 4 <= len; i += 4) v128.store(p + (<usize>i << 2), vv);
+  for (; i < len; i++) store<f32>(p + (<usize>i << 2), v);
+}
+
+/** Training-mode batch norm over x[n, c, s] per channel, two passes (mean, then squared deviations). */
+export function bn_train_fwd_f32(n: i32, c: i32, s: i32, x: usize, gamma: usize, beta: usize, mMean: usize, mVar: usize, momentum: f32, eps: f32, y: usize, sMean: usize, sInv: usize): void {
+  const m = n * s;
+  const chan = <usize>s * 4;
+  const img = <usize>c * s * 4;
+  for (let ch = 0; ch < c; ch++) {
+    const base = <usize>ch * chan;
+    let tot: f64 = 0;
+    for (let i = 0; i < n; i++) tot += sum_f32(x + <usize>i * img + base, s);
+    const mean = <f32>(tot / m);
+    let sq: f64 = 0;
+    for (let i = 0; i < n; i++) sq += sumSqDev_f32(x + <usize>i * img + base, s, mean);
+    const variance = sq / m;
+    const inv = <f32>(1 / Math.sqrt(variance + eps));
+    const co = <usize>ch << 2;
+    const g = load<f32>(gamma + co) * inv;
+    const bb = load<f32>(beta + co) - g * mean;
+    for (let i = 0; i < n; i++) affine_f32(x + <usize>i * img + base, y + <usize>i * img + base, s, g, bb);
+    store<f32>(sMean + co, mean);
+    store<f32>(sInv + co, inv);
+    const unbiased = m > 1 ? (variance * m) / (m - 1) : variance;
+    store<f32>(mMean + co, momentum * load<f32>(mMean + co) + (1 - momentum) * mean);
+    store<f32>(mVar + co, <f32>(momentum * load<f32>(mVar + co) + (1 - momentum) * unbiased));
+  }
+}
+
+/** Inference batch norm: y = γ·(x − movingMean)/√(movingVar + ε) + β. */
+export function bn_infer_fwd_f32(n: i32, c: i32, s: i32, x: usize, gamma: usize, beta: usize, mMean: usize, mVar: usize, eps: f32, y: usize): void {
+  const chan = <usize>s * 4;
+  const img = <usize>c * s * 4;
+  for (let ch = 0; ch < c; ch++) {
+    const co = <usize>ch << 2;
+    const inv = <f32>(1 / Math.sqrt(<f64>load<f32>(mVar + co) + eps));
+    const g = load<f32>(gamma + co) * inv;
+    const bb = load<f32>(beta + co) - g * load<f32>(mMean + co);
+    for (let i = 0; i < n; i++) affine_f32(x + <usize>i * img + <usize>ch * chan, y + <usize>i * img + <usize>ch * chan, s, g, bb);
+  }
+}
+
+/** Batch-norm backward: dβ = Σ dy, dγ = Σ dy·x̂, dx = γ·inv/m·(m·dy − dβ − x̂·dγ). */
+export function bn_bwd_f32(n: i32, c: i32, s: i32, x: usize, gamma: usize, sMean: usize, sInv: usize, dy: usize, dx: usize, dgamma: usize, dbeta: usize): void {
+  const m = n * s;
+  const chan = <usize>s * 4;
+  const img = <usize>c * s * 4;
+  for (let ch = 0; ch < c; ch++) {
+    const co = <usize>ch << 2;
+    const mean = load<f32>(sMean + co);
+    const inv = load<f32>(sInv + co);
+    const vm = f32x4.splat(mean);
+    let db: f64 = 0;
+    let dxm: f64 = 0; // Σ dy·(x − μ)
+    for (let i = 0; i < n; i++) {
+      const off = <usize>i * img + <usize>ch * chan;
+      let a1 = f32x4.splat(0);
+      let a2 = f32x4.splat(0);
+      let k = 0;
+      for (; k + 4 <= s; k += 4) {
+        const o = off + (<usize>k << 2);
+        const g = v128.load(dy + o);
+        a1 = f32x4.add(a1, g);
+        a2 = f32x4.add(a2, f32x4.mul(g, f32x4.sub(v128.load(x + o), vm)));
+      }
+      db += <f64>f32x4.extract_lane(a1, 0) + <f64>f32x4.extract_lane(a1, 1) + <f64>f32x4.extract_lane(a1, 2) + <f64>f32x4.extract_lane(a1, 3);
+      dxm += <f64>f32x4.extract_lane(a2, 0) + <f64>f32x4.extract_lane(a2, 1) + <f64>f32x4.extract_lane(a2, 2) + <f64>f32x4.extract_lane(a2, 3);
+      for (; k < s; k++) {
+        const o = off + (<usize>k << 2);
+        const g = load<f32>(dy + o);
+        db += <f64>g;
+        dxm += <f64>(g * (load<f32>(x + o) - mean));
+      }
+    }
+    const dg = dxm * inv;
+    // dx = γ·inv·dy − γ·inv/m·dβ − γ·inv²/m·dγ'·(x − μ) with dγ' = Σ dy·(x−μ)·inv.
+    const gi = load<f32>(gamma + co) * inv;
+    const kdy = f32x4.splat(gi);
+    const kx = f32x4.splat(<f32>((gi * dg * inv) / m));
+    const k0 = <f32>(-(gi * db) / m);
+    const kc = f32x4.splat(k0 + <f32>((gi * dg * inv * mean) / m));
+    for (let i = 0; i < n; i++) {
+      const off = <usize>i * img + <usize>ch * chan;
+      let k = 0;
+      for (; k + 4 <= s; k += 4) {
+        const o = off + (<usize>k << 2);
+        v128.store(dx + o, f32x4.add(f32x4.sub(f32x4.mul(v128.load(dy + o), kdy), f32x4.mul(v128.load(x + o), kx)), kc));
+      }
+      for (; k < s; k++) {
+        const o = off + (<usize>k << 2);
+        store<f32>(dx + o, load<f32>(dy + o) * gi - load<f32>(x + o) * <f32>((gi * dg * inv) / m) + f32x4.extract_lane(kc, 0));
+      }
+    }
+    store<f32>(dgamma + co, <f32>dg);
+    store<f32>(dbeta + co, <f32>db);
+  }
+}
+
+// ---------------------------------------------------------------- vector helpers
+
+/** x[r, :] += bias for every row. */
+export function add_row_vector_f32(rows: i32, cols: i32, x: usize, bias: usize): void {
+  for (let r = 0; r < rows; r++) {
+    const row = x + <usize>r * cols * 4;
+    let j = 0;
+    for (; j + 4 <= cols; j += 4) {
+      const o = <usize>j << 2;
+      v128.store(row + o, f32x4.add(v128.load(row + o), v128.load(bias + o)));
+    }
+    for (; j < cols; j++) {
+      const o = <usize>j << 2;
+      store<f32>(row + o, load<f32>(row + o) + load<f32>(bias + o));
+    }
+  }
+}
+
+/** out[c] = Σ_r x[r, c]. */
+export function sum_rows_f32(rows: i32, cols: i32, x: usize, out: usize): void {
+  memory.fill(out, 0, <usize>cols << 2);
+  for (let r = 0; r < rows; r++) {
+    const row = x + <usize>r * cols * 4;
+    let j = 0;
+    for (; j + 4 <= cols; j += 4) {
+      const o = <usize>j << 2;
+      v128.store(out + o, f32x4.add(v128.load(out + o), v128.load(row + o)));
+    }
+    for (; j < cols; j++) {
+      const o = <usize>j << 2;
+      store<f32>(out + o, load<f32>(out + o) + load<f32>(row + o));
+    }
+  }
+}
+
+/** out = a ⊙ b. */
+export function mul_f32(a: usize, b: usize, out: usize, len: i32): void {
+  let i = 0;
+  for (; i + 4 <= len; i += 4) {
+    const o = <usize>i << 2;
+    v128.store(out + o, f32x4.mul(v128.load(a + o), v128.load(b + o)));
+  }
+  for (; i < len; i++) {
+    const o = <usize>i << 2;
+    store<f32>(out + o, load<f32>(a + o) * load<f32>(b + o));
+  }
+}
+
+/** y += alpha·x. */
+export function axpy_f32(alpha: f32, x: usize, y: usize, len: i32): void {
+  const va = f32x4.splat(alpha);
+  let i = 0;
+  for (; i + 4 <= len; i += 4) {
+    const o = <usize>i << 2;
+    v128.store(y + o, f32x4.add(v128.load(y + o), f32x4.mul(va, v128.load(x + o))));
+  }
+  for (; i < len; i++) {
+    const o = <usize>i << 2;
+    store<f32>(y + o, load<f32>(y + o) + alpha * load<f32>(x + o));
+  }
+}
+
+// Blocks of 1024 keep f32 lane sums short before they are added into the f64 total.
+const BLOCK = 1024;
+
+/** Σ x (f64 result, f32 lanes within blocks). */
+export function sum_all_f32(x: usize, len: i32): f64 {
+  let s: f64 = 0;
+  for (let i = 0; i < len; i += BLOCK) s += sum_f32(x + (<usize>i << 2), min(BLOCK, len - i));
+  return s;
+}
+
+/** Σ x². */
+export function sum_squares_f32(x: usize, len: i32): f64 {
+  let s: f64 = 0;
+  for (let i = 0; i < len; i += BLOCK) s += sumSqDev_f32(x + (<usize>i << 2), min(BLOCK, len - i), 0);
+  return s;
+}
+
+/** 1 if every element is finite (x − x is 0 exactly for finite x and NaN for NaN/±∞). */
+export function all_finite_f32(x: usize, len: i32): i32 {
+  let bad = f32x4.splat(0);
+  let i = 0;
+  for (; i + 4 <= len; i += 4) {
+    const v = v128.load(x + (<usize>i << 2));
+    bad = v128.or(bad, f32x4.sub(v, v));
+  }
+  if (v128.any_true(f32x4.ne(bad, bad))) return 0;
+  for (; i < len; i++) {
+    const v = load<f32>(x + (<usize>i << 2));
+    if (v - v != 0) return 0;
+  }
+  return 1;
+}
+
+/** g′ = g + wd·w; v = μ·v − lr·g′; w += nesterov ? μ·v − lr·g′ : v (μ = 0: w −= lr·g′). */
+export function sgd_f32(w: usize, g: usize, v: usize, len: i32, lr: f32, mu: f32, nesterov: i32, wd: f32): void {
+  const vlr = f32x4.splat(lr);
+  const vmu = f32x4.splat(mu);
+  const vwd = f32x4.splat(wd);
+  let i = 0;
+  for (; i + 4 <= len; i += 4) {
+    const o = <usize>i << 2;
+    const wv = v128.load(w + o);
+    const gs = f32x4.mul(vlr, f32x4.add(v128.load(g + o), f32x4.mul(vwd, wv)));
+    if (mu == 0) {
+      v128.store(w + o, f32x4.sub(wv, gs));
+    } else {
+      const vv = f32x4.sub(f32x4.mul(vmu, v128.load(v + o)), gs);
+      v128.store(v + o, vv);
+      v128.store(w + o, f32x4.add(wv, nesterov ? f32x4.sub(f32x4.mul(vmu, vv), gs) : vv));
+    }
+  }
+  for (; i < len; i++) {
+    const o = <usize>i << 2;
+    const wv = load<f32>(w + o);
+    const gs = lr * (load<f32>(g + o) + wd * wv);
+    if (mu == 0) {
+      store<f32>(w + o, wv - gs);
+    } else {
+      const vv = mu * load<f32>(v + o) - gs;
+      store<f32>(v + o, vv);
+      store<f32>(w + o, wv + (nesterov ? mu * vv - gs : vv));
+    }
+  }
+}
+
+/** Adam: m = β1·m + (1−β1)·g; v = β2·v + (1−β2)·g²; w −= lr·(m/c1)/(√(v/c2) + ε), c = 1 − β^t. */
+export function adam_f32(w: usize, g: usize, m: usize, v: usize, len: i32, lr: f32, b1: f32, b2: f32, eps: f32, c1: f32, c2: f32): void {
+  const vb1 = f32x4.splat(b1), vb1c = f32x4.splat(1 - b1);
+  const vb2 = f32x4.splat(b2), vb2c = f32x4.splat(1 - b2);
+  const vlr = f32x4.splat(lr / c1), vic2 = f32x4.splat(1 / c2), veps = f32x4.splat(eps);
+  let i = 0;
+  for (; i + 4 <= len; i += 4) {
+    const o = <usize>i << 2;
+    const gv = v128.load(g + o);
+    const mv = f32x4.add(f32x4.mul(vb1, v128.load(m + o)), f32x4.mul(vb1c, gv));
+    const vv = f32x4.add(f32x4.mul(vb2, v128.load(v + o)), f32x4.mul(vb2c, f32x4.mul(gv, gv)));
+    v128.store(m + o, mv);
+    v128.store(v + o, vv);
+    const den = f32x4.add(f32x4.sqrt(f32x4.mul(vv, vic2)), veps);
+    v128.store(w + o, f32x4.sub(v128.load(w + o), f32x4.div(f32x4.mul(vlr, mv), den)));
+  }
+  for (; i < len; i++) {
+    const o = <usize>i << 2;
+    const gv = load<f32>(g + o);
+    const mv = b1 * load<f32>(m + o) + (1 - b1) * gv;
+    const vv = b2 * load<f32>(v + o) + (1 - b2) * gv * gv;
+    store<f32>(m + o, mv);
+    store<f32>(v + o, vv);
+    store<f32>(w + o, load<f32>(w + o) - ((lr / c1) * mv) / (Mathf.sqrt(vv / c2) + eps));
+  }
+}
