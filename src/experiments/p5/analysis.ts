@@ -13,26 +13,21 @@ export const LR_BOUNDS_RULE =
 /**
  * lr bounds from (lr, loss) points, loss null = diverged (LR_BOUNDS_RULE): with L_ref the loss at the smallest
  * lr and L_best the minimum, lrMax = argmin loss, lrMin = min{lr : loss ≤ L_ref − f·(L_ref − L_best)}, moved
- * one point down when it equals lrMax.
+ * one point down when it equals lrMax. Null when the curve gives no reading: fewer than 2 finite points, or the
+ * loss never fell below L_ref.
  */
-export function suggestLrBounds(points: { lr: number; loss: number | null }[], dropFraction: number): LrBounds {
+export function suggestLrBounds(points: { lr: number; loss: number | null }[], dropFraction: number): LrBounds | null {
   if (!(dropFraction > 0 && dropFraction < 1)) {
     throw new Error(`suggestLrBounds: dropFraction must be in (0, 1), got ${dropFraction}`);
   }
   const ok = points
     .filter((p): p is { lr: number; loss: number } => p.loss !== null && Number.isFinite(p.loss))
     .sort((a, b) => a.lr - b.lr);
-  if (ok.length < 2) {
-    throw new Error(`suggestLrBounds: need at least 2 runs that did not diverge, got ${ok.length} of ${points.length}`);
-  }
+  if (ok.length < 2) return null;
   const ref = ok[0].loss;
   let iBest = 0;
   for (let i = 1; i < ok.length; i++) if (ok[i].loss < ok[iBest].loss) iBest = i;
-  if (iBest === 0) {
-    throw new Error(
-      `suggestLrBounds: the loss never fell below its value at the smallest lr ${ok[0].lr} (${ref}); set lrMin/lrMax by hand`,
-    );
-  }
+  if (iBest === 0) return null;
   const threshold = ref - dropFraction * (ref - ok[iBest].loss);
   let iMin = ok.findIndex((p) => p.loss <= threshold);
   if (iMin >= iBest) iMin = iBest - 1;

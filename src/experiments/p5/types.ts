@@ -93,8 +93,8 @@ export interface FinderResult {
   smoothed: number[];
   minLossLr: number;
   steepestLr: number;
-  /** suggestLrBounds applied to the smoothed curve. */
-  suggested: LrBounds;
+  /** suggestLrBounds applied to the smoothed curve (null where it gives no reading). */
+  suggested: LrBounds | null;
   seconds: number;
 }
 
@@ -150,11 +150,13 @@ export interface P5Result {
   sweep: {
     runs: SweepRun[];
     /** The rule's suggestion, and what 5.2/5.3 used (the config's lrMin/lrMax where set). */
-    suggested: LrBounds;
+    suggested: LrBounds | null;
     chosen: LrBounds & { source: 'rule' | 'config' };
     rule: string;
   };
   finder: FinderResult;
   clr: ClrResult;
   batch: BatchSizeResult;
+  /** Wall time of the whole experiment (all jobs, as run on the pool). */
+  wallSeconds: number;
 }

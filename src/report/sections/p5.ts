@@ -1,0 +1,480 @@
+/**
+ * Problem 5's report section: the lr sweep and range test (5.1), the cyclical-lr run (5.2), the growing
+ * batch size at fixed lr (5.3), and their comparison, all written from the stored numbers.
+ */
+import type { P5Result } from '../../experiments/p5.js';
+import type { FinalMetrics } from '../../experiments/p5/types.js';
+import type { Block, FigureOutput, TableOutput, VegaLiteSpec } from '../document.js';
+
+const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
+
+/** An lr as the report writes it: 1e-3, 3.2e-2 (two significant digits at most). */
+export function fmtLr(lr: number): string {
+  const [m, e] = lr.toExponential(1).split('e');
+  const mant = m.endsWith('.0') ? m.slice(0, -2) : m;
+  return `${mant}e${Number(e)}`;
+}
+
+const pct = (x: number, digits = 2): string => `${(100 * x).toFixed(digits)}%`;
+const int = (n: number): string => n.toLocaleString('en-US');
+
+const LOG_LR_AXIS = { type: 'log' } as const;
+
+function boundsLayer(lrMin: number, lrMax: number): VegaLiteSpec {
+  return {
+    data: {
+      values: [
+        { lr: lrMin, label: `lrMin = ${fmtLr(lrMin)}` },
+        { lr: lrMax, label: `lrMax = ${fmtLr(lrMax)}` },
+      ],
+    },
+    layer: [
+      {
+        mark: { type: 'rule', strokeDash: [5, 4], color: '#2ca02c', strokeWidth: 1.5 },
+        encoding: { x: { field: 'lr', type: 'quantitative' } },
+      },
+      {
+        mark: { type: 'text', align: 'left', dx: 4, dy: -6, color: '#2ca02c', fontSize: 11, y: 0, baseline: 'top' },
+        encoding: { x: { field: 'lr', type: 'quantitative' }, text: { field: 'label' } },
+      },
+    ],
+  };
+}
+
+/** 5.1: final training loss against lr (log axis); diverged runs as red crosses at the top; lrMin/lrMax as rules. */
+function sweepFigure(r: P5Result): FigureOutput {
+  const runs = r.sweep.runs;
+  const losses = runs.filter((x) => x.finalLoss !== null).map((x) => x.finalLoss as number);
+  const top = Math.max(2.5, ...losses) * 1.08;
+  const rows = runs.map((x) => ({
+    lr: x.lr,
+    loss: x.finalLoss ?? top,
+    status: x.diverged === null ? 'trained' : 'diverged (NaN/∞ loss)',
+    detail:
+      x.diverged === null
+        ? `final loss ${(x.finalLoss as number).toFixed(4)}`
+        : `diverged in epoch ${x.diverged.epoch + 1}, iteration ${x.diverged.iteration}`,
+  }));
+  const x = {
+    field: 'lr',
+    type: 'quantitative',
+    title: 'learning rate (log scale)',
+    scale: LOG_LR_AXIS,
+    axis: { format: '.0e', tickCount: runs.length },
+  };
+  const spec: VegaLiteSpec = {
+    $schema: SCHEMA,
+    title: {
+      text: `Training loss after ${r.config.sweepEpochs} epochs vs learning rate`,
+      subtitle: `LeNet-5, SGD, batch ${r.config.sweepBatchSize}, same initial weights; loss = mean over the last epoch's batches`,
+    },
+    width: 460,
+    height: 260,
+    layer: [
+      {
+        data: { values: rows.filter((d) => d.status === 'trained') },
+        mark: { type: 'line', color: '#1f77b4' },
+        encoding: { x, y: { field: 'loss', type: 'quantitative' } },
+      },
+      {
+        data: { values: rows },
+        mark: { type: 'point', filled: true, size: 70 },
+        encoding: {
+          x,
+          y: {
+            field: 'loss',
+            type: 'quantitative',
+            title: 'training cross-entropy (nats per image)',
+            scale: { domain: [0, top], nice: false },
+          },
+          color: {
+            field: 'status',
+            type: 'nominal',
+            title: 'run',
+            scale: { domain: ['trained', 'diverged (NaN/∞ loss)'], range: ['#1f77b4', '#d62728'] },
+            legend: { orient: 'bottom' },
+          },
+          shape: {
+            field: 'status',
+            type: 'nominal',
+            scale: { domain: ['trained', 'diverged (NaN/∞ loss)'], range: ['circle', 'cross'] },
+          },
+          tooltip: [{ field: 'lr', format: '.0e' }, { field: 'detail' }],
+        },
+      },
+      boundsLayer(r.sweep.chosen.lrMin, r.sweep.chosen.lrMax),
+    ],
+  };
+  return { kind: 'figure', id: 'p5-lr-sweep', title: 'Training loss vs learning rate (5.1)', spec };
+}
+
+/** 5.1 cross-check: the range test's raw and smoothed loss against lr. */
+function finderFigure(r: P5Result): FigureOutput {
+  const f = r.finder;
+  const rows = f.lr.flatMap((lr, i) => [
+    { lr, loss: f.loss[i], curve: 'batch loss' },
+    { lr, loss: f.smoothed[i], curve: 'smoothed (bias-corrected EMA, β = 0.98)' },
+  ]);
+  const finite = rows.map((d) => d.loss).filter((v) => Number.isFinite(v));
+  const top = Math.min(Math.max(...finite), 4 * Math.min(...f.smoothed)) * 1.1;
+  const x = { field: 'lr', type: 'quantitative', title: 'learning rate (log scale)', scale: LOG_LR_AXIS, axis: { format: '.0e' } };
+  const spec: VegaLiteSpec = {
+    $schema: SCHEMA,
+    title: {
+      text: 'LR range test: loss while the learning rate grows every batch',
+      subtitle: `lr from ${fmtLr(f.startLr)} ×${((f.endLr / f.startLr) ** (1 / f.numIterations)).toFixed(4)} per batch; stopped after ${f.iterations} batches (${f.stopReason})`,
+    },
+    width: 460,
+    height: 260,
+    layer: [
+      {
+        data: { values: rows },
+        mark: { type: 'line', clip: true },
+        encoding: {
+          x,
+          y: { field: 'loss', type: 'quantitative', title: 'training cross-entropy (nats per image)', scale: { domain: [0, top], nice: false } },
+          color: {
+            field: 'curve',
+            type: 'nominal',
+            title: null,
+            scale: { range: ['#c7c7c7', '#1f77b4'] },
+            legend: { orient: 'bottom' },
+          },
+        },
+      },
+      boundsLayer(r.sweep.chosen.lrMin, r.sweep.chosen.lrMax),
+    ],
+  };
+  return { kind: 'figure', id: 'p5-lr-finder', title: 'LR range test (5.1 cross-check)', spec };
+}
+
+/** Figure 4 of the PyImageSearch post: train/val loss and accuracy over epochs on one chart. */
+function clrCurvesFigure(r: P5Result): FigureOutput {
+  const rows = r.clr.epochs.flatMap((e) => [
+    { epoch: e.epoch, value: e.loss, curve: 'train loss' },
+    { epoch: e.epoch, value: e.valLoss, curve: 'validation loss' },
+    { epoch: e.epoch, value: e.accuracy, curve: 'train accuracy' },
+    { epoch: e.epoch, value: e.valAccuracy, curve: 'validation accuracy' },
+  ]);
+  const c = r.clr;
+  const spec: VegaLiteSpec = {
+    $schema: SCHEMA,
+    title: {
+      text: 'Cyclical learning rate (exp_range): loss and accuracy per epoch',
+      subtitle: `lr ${fmtLr(c.lrMin)}…${fmtLr(c.lrMax)}, step ${c.stepSizeEpochs} epochs, ${c.cycles} cycles, γ = ${c.gamma.toPrecision(6)}, batch ${c.batchSize}; train = mean over the epoch's batches`,
+    },
+    width: 460,
+    height: 260,
+    data: { values: rows },
+    mark: { type: 'line', point: { size: 18 } },
+    encoding: {
+      x: { field: 'epoch', type: 'quantitative', title: 'epoch', axis: { tickMinStep: 1, format: 'd' } },
+      y: { field: 'value', type: 'quantitative', title: 'loss (nats per image) / accuracy (fraction)' },
+      color: {
+        field: 'curve',
+        type: 'nominal',
+        title: null,
+        scale: {
+          domain: ['train loss', 'validation loss', 'train accuracy', 'validation accuracy'],
+          range: ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728'],
+        },
+        legend: { orient: 'bottom', columns: 4 },
+      },
+      tooltip: [{ field: 'curve' }, { field: 'epoch' }, { field: 'value', format: '.4f' }],
+    },
+  };
+  return { kind: 'figure', id: 'p5-clr-curves', title: 'CLR training curves (5.2)', spec };
+}
+
+/** The CLR schedule: lr per iteration, with the epoch boundaries of the cycles. */
+function clrScheduleFigure(r: P5Result): FigureOutput {
+  const c = r.clr;
+  const rows = c.lr.iteration.map((it, i) => ({ epoch: it / c.iterationsPerEpoch, lr: c.lr.value[i] }));
+  const spec: VegaLiteSpec = {
+    $schema: SCHEMA,
+    title: {
+      text: 'The exp_range schedule',
+      subtitle: `stepSize = ${int(c.stepSize)} iterations (${c.stepSizeEpochs} epochs × ${int(c.iterationsPerEpoch)}); ${
+        c.lr.stride > 1 ? `every ${c.lr.stride}th iteration shown` : 'every iteration shown'
+      }`,
+    },
+    width: 460,
+    height: 180,
+    data: { values: rows },
+    mark: { type: 'line', color: '#9467bd', strokeWidth: 1.2 },
+    encoding: {
+      x: { field: 'epoch', type: 'quantitative', title: 'epoch (iteration / iterations per epoch)' },
+      y: { field: 'lr', type: 'quantitative', title: 'learning rate', axis: { format: '.2~e' } },
+    },
+  };
+  return { kind: 'figure', id: 'p5-clr-schedule', title: 'CLR learning-rate schedule (5.2)', spec };
+}
+
+/** 5.3: training loss per epoch against log2(batch size). */
+function batchFigure(r: P5Result): FigureOutput {
+  const b = r.batch;
+  const rows = b.epochs.map((e) => ({
+    log2b: Math.log2(e.batchSize),
+    batchSize: e.batchSize,
+    epoch: e.epoch,
+    loss: e.loss,
+    valLoss: e.valLoss,
+    which: `epoch ${((e.epoch - 1) % b.epochsPerBatchSize) + 1} of ${b.epochsPerBatchSize} at this batch size`,
+  }));
+  const x = {
+    field: 'log2b',
+    type: 'quantitative',
+    title: 'log₂(batch size)',
+    scale: { domain: [Math.log2(b.batchSizes[0]) - 0.3, Math.log2(b.batchSizes[b.batchSizes.length - 1]) + 0.3], nice: false },
+    axis: { values: b.batchSizes.map((s) => Math.log2(s)), format: 'd' },
+  };
+  const spec: VegaLiteSpec = {
+    $schema: SCHEMA,
+    title: {
+      text: `Training loss vs log₂(batch size), lr fixed at ${fmtLr(b.lr)}`,
+      subtitle: `batch size doubles every ${b.epochsPerBatchSize} epoch${b.epochsPerBatchSize === 1 ? '' : 's'} (${b.batchSizes[0]} → ${b.batchSizes[b.batchSizes.length - 1]}); loss = mean over each epoch's batches`,
+    },
+    width: 460,
+    height: 260,
+    data: { values: rows },
+    layer: [
+      { mark: { type: 'line', color: '#1f77b4' }, encoding: { x, y: { field: 'loss', type: 'quantitative' }, order: { field: 'epoch' } } },
+      {
+        mark: { type: 'point', filled: true, size: 60 },
+        encoding: {
+          x,
+          y: { field: 'loss', type: 'quantitative', title: 'training cross-entropy (nats per image)' },
+          color: { field: 'which', type: 'nominal', title: null, legend: { orient: 'bottom' } },
+          tooltip: [{ field: 'batchSize' }, { field: 'epoch' }, { field: 'loss', format: '.4f' }, { field: 'valLoss', format: '.4f' }],
+        },
+      },
+    ],
+  };
+  return { kind: 'figure', id: 'p5-batch-size', title: 'Training loss vs log2(batch size) (5.3)', spec };
+}
+
+/** Validation accuracy per epoch of 5.2 and 5.3 side by side, for the generalisation comparison. */
+function comparisonFigure(r: P5Result): FigureOutput {
+  const rows = [
+    ...r.clr.epochs.map((e) => ({ epoch: e.epoch, run: '5.2 CLR exp_range, batch 64', set: 'validation', value: e.valAccuracy })),
+    ...r.clr.epochs.map((e) => ({ epoch: e.epoch, run: '5.2 CLR exp_range, batch 64', set: 'train', value: e.accuracy })),
+    ...r.batch.epochs.map((e) => ({ epoch: e.epoch, run: `5.3 lr ${fmtLr(r.batch.lr)}, growing batch`, set: 'validation', value: e.valAccuracy })),
+    ...r.batch.epochs.map((e) => ({ epoch: e.epoch, run: `5.3 lr ${fmtLr(r.batch.lr)}, growing batch`, set: 'train', value: e.accuracy })),
+  ];
+  const spec: VegaLiteSpec = {
+    $schema: SCHEMA,
+    title: { text: 'Train and validation accuracy: CLR (5.2) vs growing batch (5.3)', subtitle: 'solid: validation; dashed: train (mean over the epoch’s batches)' },
+    width: 460,
+    height: 240,
+    data: { values: rows },
+    mark: { type: 'line', point: { size: 14 } },
+    encoding: {
+      x: { field: 'epoch', type: 'quantitative', title: 'epoch', axis: { tickMinStep: 1, format: 'd' } },
+      y: { field: 'value', type: 'quantitative', title: 'accuracy (fraction)', scale: { zero: false } },
+      color: { field: 'run', type: 'nominal', title: null, legend: { orient: 'bottom', columns: 1 } },
+      strokeDash: {
+        field: 'set',
+        type: 'nominal',
+        title: null,
+        scale: { domain: ['validation', 'train'], range: [[1, 0], [5, 3]] },
+        legend: { orient: 'bottom' },
+      },
+      tooltip: [{ field: 'run' }, { field: 'set' }, { field: 'epoch' }, { field: 'value', format: '.4f' }],
+    },
+  };
+  return { kind: 'figure', id: 'p5-generalisation', title: 'Generalisation: CLR vs growing batch', spec };
+}
+
+function sweepTable(r: P5Result): TableOutput {
+  return {
+    kind: 'table',
+    caption: `5.1: training loss per epoch for each learning rate (batch ${r.config.sweepBatchSize})`,
+    columns: ['lr', ...Array.from({ length: r.config.sweepEpochs }, (_, i) => `epoch ${i + 1}`), 'final', 'train acc. (last epoch)', 'wall time'],
+    rows: r.sweep.runs.map((x) => [
+      fmtLr(x.lr),
+      ...Array.from({ length: r.config.sweepEpochs }, (_, i) => (i < x.epochs.length ? x.epochs[i].loss.toFixed(4) : '—')),
+      x.diverged === null ? (x.finalLoss as number).toFixed(4) : `diverged (epoch ${x.diverged.epoch + 1})`,
+      x.epochs.length > 0 && x.diverged === null ? pct(x.epochs[x.epochs.length - 1].accuracy) : '—',
+      `${x.seconds.toFixed(0)} s`,
+    ]),
+  };
+}
+
+function finalRow(name: string, f: FinalMetrics | null, epochs: number, seconds: number): (string | number)[] {
+  if (f === null) return [name, epochs, 'diverged', '—', '—', '—', '—', `${seconds.toFixed(0)} s`];
+  return [
+    name,
+    epochs,
+    f.trainLoss.toFixed(4),
+    f.valLoss.toFixed(4),
+    (f.valLoss - f.trainLoss).toFixed(4),
+    pct(f.valAccuracy),
+    pct(f.testAccuracy),
+    `${seconds.toFixed(0)} s`,
+  ];
+}
+
+function comparisonTable(r: P5Result): TableOutput {
+  return {
+    kind: 'table',
+    caption: `Final metrics: validation = ${int(r.data.validationSize)} held-out training images, test = ${int(r.data.testSize)} test images`,
+    columns: ['run', 'epochs', 'train loss (last epoch)', 'validation loss', 'val − train loss', 'validation accuracy', 'test accuracy', 'wall time'],
+    rows: [
+      finalRow(`5.2 CLR exp_range ${fmtLr(r.clr.lrMin)}…${fmtLr(r.clr.lrMax)}, batch ${r.clr.batchSize}`, r.clr.final, r.clr.epochs.length, r.clr.seconds),
+      finalRow(`5.3 lr ${fmtLr(r.batch.lr)}, batch ${r.batch.batchSizes[0]} → ${r.batch.batchSizes[r.batch.batchSizes.length - 1]}`, r.batch.final, r.batch.epochs.length, r.batch.seconds),
+    ],
+  };
+}
+
+/** The 5.3 discussion, from the numbers: final test accuracies, generalisation gaps and the noise-scale argument. */
+export function generalisationText(r: P5Result): string {
+  const a = r.clr.final;
+  const b = r.batch.final;
+  if (a === null || b === null) {
+    const which = a === null ? '5.2 (CLR)' : '5.3 (growing batch)';
+    return `The ${which} run diverged, so the two cannot be compared on final accuracy; see the tables above.`;
+  }
+  const diff = b.testAccuracy - a.testAccuracy;
+  // The binomial standard error of a test accuracy over n images; differences below ~2 SE are not told apart.
+  const se = Math.sqrt((a.testAccuracy * (1 - a.testAccuracy)) / r.data.testSize);
+  const gapA = a.valLoss - a.trainLoss;
+  const gapB = b.valLoss - b.trainLoss;
+  const verdict =
+    Math.abs(diff) < 2 * Math.SQRT2 * se
+      ? `similar: the ${Math.abs(100 * diff).toFixed(2)}-point difference is within about two standard errors of a difference of two test accuracies on ${int(r.data.testSize)} images (±${(200 * Math.SQRT2 * se).toFixed(2)} points)`
+      : diff > 0
+        ? `different: the growing batch ends ${(100 * diff).toFixed(2)} points **higher** than CLR, more than two standard errors (±${(200 * Math.SQRT2 * se).toFixed(2)} points)`
+        : `different: the growing batch ends ${(100 * -diff).toFixed(2)} points **lower** than CLR, more than two standard errors (±${(200 * Math.SQRT2 * se).toFixed(2)} points)`;
+  const bMax = r.batch.batchSizes[r.batch.batchSizes.length - 1];
+  const bMin = r.batch.batchSizes[0];
+  const lossesAtLast = r.batch.epochs.filter((e) => e.batchSize === bMax).map((e) => e.loss);
+  const lossesAtFirst = r.batch.epochs.filter((e) => e.batchSize === bMin).map((e) => e.loss);
+  return [
+    `**Generalisation.** Test accuracy ${pct(a.testAccuracy)} with CLR (5.2) vs ${pct(b.testAccuracy)} with the growing batch at lr ${fmtLr(r.batch.lr)} (5.3): ${verdict}. ` +
+      `The gap between validation and training loss is ${gapA.toFixed(3)} for CLR and ${gapB.toFixed(3)} for the growing batch` +
+      (Math.abs(gapA - gapB) < 0.02 ? ', about the same.' : gapA < gapB ? ', so CLR overfits less.' : ', so the growing batch overfits less.'),
+    `**Why they are comparable at all.** With SGD the gradient noise scale is $g \\approx \\epsilon N / B$ (Smith et al., 2018), so doubling $B$ at fixed $\\epsilon$ halves the noise as halving $\\epsilon$ at fixed $B$ would: the batch-size ladder ${bMin} → ${bMax} is an annealing schedule that divides the effective learning rate by ${bMax / bMin}, like the decaying envelope of exp_range. ` +
+      `It also takes far fewer steps: the last stage runs ${int(Math.ceil(r.data.trainSize / bMax))} updates per epoch instead of ${int(Math.ceil(r.data.trainSize / bMin))}. ` +
+      `The training loss went from ${lossesAtFirst.map((v) => v.toFixed(3)).join(', ')} at batch ${bMin} to ${lossesAtLast.map((v) => v.toFixed(3)).join(', ')} at batch ${bMax}. ` +
+      `The equivalence holds while $B \\ll N$; at $B = ${bMax}$ with $N = ${int(r.data.trainSize)}$ an epoch has only ${int(Math.ceil(r.data.trainSize / bMax))} steps, so the late stages make little progress per epoch, unlike CLR, which keeps taking ${int(r.clr.iterationsPerEpoch)} steps per epoch at a small lr.`,
+  ].join('\n\n');
+}
+
+function settingsText(r: P5Result): string {
+  const c = r.config;
+  return [
+    `**Setup.** Fashion-MNIST: ${int(r.data.trainSize)} training images, a validation set of ${int(r.data.validationSize)} images carved from the 60,000 training images by a seeded permutation (disjoint from the training images), and the ${int(r.data.testSize)} test images, used only for the final test metrics. Inputs ${c.normalize === 'standardize' ? `are standardised with the training split's pixel statistics, $(x/255 - ${r.data.mean.toFixed(4)})/${r.data.std.toFixed(4)}$` : 'are scaled to $x/255$'}. ` +
+      `LeNet-5 (conv 6@5×5 → max pool → conv 16@5×5 → max pool → dense 120 → 84 → 10, softmax) with ${c.activation} activations, cross-entropy loss, ${c.momentum > 0 ? `SGD with momentum ${c.momentum}` : 'plain SGD (no momentum)'}. Every run starts from the same initial weights and sees the same shuffles (seed ${r.seed}).`,
+    `Training loss is the mean of the minibatch losses over an epoch (what Keras reports as \`loss\`); validation and test metrics are evaluated after the epoch on the whole set.`,
+  ].join('\n\n');
+}
+
+const SWEEP_CODE = (r: P5Result) => `// 5.1: one run per learning rate, ${r.config.sweepEpochs} epochs at batch ${r.config.sweepBatchSize}, all from the same initial weights.
+import { lenet5, SGD, DivergenceError, LearningRateFinder, loadIdxDataset, trainValidationSplit, toImageTensor, oneHot } from 'nnlab';
+
+const { train } = trainValidationSplit(loadIdxDataset('fashion-mnist', 'train'), ${r.config.validationSize}, splitSeed);
+const x = toImageTensor(train.images, train.count, { normalize: 'standardize', mean, std }); // N×1×28×28
+const y = oneHot(train.labels, 10);
+for (const lr of [${r.config.sweepLrs.map(fmtLr).join(', ')}]) {
+  const model = lenet5({ activation: '${r.config.activation}', seed }); // same seed → same initial weights
+  model.compile({ optimizer: new SGD({ learningRate: lr, momentum: ${r.config.momentum} }), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
+  try {
+    const h = await model.fit(x, y, { epochs: ${r.config.sweepEpochs}, batchSize: ${r.config.sweepBatchSize}, shuffle: true });
+    console.log(lr, h.loss.at(-1)); // final training loss
+  } catch (e) {
+    if (!(e instanceof DivergenceError)) throw e;
+    console.log(lr, 'diverged at epoch', e.epoch, 'iteration', e.iteration); // NaN/∞ loss: recorded, not fatal
+  }
+}
+
+// Cross-check: the continuous range test, lr × q every batch, stopped when the smoothed loss > 4 × best.
+const finder = new LearningRateFinder({ startLr: ${fmtLr(r.finder.startLr)}, endLr: ${fmtLr(r.finder.endLr)}, numIterations: ${r.finder.numIterations}, beta: 0.98, stopFactor: 4 });
+await lenet5({ activation: '${r.config.activation}', seed }).fit(x, y, { epochs: ${r.config.finderEpochs}, batchSize: ${r.finder.batchSize}, callbacks: [finder] });
+finder.points; // [{ lr, loss, smoothed }, …]`;
+
+const CLR_CODE = (r: P5Result) => `// 5.2: cyclical learning rate with exponential decay (exp_range), ending at a cycle boundary.
+import { CyclicLR, expRangeGamma } from 'nnlab';
+
+const itersPerEpoch = Math.ceil(x.shape[0] / ${r.clr.batchSize}); // ${r.clr.iterationsPerEpoch}
+const stepSize = ${r.clr.stepSizeEpochs} * itersPerEpoch; // half a cycle: ${r.clr.stepSizeEpochs} epochs
+const gamma = expRangeGamma(stepSize, ${r.clr.cycles}, ${r.config.lastCycleRatio}); // last peak = ${r.config.lastCycleRatio} × first peak → ${r.clr.gamma.toPrecision(8)}
+const clr = new CyclicLR({ lrMin: ${fmtLr(r.clr.lrMin)}, lrMax: ${fmtLr(r.clr.lrMax)}, stepSize, mode: 'exp_range', gamma });
+const h = await model.fit(x, y, {
+  epochs: ${2 * r.clr.stepSizeEpochs * r.clr.cycles}, // 2 · stepSize · cycles iterations = ${r.clr.cycles} full cycles
+  batchSize: ${r.clr.batchSize},
+  validationData: [xVal, yVal],
+  callbacks: [clr], // sets optimizer.learningRate before every batch
+});`;
+
+const BATCH_CODE = (r: P5Result) => `// 5.3: lr fixed at lrMax; the batch size doubles every ${r.batch.epochsPerBatchSize} epoch(s).
+const model = lenet5({ activation: '${r.config.activation}', seed });
+model.compile({ optimizer: new SGD({ learningRate: ${fmtLr(r.batch.lr)}, momentum: ${r.config.momentum} }), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
+let epoch = 0;
+for (const batchSize of [${r.batch.batchSizes.join(', ')}]) {
+  // initialEpoch continues the epoch count; the weights and optimizer carry over between fit calls.
+  await model.fit(x, y, { initialEpoch: epoch, epochs: epoch + ${r.batch.epochsPerBatchSize}, batchSize, validationData: [xVal, yVal] });
+  epoch += ${r.batch.epochsPerBatchSize};
+}
+model.evaluate(xTest, yTest); // the test set is touched once, here`;
+
+/** Problem 5's blocks: setup, 5.1 sweep and range test, 5.2 CLR, 5.3 batch size and the comparison. */
+export function p5Section(r: P5Result): Block[] {
+  const s = r.sweep;
+  const diverged = s.runs.filter((x) => x.diverged !== null).map((x) => fmtLr(x.lr));
+  const chosenText =
+    s.chosen.source === 'rule'
+      ? `The rule gives **lrMin = ${fmtLr(s.chosen.lrMin)}** and **lrMax = ${fmtLr(s.chosen.lrMax)}**, used below.`
+      : `The config set the bounds by hand: **lrMin = ${fmtLr(s.chosen.lrMin)}**, **lrMax = ${fmtLr(s.chosen.lrMax)}**` +
+        (s.suggested !== null ? ` (the rule would give ${fmtLr(s.suggested.lrMin)} and ${fmtLr(s.suggested.lrMax)}).` : ' (the rule gave no reading).');
+  const f = r.finder;
+  const finderText =
+    `The continuous range test (one run, ${int(f.iterations)} batches) puts the minimum of the smoothed loss at lr ≈ ${fmtLr(f.minLossLr)} and its steepest descent at ≈ ${fmtLr(f.steepestLr)}` +
+    (f.suggested !== null
+      ? `; the same rule applied to its smoothed curve gives lrMin ≈ ${fmtLr(f.suggested.lrMin)}, lrMax ≈ ${fmtLr(f.suggested.lrMax)}.`
+      : '.') +
+    ' The EMA lags the raw loss by about 1/(1 − β) = 50 batches, so its minimum sits somewhat to the right of where the raw loss turns; a 5-epoch run at a fixed lr also tolerates a larger lr than a single batch at that lr does, which is why the two readings differ.';
+  const c = r.clr;
+  const clrFinal = c.final;
+  const b = r.batch;
+  return [
+    { kind: 'heading', level: 1, text: 'Problem 5 — Learning rate, batch size, Fashion-MNIST' },
+    { kind: 'markdown', text: settingsText(r) },
+    { kind: 'heading', level: 2, text: '5.1 Training loss as a function of the learning rate' },
+    {
+      kind: 'code',
+      source: SWEEP_CODE(r),
+      outputs: [sweepFigure(r), sweepTable(r)],
+    },
+    {
+      kind: 'markdown',
+      text:
+        (diverged.length > 0
+          ? `Runs at lr ${diverged.join(', ')} diverged (the loss became NaN or infinite; the fit stopped with a DivergenceError and the run is recorded, drawn as a red cross). `
+          : 'No run diverged. ') +
+        `**Rule for the bounds.** ${s.rule} Here f = ${r.config.dropFraction}. ${chosenText}`,
+    },
+    { kind: 'code', source: '// The range test\'s curve (PyImageSearch Figure 2 analogue).\nfinder.points;', outputs: [finderFigure(r)] },
+    { kind: 'markdown', text: finderText },
+    { kind: 'heading', level: 2, text: '5.2 Cyclical learning rate with exponential decay' },
+    {
+      kind: 'markdown',
+      text: `With $t$ the batch iteration from 0 and $s$ the step size: $\\mathrm{cycle} = \\lfloor 1 + t/(2s) \\rfloor$, $x = |t/s - 2\\,\\mathrm{cycle} + 1|$, $\\eta_t = \\eta_{\\min} + (\\eta_{\\max} - \\eta_{\\min})\\max(0, 1 - x)\\,\\gamma^t$. Here $s = ${int(c.stepSize)}$ iterations (${c.stepSizeEpochs} epochs), $\\gamma = ${c.gamma.toPrecision(8)}$ (the last cycle's peak is ${(c.gamma ** ((2 * c.cycles - 2) * c.stepSize)).toFixed(3)} of the first's) and ${c.cycles} cycles, i.e. ${c.epochs.length} epochs, ending at a trough.`,
+    },
+    { kind: 'code', source: CLR_CODE(r), outputs: [clrCurvesFigure(r), clrScheduleFigure(r)] },
+    {
+      kind: 'markdown',
+      text:
+        clrFinal === null
+          ? `The CLR run diverged (${c.diverged?.message ?? ''}).`
+          : `After ${c.epochs.length} epochs: training loss ${clrFinal.trainLoss.toFixed(4)}, validation loss ${clrFinal.valLoss.toFixed(4)} and accuracy ${pct(clrFinal.valAccuracy)}, **test accuracy ${pct(clrFinal.testAccuracy)}**. ` +
+            `The best validation accuracy, ${pct(Math.max(...c.epochs.map((e) => e.valAccuracy ?? 0)))}, came in epoch ${c.epochs.reduce((best, e) => ((e.valAccuracy ?? 0) > (best.valAccuracy ?? 0) ? e : best)).epoch}.`,
+    },
+    { kind: 'heading', level: 2, text: '5.3 Growing the batch size at a fixed learning rate' },
+    { kind: 'code', source: BATCH_CODE(r), outputs: [batchFigure(r), comparisonFigure(r), comparisonTable(r)] },
+    { kind: 'markdown', text: generalisationText(r) },
+    {
+      kind: 'markdown',
+      text: `*Settings:* batch sizes ${b.batchSizes.join(', ')}, ${b.epochsPerBatchSize} epoch${b.epochsPerBatchSize === 1 ? '' : 's'} each (${b.epochs.length} epochs in all), lr ${fmtLr(b.lr)} throughout; 5.2 and 5.3 start from the same initial weights as every 5.1 run. Total wall time of the experiment: ${r.wallSeconds.toFixed(0)} s.`,
+    },
+  ];
+}
