@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { MlpEnsemble, defaultAdam, type AdamSettings } from './ensemble.js';
 import { Rng } from '../util/rng.js';
+import { HeNormal } from './initializers.js';
 
 /**
  * A deliberately plain per-net reference: one net as nested arrays, sample by sample, its own Adam. The
@@ -95,7 +96,7 @@ function netOf(e: MlpEnsemble, n: number): ReferenceNet {
 function randomEnsemble(count: number, sizes: number[], activation: 'relu' | 'leakyRelu', seed: number): MlpEnsemble {
   const e = new MlpEnsemble({ count, sizes, activation, slope: 0.1, maxBatch: 16 });
   const rng = new Rng(seed);
-  e.initHeNormal(Array.from({ length: count }, (_, n) => rng.derive(n)));
+  e.initialize(new HeNormal(), Array.from({ length: count }, (_, n) => rng.derive(n)));
   for (const b of e.biases) for (let k = 0; k < b.length; k++) b[k] = rng.normal(0, 0.3);
   return e;
 }
@@ -204,13 +205,21 @@ test('MlpEnsemble: getState/setState resumes training exactly', () => {
   assert.equal(b.step, a.step);
 });
 
-test('MlpEnsemble: He-normal init has std √(2/fan_in) and zero biases; bad shapes are named', () => {
+test('MlpEnsemble: initialize draws each net like Dense kernels [in, out] from its own generator, biases 0', () => {
   const e = new MlpEnsemble({ count: 2000, sizes: [1, 2, 2], activation: 'relu' });
   const rng = new Rng(5);
-  e.initHeNormal(Array.from({ length: 2000 }, (_, n) => rng.derive(n)));
+  e.initialize(new HeNormal(), Array.from({ length: 2000 }, (_, n) => rng.derive(n)));
   const std = (a: ArrayLike<number>): number => Math.sqrt(Array.from(a).reduce((s, v) => s + v * v, 0) / a.length);
-  close(std(e.weights[0]), Math.SQRT2, 0.05, 'layer 0 std');
-  close(std(e.weights[1]), 1, 0.05, 'layer 1 std');
+  close(std(e.weights[0]), Math.SQRT2, 0.05, 'layer 0 std √(2/1)');
+  close(std(e.weights[1]), 1, 0.05, 'layer 1 std √(2/2)');
   assert.ok(e.biases.every((b) => b.every((v) => v === 0)));
+  // Net 7 replayed by hand: kernels [1, 2] then [2, 2] in row-major [in, out] order, stored as [out, in].
+  const r = rng.derive(7);
+  const k0 = new Float64Array(2);
+  const k1 = new Float64Array(4);
+  new HeNormal().fill(k0, { fanIn: 1, fanOut: 2 }, r);
+  new HeNormal().fill(k1, { fanIn: 2, fanOut: 2 }, r);
+  assert.deepEqual(Array.from(e.weights[0].subarray(14, 16)), Array.from(k0));
+  assert.deepEqual(Array.from(e.weights[1].subarray(28, 32)), [k1[0], k1[2], k1[1], k1[3]]);
   assert.throws(() => e.predictShared([0, 1], 3, new Float64Array(2000 * 3 * 2)), /predictShared: grid has 2 values, expected 3/);
 });

@@ -13,6 +13,7 @@
 import type { DType, FloatArray } from '../kernels/backend.js';
 import { referenceBackend } from '../kernels/reference.js';
 import type { Rng } from '../util/rng.js';
+import type { Initializer } from './initializers.js';
 
 export type EnsembleActivation = 'relu' | 'leakyRelu';
 
@@ -112,21 +113,24 @@ export class MlpEnsemble {
   }
 
   /**
-   * He-normal initialisation, net by net from its own generator: W_l[o][i] ~ N(0, 2/sizes[l]) drawn layer by
-   * layer in row-major order, biases 0 (He et al. 2015; symmetric, as the born-dead theory of Lu et al. assumes).
+   * Initialises net by net from its own generator, as a Dense layer would: for each layer a kernel of shape
+   * [in, out] (Keras' layout, fans in/out) is filled by `initializer` from rngs[n], stored transposed as W_l;
+   * biases are 0. With 'heNormal' this is He et al.'s N(0, 2/fanIn) (Keras' truncated form), a symmetric law
+   * as the born-dead theory of Lu et al. assumes. Resets the optimizer.
    */
-  initHeNormal(rngs: readonly Rng[]): void {
-    if (rngs.length !== this.count) throw new Error(`MlpEnsemble.initHeNormal: need ${this.count} generators, got ${rngs.length}`);
+  initialize(initializer: Initializer, rngs: readonly Rng[]): void {
+    if (rngs.length !== this.count) throw new Error(`MlpEnsemble.initialize: need ${this.count} generators, got ${rngs.length}`);
     const { sizes } = this;
-    for (let n = 0; n < this.count; n++) {
-      for (let l = 0; l < this.layerCount; l++) {
-        const fin = sizes[l];
-        const size = sizes[l + 1] * fin;
-        const std = Math.sqrt(2 / fin);
-        const W = this.weights[l];
-        for (let k = 0; k < size; k++) W[n * size + k] = rngs[n].normal(0, std);
-        this.biases[l].fill(0, n * sizes[l + 1], (n + 1) * sizes[l + 1]);
+    for (let l = 0; l < this.layerCount; l++) {
+      const fin = sizes[l];
+      const fout = sizes[l + 1];
+      const kernel = new Float64Array(fin * fout);
+      const W = this.weights[l];
+      for (let n = 0; n < this.count; n++) {
+        initializer.fill(kernel, { fanIn: fin, fanOut: fout }, rngs[n]);
+        for (let o = 0; o < fout; o++) for (let i = 0; i < fin; i++) W[n * fout * fin + o * fin + i] = kernel[i * fout + o];
       }
+      this.biases[l].fill(0);
     }
     this.resetOptimizer();
   }
