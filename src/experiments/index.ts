@@ -158,7 +158,7 @@ export function parseSetting(arg: string): Setting {
 
 /** Applies one parsed setting to `config` (a copy is returned), checking the key path and the value's type. */
 function applySetting(exp: AnyExperiment, config: Config, s: Setting): Config {
-  const where = `${exp.id}.${s.path.join('.')}`;
+  const where = `--set ${exp.id}.${s.path.join('.')}`;
   const set = (node: Config, defNode: Config, i: number): Config => {
     const k = s.path[i];
     if (!(k in defNode)) {
@@ -170,7 +170,7 @@ function applySetting(exp: AnyExperiment, config: Config, s: Setting): Config {
     const def = defNode[k];
     if (i === s.path.length - 1) return { ...node, [k]: parseLike(s.text, def, where) };
     if (def === null || typeof def !== 'object' || Array.isArray(def)) {
-      throw new ConfigError(`--set ${where}: ${exp.id}.${s.path.slice(0, i + 1).join('.')} is not a record`);
+      throw new ConfigError(`${where}: ${exp.id}.${s.path.slice(0, i + 1).join('.')} is not a record`);
     }
     return { ...node, [k]: set(node[k] as Config, def, i + 1) };
   };

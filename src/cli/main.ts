@@ -1,0 +1,261 @@
+#!/usr/bin/env node
+/**
+ * `nnlab`: runs the Homework 3 study and writes its report.
+ *   nnlab run [p1 … p5 | all] [--quick] [--out DIR] [--seed N] [--workers N] [--set id.key=value …]
+ *   nnlab report [--out DIR]      nnlab list      nnlab --help
+ * Every argument is checked before anything trains; bad input exits with status 2 and a message.
+ */
+import { availableParallelism } from 'node:os';
+import { parseArgs } from 'node:util';
+import { Worker } from 'node:worker_threads';
+import {
+  ConfigError,
+  DEFAULT_SEED,
+  experiments,
+  getExperiment,
+  parseSetting,
+  resolveConfig,
+  type Setting,
+} from '../experiments/index.js';
+import type { Config } from '../experiments/types.js';
+import { deserializeError } from '../util/pool.js';
+import { ProgressView } from './progress.js';
+import { reportFromStore, storedResults } from './report.js';
+import type { FromRunner, RunPlan } from './runner.js';
+import { DEFAULT_OUT, NNLAB_VERSION, RunStore } from './store.js';
+
+const USAGE = `nnlab ${NNLAB_VERSION}: the Homework 3 deep-learning study, trained for real, written up as a notebook and PDF.
+
+Usage:
+  nnlab run [p1 p2 p3 p4 p5 | all] [options]   train the experiments (default: all), then write the report
+  nnlab report [--out DIR]                     re-render the report from stored results (no training)
+  nnlab list                                   experiments, their settings, defaults and descriptions
+  nnlab --help | --version
+
+Options of run:
+  --quick              small settings that finish in seconds (tests, a first look)
+  --out DIR            run directory (default ${DEFAULT_OUT}): results/, checkpoints/, figures/, report/
+  --seed N             seed of every random draw (default ${DEFAULT_SEED}); the same seed gives the same numbers
+  --workers N          worker threads for independent jobs (default: the number of cores, here ${availableParallelism()})
+  --set ID.KEY=VALUE   change a setting, e.g. --set p4.learningRate=0.05 (repeatable; lists as 1,2,3 or JSON)
+
+An experiment whose stored result has the same config and seed is not re-run. An interrupted run keeps its
+checkpoints: run the same command again and it resumes where it stopped.
+`;
+
+/** Bad command-line input: printed with a pointer to --help, exit status 2. */
+class UsageError extends Error {}
+
+function fail(message: string): never {
+  throw new UsageError(message);
+}
+
+function intOption(name: string, text: string | undefined, min: number, fallback: number): number {
+  if (text === undefined) return fallback;
+  if (!/^-?\d+$/.test(text.trim()) || Number(text) < min || !Number.isSafeInteger(Number(text))) {
+    fail(`--${name} must be an integer ≥ ${min}, got "${text}"`);
+  }
+  return Number(text);
+}
+
+/** The command line as a shell would take it back (for "run the same command to resume"). */
+function commandLine(argv: string[]): string {
+  const quote = (a: string): string => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`);
+  return ['nnlab', ...argv.map(quote)].join(' ');
+}
+
+type Options = NonNullable<NonNullable<Parameters<typeof parseArgs>[0]>['options']>;
+
+function parse(argv: string[], options: Options): ReturnType<typeof parseArgs> {
+  try {
+    return parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+  } catch (e) {
+    fail((e as Error).message);
+  }
+}
+
+function list(): void {
+  const lines: string[] = [];
+  for (const e of experiments) {
+    lines.push(`${e.id}  ${e.title}`);
+    const rows = e.fields.map((f) => {
+      const def = JSON.stringify(e.defaults[f.name]);
+      const q = f.name in e.quick ? `  (quick: ${JSON.stringify(e.quick[f.name])})` : '';
+      return [`${e.id}.${f.name}`, `${def}${q}`, f.description];
+    });
+    const w0 = Math.max(...rows.map((r) => r[0].length));
+    const w1 = Math.min(40, Math.max(...rows.map((r) => r[1].length)));
+    for (const [k, d, desc] of rows) lines.push(`    ${k.padEnd(w0)}  ${d.padEnd(w1)}  ${desc}`);
+    lines.push('');
+  }
+  lines.push('Change a setting with --set ID.KEY=VALUE, e.g. nnlab run p4 --set p4.learningRate=0.05');
+  process.stdout.write(lines.join('\n') + '\n');
+}
+
+async function report(argv: string[]): Promise<number> {
+  const { values, positionals } = parse(argv, { out: { type: 'string' } });
+  if (positionals.length > 0) fail(`report takes no experiment names, got ${positionals.join(' ')}`);
+  const store = new RunStore((values.out as string | undefined) ?? DEFAULT_OUT);
+  if (storedResults(store).length === 0) {
+    fail(`no stored results in ${store.resultsDir}; run \`nnlab run\` first (with the same --out)`);
+  }
+  const r = await reportFromStore(store);
+  for (const w of r.warnings) process.stderr.write(`warning: ${w}\n`);
+  process.stdout.write(`Report written:\n  ${r.notebook}\n  ${r.html}\n  ${r.pdf}\n`);
+  return 0;
+}
+
+/** The plan of `nnlab run`: everything checked, nothing trained yet. */
+function planRun(argv: string[]): { plan: RunPlan; skipped: string[] } {
+  const { values, positionals } = parse(argv, {
+    quick: { type: 'boolean' },
+    out: { type: 'string' },
+    seed: { type: 'string' },
+    workers: { type: 'string' },
+    set: { type: 'string', multiple: true },
+  });
+  const known = experiments.map((e) => e.id);
+  const named = positionals.length === 0 || positionals.includes('all') ? known : positionals;
+  for (const id of named) if (!known.includes(id)) getExperiment(id);
+  const ids = known.filter((id) => named.includes(id));
+  const seed = intOption('seed', values.seed as string | undefined, 0, DEFAULT_SEED);
+  const workers = intOption('workers', values.workers as string | undefined, 1, availableParallelism());
+  const quick = values.quick === true;
+  const settings: Setting[] = ((values.set as string[] | undefined) ?? []).map(parseSetting);
+  for (const s of settings) {
+    if (!ids.includes(s.id)) {
+      fail(
+        `--set ${s.id}.${s.path.join('.')}: ${s.id} is not among the experiments of this run (${ids.join(' ')})`,
+      );
+    }
+  }
+  const problems: string[] = [];
+  const configs: { id: string; config: Config }[] = [];
+  for (const id of ids) {
+    try {
+      const mine = settings.filter((s) => s.id === id);
+      configs.push({ id, config: resolveConfig(getExperiment(id), { quick, settings: mine }) });
+    } catch (e) {
+      if (!(e instanceof ConfigError)) throw e;
+      problems.push(e.message);
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(problems.join('\n'));
+  const store = new RunStore((values.out as string | undefined) ?? DEFAULT_OUT);
+  const plan: RunPlan = { out: store.root, seed, workers, quick, run: [], count: ids.length, indices: [] };
+  const skipped: string[] = [];
+  configs.forEach(({ id, config }, i) => {
+    if (store.upToDate(id, config, seed)) {
+      skipped.push(
+        `[${i + 1}/${ids.length}] ${id}: up to date (${store.resultPath(id)} has this config and seed); not re-run`,
+      );
+    } else {
+      plan.run.push({ id, config });
+      plan.indices.push(i + 1);
+    }
+  });
+  return { plan, skipped };
+}
+
+async function run(argv: string[]): Promise<number> {
+  const { plan, skipped } = planRun(argv);
+  const view = new ProgressView(process.stdout);
+  view.handle({
+    type: 'message',
+    text: `nnlab ${NNLAB_VERSION}: seed ${plan.seed}, ${plan.workers} worker${plan.workers > 1 ? 's' : ''}${plan.quick ? ', quick' : ''}, into ${plan.out}`,
+  });
+  for (const s of skipped) view.handle({ type: 'message', text: s });
+  const worker = new Worker(new URL('./runner.js', import.meta.url), { workerData: plan });
+  const stop = (signal: NodeJS.Signals): void => {
+    view.close();
+    process.stderr.write(
+      `\nnlab: stopped by ${signal}. Stored results are in ${plan.out}/results and the checkpoints of unfinished ` +
+        `work in ${plan.out}/checkpoints.\nTo resume, run the same command again:\n  ${commandLine(process.argv.slice(2))}\n`,
+    );
+    // Every file is written atomically, so ending mid-write leaves the previous complete version.
+    process.exit(signal === 'SIGINT' ? 130 : 143);
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  return await new Promise<number>((resolve) => {
+    let finished = false;
+    worker.on('message', (m: FromRunner) => {
+      if (m.type === 'event') {
+        view.handle(m.event);
+      } else if (m.type === 'finished') {
+        finished = true;
+        view.close();
+        for (const w of m.report.warnings) process.stderr.write(`warning: ${w}\n`);
+        process.stdout.write(
+          `Report written:\n  ${m.report.notebook}\n  ${m.report.html}\n  ${m.report.pdf}\n`,
+        );
+        resolve(0);
+      } else {
+        finished = true;
+        view.close();
+        const e = deserializeError(m.error);
+        const what = m.id === null ? 'the report failed' : `${m.id} failed`;
+        process.stderr.write(`nnlab: ${what}: ${e.message}\n${e.stack ?? ''}\n`);
+        if (m.id !== null) {
+          process.stderr.write(
+            `Checkpoints are kept in ${plan.out}/checkpoints; after fixing the cause, run the same command to resume.\n`,
+          );
+        }
+        resolve(1);
+      }
+    });
+    worker.on('error', (e) => {
+      view.close();
+      process.stderr.write(`nnlab: the runner crashed: ${e.stack ?? e.message}\n`);
+      resolve(1);
+    });
+    worker.on('exit', (code) => {
+      if (!finished) {
+        view.close();
+        process.stderr.write(`nnlab: the runner exited unexpectedly (code ${code})\n`);
+        resolve(1);
+      }
+    });
+  });
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case undefined:
+      case '--help':
+      case '-h':
+      case 'help':
+        process.stdout.write(USAGE);
+        return 0;
+      case '--version':
+        process.stdout.write(`${NNLAB_VERSION}\n`);
+        return 0;
+      case 'list':
+        if (rest.length > 0) fail(`list takes no arguments, got ${rest.join(' ')}`);
+        list();
+        return 0;
+      case 'report':
+        return await report(rest);
+      case 'run':
+        if (rest.includes('--help') || rest.includes('-h')) {
+          process.stdout.write(USAGE);
+          return 0;
+        }
+        return await run(rest);
+      default:
+        fail(`unknown command "${command}"`);
+    }
+  } catch (e) {
+    if (e instanceof UsageError || e instanceof ConfigError) {
+      process.stderr.write(`nnlab: ${e.message}\nSee nnlab --help (and nnlab list for the settings).\n`);
+      return 2;
+    }
+    const err = e as Error;
+    process.stderr.write(`nnlab: ${err.message}\n${err.stack ?? ''}\n`);
+    return 1;
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));

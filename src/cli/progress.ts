@@ -1,0 +1,203 @@
+/**
+ * What a person sees while a study runs. On a terminal: one line per experiment as it starts and ends, and
+ * one updating line per active job (label, bar, done/total, elapsed, ETA, the job's numbers). Elsewhere
+ * (a log file, CI): plain lines, at most one per job every `throttleSeconds`, plus each job's completion.
+ */
+import type { Progress } from '../experiments/types.js';
+
+/** Events of a run, sent from the runner thread to the view. `key` names a job, or the experiment itself. */
+export type RunEvent =
+  | { type: 'experiment-start'; id: string; title: string; index: number; count: number; checkpoints: number }
+  | { type: 'experiment-end'; id: string; seconds: number }
+  | { type: 'job-start'; id: string; key: string }
+  | { type: 'job-end'; id: string; key: string }
+  | { type: 'progress'; id: string; key: string; progress: Progress }
+  | { type: 'message'; text: string };
+
+/** The part of a stream the view writes to (process.stdout, or a fake in tests). */
+export interface Sink {
+  write(text: string): unknown;
+  isTTY?: boolean;
+  columns?: number;
+}
+
+/** fmtDuration(s): "42s", "3m05s", "2h07m". */
+export function fmtDuration(seconds: number): string {
+  if (!Number.isFinite(seconds) || seconds < 0) return '?';
+  const s = Math.round(seconds);
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+  return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
+}
+
+interface Job {
+  label: string;
+  start: number;
+  last?: Progress;
+  /** First progress seen and when: the rate is measured from there (a resumed job starts part-way). */
+  first?: { done: number; at: number };
+  printedAt: number;
+}
+
+/**
+ * ETA = remaining · (time per unit), the time per unit measured since the first progress event, or since the
+ * job started when that event was its first unit (a resumed job's first event says nothing of its rate).
+ */
+export function eta(
+  job: { start: number; first?: { done: number; at: number } },
+  p: Progress,
+  now: number,
+): number {
+  if (job.first === undefined || p.done >= p.total) return p.done >= p.total ? 0 : NaN;
+  let units = p.done - job.first.done;
+  let from = job.first.at;
+  if (units <= 0) {
+    if (job.first.done !== 1 || p.done !== 1) return NaN;
+    units = 1;
+    from = job.start;
+  }
+  return ((now - from) / 1000 / units) * (p.total - p.done);
+}
+
+export class ProgressView {
+  private readonly jobs = new Map<string, Job>();
+  private readonly quietJobs = new Map<string, number>();
+  private drawn = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private readonly tty: boolean;
+
+  constructor(
+    private readonly out: Sink,
+    private readonly opts: { throttleSeconds?: number; now?: () => number } = {},
+  ) {
+    this.tty = out.isTTY === true;
+    if (this.tty) {
+      // Elapsed times and ETAs keep moving between events.
+      this.timer = setInterval(() => this.redraw(), 1000);
+      this.timer.unref();
+    }
+  }
+
+  private now(): number {
+    return this.opts.now ? this.opts.now() : performance.now();
+  }
+
+  handle(e: RunEvent): void {
+    const id = 'id' in e ? e.id : '';
+    // The experiment's own progress (RunContext.progress) arrives with key = its id.
+    const jobId = `${id}:${'key' in e ? e.key : id}`;
+    switch (e.type) {
+      case 'experiment-start': {
+        const resume =
+          e.checkpoints > 0
+            ? ` (resuming from ${e.checkpoints} checkpoint${e.checkpoints > 1 ? 's' : ''})`
+            : '';
+        this.print(`[${e.index}/${e.count}] ${e.id}: ${e.title}${resume}`);
+        this.jobs.set(jobId, { label: e.id, start: this.now(), printedAt: -Infinity });
+        this.quietJobs.set(e.id, 0);
+        return;
+      }
+      case 'experiment-end': {
+        this.jobs.delete(jobId);
+        const quiet = this.quietJobs.get(e.id) ?? 0;
+        this.print(
+          `${e.id} finished in ${fmtDuration(e.seconds)}${quiet > 0 ? ` (and ${quiet} short jobs)` : ''}`,
+        );
+        return;
+      }
+      case 'job-start':
+        this.jobs.set(jobId, { label: e.key, start: this.now(), printedAt: -Infinity });
+        this.redraw();
+        return;
+      case 'job-end': {
+        const job = this.jobs.get(jobId);
+        this.jobs.delete(jobId);
+        if (job?.last === undefined) {
+          // Jobs that never reported progress are counted, not listed: an experiment may run hundreds.
+          this.quietJobs.set(e.id, (this.quietJobs.get(e.id) ?? 0) + 1);
+          this.redraw();
+          return;
+        }
+        const p = job.last;
+        const info = p.info ? `  ${p.info}` : '';
+        this.print(
+          `  done ${job.label}: ${p.done}/${p.total} ${p.unit} in ${fmtDuration((this.now() - job.start) / 1000)}${info}`,
+        );
+        return;
+      }
+      case 'progress': {
+        const now = this.now();
+        let job = this.jobs.get(jobId);
+        if (job === undefined) {
+          job = { label: e.key, start: now, printedAt: -Infinity };
+          this.jobs.set(jobId, job);
+        }
+        job.label = e.progress.label;
+        job.last = e.progress;
+        job.first ??= { done: e.progress.done, at: now };
+        if (this.tty) {
+          this.redraw();
+        } else if (
+          now - job.printedAt >= (this.opts.throttleSeconds ?? 5) * 1000 &&
+          e.progress.done < e.progress.total
+        ) {
+          job.printedAt = now;
+          this.out.write(`  ${this.line(job, now)}\n`);
+        }
+        return;
+      }
+      case 'message':
+        this.print(e.text);
+        return;
+    }
+  }
+
+  /** Removes the live lines (before the program prints its last words). */
+  close(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.erase();
+  }
+
+  private line(job: Job, now: number): string {
+    const p = job.last;
+    const elapsed = fmtDuration((now - job.start) / 1000);
+    if (p === undefined) return `${job.label}  running  ${elapsed}`;
+    const left = eta(job, p, now);
+    const bar = this.tty ? `${barOf(p.done / p.total)} ` : '';
+    const info = p.info ? `  ${p.info}` : '';
+    return `${job.label}  ${bar}${p.done}/${p.total} ${p.unit}  ${elapsed} elapsed, ETA ${fmtDuration(left)}${info}`;
+  }
+
+  private print(text: string): void {
+    this.erase();
+    this.out.write(`${text}\n`);
+    this.draw();
+  }
+
+  private erase(): void {
+    if (this.tty && this.drawn > 0) this.out.write(`\x1b[${this.drawn}A\x1b[J`);
+    this.drawn = 0;
+  }
+
+  private draw(): void {
+    if (!this.tty) return;
+    const now = this.now();
+    const width = Math.max(20, (this.out.columns ?? 100) - 1);
+    const lines = [...this.jobs.values()].map((j) => `  ${this.line(j, now)}`.slice(0, width));
+    if (lines.length > 0) this.out.write(lines.join('\n') + '\n');
+    this.drawn = lines.length;
+  }
+
+  private redraw(): void {
+    if (!this.tty) return;
+    this.erase();
+    this.draw();
+  }
+}
+
+/** A 16-cell bar of the fraction done. */
+function barOf(fraction: number): string {
+  const cells = 16;
+  const n = Math.max(0, Math.min(cells, Math.round(fraction * cells)));
+  return `[${'#'.repeat(n)}${'.'.repeat(cells - n)}]`;
+}

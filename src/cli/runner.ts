@@ -1,0 +1,87 @@
+/**
+ * The thread that does the work of `nnlab run`: runs the planned experiments one after another (each on its
+ * own worker pool, checkpointing into the run directory), stores each result, then writes the report. It
+ * runs off the main thread so that the main thread stays free to draw progress and to act on Ctrl-C at once,
+ * however long a computation blocks this one.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { executeExperiment, getExperiment } from '../experiments/index.js';
+import type { Config } from '../experiments/types.js';
+import { serializeError, type SerializedError } from '../util/pool.js';
+import type { RunEvent } from './progress.js';
+import { reportFromStore } from './report.js';
+import { NNLAB_VERSION, RunStore } from './store.js';
+
+export interface RunPlan {
+  out: string;
+  seed: number;
+  workers: number;
+  quick: boolean;
+  /** Experiments to run, in order, with their resolved configs. */
+  run: { id: string; config: Config }[];
+  /** How many experiments the command names (run + up to date), for "[i/n]". */
+  count: number;
+  /** The 1-based position of each planned experiment among those named. */
+  indices: number[];
+}
+
+export type FromRunner =
+  | { type: 'event'; event: RunEvent }
+  | { type: 'failed'; id: string | null; error: SerializedError }
+  | { type: 'finished'; report: { notebook: string; html: string; pdf: string; warnings: string[] } };
+
+if (parentPort === null) throw new Error('cli/runner: must run as a worker thread of nnlab run');
+const port = parentPort;
+const plan = workerData as RunPlan;
+const post = (m: FromRunner): void => port.postMessage(m);
+const event = (e: RunEvent): void => post({ type: 'event', event: e });
+
+const store = new RunStore(plan.out);
+let current: string | null = null;
+try {
+  for (const [i, { id, config }] of plan.run.entries()) {
+    current = id;
+    const exp = getExperiment(id);
+    const checkpoints = store.checkpoints(id);
+    event({
+      type: 'experiment-start',
+      id,
+      title: exp.title,
+      index: plan.indices[i],
+      count: plan.count,
+      checkpoints: checkpoints.keys().length,
+    });
+    const t0 = performance.now();
+    const result = await executeExperiment(exp, config, {
+      seed: plan.seed,
+      workers: plan.workers,
+      checkpointDir: checkpoints.dir,
+      onProgress: (key, progress) => event({ type: 'progress', id, key, progress }),
+      onJobStart: (key) => event({ type: 'job-start', id, key }),
+      onJobEnd: (key) => event({ type: 'job-end', id, key }),
+    });
+    const seconds = (performance.now() - t0) / 1000;
+    store.writeResult({
+      id,
+      title: exp.title,
+      nnlabVersion: NNLAB_VERSION,
+      seed: plan.seed,
+      quick: plan.quick,
+      config,
+      wallSeconds: seconds,
+      workers: plan.workers,
+      finishedAt: new Date().toISOString(),
+      result,
+    });
+    event({ type: 'experiment-end', id, seconds });
+  }
+  current = null;
+  event({ type: 'message', text: 'Writing the report (figures, notebook, HTML, PDF)…' });
+  const r = await reportFromStore(store);
+  post({
+    type: 'finished',
+    report: { notebook: r.notebook, html: r.html, pdf: r.pdf, warnings: r.warnings },
+  });
+} catch (e) {
+  post({ type: 'failed', id: current, error: serializeError(e) });
+}
