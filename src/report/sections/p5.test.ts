@@ -14,10 +14,10 @@ const rec = (epoch: number, loss: number, acc: number): EpochRecord => ({
   valAccuracy: acc - 0.01,
 });
 
-/** A hand-made result: a sweep with two diverged runs, 2 CLR cycles of 2 epochs, 3 batch sizes. */
+/** A hand-made result: a sweep with one run thrown off scale and one diverged, 2 CLR cycles of 2 epochs, 3 batch sizes. */
 export function fakeP5Result(clrTest: number, batchTest: number): P5Result {
   const lrs = [1e-4, 1e-3, 1e-2, 1e-1, 1, 10];
-  const final = [2.2, 0.8, 0.4, 0.3, null, null];
+  const final = [2.2, 0.8, 0.4, 0.3, 5e4, null];
   const config = { ...p5.defaults, sweepLrs: lrs, sweepEpochs: 2, stepSizeEpochs: 1, cycles: 2, batchSizes: [32, 64, 128], epochsPerBatchSize: 1 };
   const metrics = (test: number) => ({ trainLoss: 0.25, valLoss: 0.3, valAccuracy: test + 0.005, testLoss: 0.31, testAccuracy: test });
   return {
@@ -98,13 +98,15 @@ test('p5Section: the three parts, every figure compiles and renders, diverged ru
     assert.ok(svg.includes('<svg'), f.id);
   }
   const sweepJson = JSON.stringify(figs[0].spec);
-  assert.equal((sweepJson.match(/"status":"diverged \(NaN\/∞ loss\)"/g) ?? []).length, 2);
+  const statuses = (figs[0].spec.layer as { data?: { values: { status: string }[] } }[])[1].data?.values.map((v) => v.status);
+  // top = max(2.5, min(5e4, 2·ln 10))·1.08 = 4.97
+  assert.deepEqual(statuses, ['trained', 'trained', 'trained', 'trained', 'loss > 4.97 (drawn at the top)', 'diverged (NaN/∞ loss)']);
   assert.ok(sweepJson.includes('"lrMin = 1e-3"') && sweepJson.includes('"lrMax = 1e-1"'));
   assert.ok(sweepJson.includes('"type":"log"'));
   const code = blocks.flatMap((b) => (b.kind === 'code' ? [b.source] : [])).join('\n');
   assert.ok(code.includes("from 'nnlab'"));
   const text = blocks.flatMap((b) => (b.kind === 'markdown' ? [b.text] : [])).join('\n');
-  assert.ok(text.includes('Runs at lr 1e0, 1e1 diverged'));
+  assert.ok(text.includes('The run at lr 1e1 diverged'));
   assert.ok(text.includes('5,000 images'));
 });
 

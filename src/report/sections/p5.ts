@@ -41,15 +41,22 @@ function boundsLayer(lrMin: number, lrMax: number): VegaLiteSpec {
   };
 }
 
-/** 5.1: final training loss against lr (log axis); diverged runs as red crosses at the top; lrMin/lrMax as rules. */
+const DIVERGED = 'diverged (NaN/∞ loss)';
+
+/**
+ * 5.1: final training loss against lr (log axis); diverged runs as red crosses at the top, finite losses above
+ * the top (a run thrown far off, e.g. 10⁴) as triangles there; lrMin/lrMax as rules. The top is
+ * max(2.5, min(largest finite loss, 2·ln 10))·1.08: chance level is ln 10 ≈ 2.30.
+ */
 function sweepFigure(r: P5Result): FigureOutput {
   const runs = r.sweep.runs;
   const losses = runs.filter((x) => x.finalLoss !== null).map((x) => x.finalLoss as number);
-  const top = Math.max(2.5, ...losses) * 1.08;
+  const top = Math.max(2.5, Math.min(Math.max(0, ...losses), 2 * Math.LN10)) * 1.08;
+  const offScale = `loss > ${top.toFixed(2)} (drawn at the top)`;
   const rows = runs.map((x) => ({
     lr: x.lr,
-    loss: x.finalLoss ?? top,
-    status: x.diverged === null ? 'trained' : 'diverged (NaN/∞ loss)',
+    loss: Math.min(x.finalLoss ?? top, top),
+    status: x.diverged !== null ? DIVERGED : (x.finalLoss as number) > top ? offScale : 'trained',
     detail:
       x.diverged === null
         ? `final loss ${(x.finalLoss as number).toFixed(4)}`
@@ -72,7 +79,7 @@ function sweepFigure(r: P5Result): FigureOutput {
     height: 260,
     layer: [
       {
-        data: { values: rows.filter((d) => d.status === 'trained') },
+        data: { values: rows.filter((d) => d.status !== DIVERGED) },
         mark: { type: 'line', color: '#1f77b4' },
         encoding: { x, y: { field: 'loss', type: 'quantitative' } },
       },
@@ -91,13 +98,13 @@ function sweepFigure(r: P5Result): FigureOutput {
             field: 'status',
             type: 'nominal',
             title: 'run',
-            scale: { domain: ['trained', 'diverged (NaN/∞ loss)'], range: ['#1f77b4', '#d62728'] },
+            scale: { domain: ['trained', offScale, DIVERGED], range: ['#1f77b4', '#ff7f0e', '#d62728'] },
             legend: { orient: 'bottom' },
           },
           shape: {
             field: 'status',
             type: 'nominal',
-            scale: { domain: ['trained', 'diverged (NaN/∞ loss)'], range: ['circle', 'cross'] },
+            scale: { domain: ['trained', offScale, DIVERGED], range: ['circle', 'triangle-up', 'cross'] },
           },
           tooltip: [{ field: 'lr', format: '.0e' }, { field: 'detail' }],
         },
@@ -449,7 +456,7 @@ export function p5Section(r: P5Result): Block[] {
       kind: 'markdown',
       text:
         (diverged.length > 0
-          ? `Runs at lr ${diverged.join(', ')} diverged (the loss became NaN or infinite; the fit stopped with a DivergenceError and the run is recorded, drawn as a red cross). `
+          ? `${diverged.length === 1 ? 'The run' : 'The runs'} at lr ${diverged.join(', ')} diverged (the loss became NaN or infinite; the fit stopped with a DivergenceError and the run is recorded, drawn as a red cross). `
           : 'No run diverged. ') +
         `**Rule for the bounds.** ${s.rule} Here f = ${r.config.dropFraction}. ${chosenText}`,
     },
