@@ -11,6 +11,7 @@ import { LearningRateFinder } from '../../optim/lr-finder.js';
 import { CyclicLR, expRangeGamma } from '../../optim/schedules.js';
 import type { JobContext } from '../types.js';
 import { subsampleSeries, suggestLrBounds } from './analysis.js';
+import type { IdxDataset } from '../../data/index.js';
 import { p5Splits, toTensors, type LabelledTensors, type P5DataArgs } from './data.js';
 import type {
   BatchEpochRecord,
@@ -36,29 +37,31 @@ export interface P5CommonArgs {
   seed: number;
 }
 
+/** Data tensors of one job, each created on first use (a sweep run never reads the validation or test set). */
 interface Prepared {
-  train: LabelledTensors;
-  validation: LabelledTensors;
-  /** Created on first use: only the final evaluation reads the test set. */
+  train(): LabelledTensors;
+  validation(): LabelledTensors;
   test(): LabelledTensors;
   dispose(): void;
 }
 
 function prepare(a: P5CommonArgs): Prepared {
   const splits = p5Splits(a.data);
-  const owned: LabelledTensors[] = [];
-  const make = (ds: typeof splits.train) => {
-    const t = toTensors(ds, splits, a.data.normalize);
-    owned.push(t);
+  const made = new Map<IdxDataset, LabelledTensors>();
+  const get = (ds: IdxDataset) => {
+    let t = made.get(ds);
+    if (t === undefined) {
+      t = toTensors(ds, splits, a.data.normalize);
+      made.set(ds, t);
+    }
     return t;
   };
-  let test: LabelledTensors | null = null;
   return {
-    train: make(splits.train),
-    validation: make(splits.validation),
-    test: () => (test ??= make(splits.test)),
+    train: () => get(splits.train),
+    validation: () => get(splits.validation),
+    test: () => get(splits.test),
     dispose: () => {
-      for (const t of owned) {
+      for (const t of made.values()) {
         t.x.dispose();
         t.y.dispose();
       }
@@ -132,12 +135,12 @@ async function trainEpochs(
   for (let e = start; e < plan.epochs; e++) {
     let h;
     try {
-      h = await model.fit(d.train.x, d.train.y, {
+      h = await model.fit(d.train().x, d.train().y, {
         epochs: e + 1,
         initialEpoch: e,
         batchSize: plan.batchSizeAt(e),
         shuffle: true,
-        validationData: plan.validate ? [d.validation.x, d.validation.y] : undefined,
+        validationData: plan.validate ? [d.validation().x, d.validation().y] : undefined,
         callbacks: plan.callbacks,
         verbose: false,
       });
@@ -172,7 +175,7 @@ async function trainEpochs(
 }
 
 function finalMetrics(model: Sequential, d: Prepared, records: EpochRecord[]): FinalMetrics {
-  const val = model.evaluate(d.validation.x, d.validation.y, { batchSize: 500 });
+  const val = model.evaluate(d.validation().x, d.validation().y, { batchSize: 500 });
   const test = d.test();
   const tst = model.evaluate(test.x, test.y, { batchSize: 500 });
   return {
@@ -230,11 +233,11 @@ export async function p5FinderJob(a: FinderJobArgs, ctx: JobContext): Promise<Fi
   const t0 = performance.now();
   return withData(a, async (d) => {
     const model = buildModel(a, a.startLr);
-    const numIterations = a.epochs * iterationsPerEpoch(d.train.x.shape[0], a.batchSize);
+    const numIterations = a.epochs * iterationsPerEpoch(d.train().x.shape[0], a.batchSize);
     const finder = new LearningRateFinder({ startLr: a.startLr, endLr: a.endLr, numIterations });
     let diverged = false;
     try {
-      await model.fit(d.train.x, d.train.y, {
+      await model.fit(d.train().x, d.train().y, {
         epochs: a.epochs,
         batchSize: a.batchSize,
         shuffle: true,
@@ -293,7 +296,7 @@ export interface ClrJobArgs extends P5CommonArgs {
 export async function p5ClrJob(a: ClrJobArgs, ctx: JobContext): Promise<ClrResult> {
   const t0 = performance.now();
   return withData(a, async (d) => {
-    const ipe = iterationsPerEpoch(d.train.x.shape[0], a.batchSize);
+    const ipe = iterationsPerEpoch(d.train().x.shape[0], a.batchSize);
     const stepSize = a.stepSizeEpochs * ipe;
     const gamma = a.gamma > 0 ? a.gamma : expRangeGamma(stepSize, a.cycles, a.lastCycleRatio);
     const clr = new CyclicLR({ lrMin: a.lrMin, lrMax: a.lrMax, stepSize, mode: 'exp_range', gamma });

@@ -15,6 +15,7 @@ export function fmtLr(lr: number): string {
   return `${mant}e${Number(e)}`;
 }
 
+const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
 const pct = (x: number, digits = 2): string => `${(100 * x).toFixed(digits)}%`;
 const int = (n: number): string => n.toLocaleString('en-US');
 
@@ -24,8 +25,9 @@ function boundsLayer(lrMin: number, lrMax: number): VegaLiteSpec {
   return {
     data: {
       values: [
-        { lr: lrMin, label: `lrMin = ${fmtLr(lrMin)}` },
-        { lr: lrMax, label: `lrMax = ${fmtLr(lrMax)}` },
+        // Two rows of labels (pixel offsets from the top) so adjacent bounds do not overprint.
+        { lr: lrMin, label: `lrMin = ${fmtLr(lrMin)}`, row: 2 },
+        { lr: lrMax, label: `lrMax = ${fmtLr(lrMax)}`, row: 18 },
       ],
     },
     layer: [
@@ -34,8 +36,12 @@ function boundsLayer(lrMin: number, lrMax: number): VegaLiteSpec {
         encoding: { x: { field: 'lr', type: 'quantitative' } },
       },
       {
-        mark: { type: 'text', align: 'left', dx: 4, dy: -6, color: '#2ca02c', fontSize: 11, y: 0, baseline: 'top' },
-        encoding: { x: { field: 'lr', type: 'quantitative' }, text: { field: 'label' } },
+        mark: { type: 'text', align: 'left', dx: 4, color: '#2ca02c', fontSize: 11, baseline: 'top' },
+        encoding: {
+          x: { field: 'lr', type: 'quantitative' },
+          y: { field: 'row', type: 'quantitative', scale: null },
+          text: { field: 'label' },
+        },
       },
     ],
   };
@@ -67,12 +73,12 @@ function sweepFigure(r: P5Result): FigureOutput {
     type: 'quantitative',
     title: 'learning rate (log scale)',
     scale: LOG_LR_AXIS,
-    axis: { format: '.0e', tickCount: runs.length },
+    axis: { values: runs.map((x) => x.lr), format: '.0e' },
   };
   const spec: VegaLiteSpec = {
     $schema: SCHEMA,
     title: {
-      text: `Training loss after ${r.config.sweepEpochs} epochs vs learning rate`,
+      text: `Training loss after ${plural(r.config.sweepEpochs, 'epoch')} vs learning rate`,
       subtitle: `LeNet-5, SGD, batch ${r.config.sweepBatchSize}, same initial weights; loss = mean over the last epoch's batches`,
     },
     width: 460,
@@ -168,7 +174,7 @@ function clrCurvesFigure(r: P5Result): FigureOutput {
     $schema: SCHEMA,
     title: {
       text: 'Cyclical learning rate (exp_range): loss and accuracy per epoch',
-      subtitle: `lr ${fmtLr(c.lrMin)}…${fmtLr(c.lrMax)}, step ${c.stepSizeEpochs} epochs, ${c.cycles} cycles, γ = ${c.gamma.toPrecision(6)}, batch ${c.batchSize}; train = mean over the epoch's batches`,
+      subtitle: `lr ${fmtLr(c.lrMin)}…${fmtLr(c.lrMax)}, step ${plural(c.stepSizeEpochs, 'epoch')}, ${plural(c.cycles, 'cycle')}, γ = ${c.gamma.toPrecision(6)}, batch ${c.batchSize}; train = mean over the epoch's batches`,
     },
     width: 460,
     height: 260,
@@ -231,15 +237,15 @@ function batchFigure(r: P5Result): FigureOutput {
   const x = {
     field: 'log2b',
     type: 'quantitative',
-    title: 'log₂(batch size)',
+    title: 'log₂(batch size)   (batch size in brackets)',
     scale: { domain: [Math.log2(b.batchSizes[0]) - 0.3, Math.log2(b.batchSizes[b.batchSizes.length - 1]) + 0.3], nice: false },
-    axis: { values: b.batchSizes.map((s) => Math.log2(s)), format: 'd' },
+    axis: { values: b.batchSizes.map((s) => Math.log2(s)), labelExpr: "datum.value + ' (' + pow(2, datum.value) + ')'" },
   };
   const spec: VegaLiteSpec = {
     $schema: SCHEMA,
     title: {
       text: `Training loss vs log₂(batch size), lr fixed at ${fmtLr(b.lr)}`,
-      subtitle: `batch size doubles every ${b.epochsPerBatchSize} epoch${b.epochsPerBatchSize === 1 ? '' : 's'} (${b.batchSizes[0]} → ${b.batchSizes[b.batchSizes.length - 1]}); loss = mean over each epoch's batches`,
+      subtitle: `batch size doubles every ${plural(b.epochsPerBatchSize, 'epoch')} (${b.batchSizes[0]} → ${b.batchSizes[b.batchSizes.length - 1]}); loss = mean over each epoch's batches`,
     },
     width: 460,
     height: 260,
