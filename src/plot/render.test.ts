@@ -2,19 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { inflateSync } from 'node:zlib';
 import type { VegaLiteSpec } from '../report/document.js';
-import { renderFigure } from './render.js';
+import { pngSize, renderFigure } from './render.js';
 import { SANS_FAMILY, textWidth } from './fonts.js';
-
-/** Width/height from a PNG's IHDR chunk (bytes 16..23 after the 8-byte signature and chunk header). */
-function pngSize(png: Buffer): { width: number; height: number } {
-  assert.deepEqual(
-    [...png.subarray(0, 8)],
-    [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a],
-    'PNG signature',
-  );
-  assert.equal(png.subarray(12, 16).toString('latin1'), 'IHDR');
-  return { width: png.readUInt32BE(16), height: png.readUInt32BE(20) };
-}
 
 /** Fraction of dark pixels (red < 200), decoding the 8-bit RGBA, non-interlaced PNG by hand (PNG spec §9). */
 function inkFraction(png: Buffer): number {
@@ -122,4 +111,10 @@ test('text widths come from the TTF: "iii" is narrower than "MMM", and width sca
 
 test('an invalid spec fails with the function name in the message', async () => {
   await assert.rejects(() => renderFigure({ mark: 'nonsense-mark' }), /renderSvg/);
+});
+
+test('pngSize reads IHDR and rejects bytes that are not a PNG', () => {
+  const ihdr = Buffer.from('89504e470d0a1a0a0000000d49484452000001f400000064', 'hex');
+  assert.deepEqual(pngSize(ihdr), { width: 500, height: 100 });
+  assert.throws(() => pngSize(Buffer.from('GIF89a-not-a-png-at-all')), /pngSize: not a PNG/);
 });

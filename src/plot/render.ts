@@ -93,3 +93,14 @@ export async function renderFigure(spec: VegaLiteSpec, pngScale = 2): Promise<Re
   const f = await renderSvg(spec);
   return { ...f, png: svgToPng(f.svg, pngScale), pngScale };
 }
+
+/** A PNG's pixel size from its IHDR chunk; throws when the bytes do not start with a PNG signature and IHDR. */
+export function pngSize(png: Uint8Array): { width: number; height: number } {
+  const sig = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+  const b = Buffer.from(png.buffer, png.byteOffset, png.byteLength);
+  if (b.length < 24 || sig.some((v, i) => b[i] !== v) || b.subarray(12, 16).toString('latin1') !== 'IHDR')
+    throw new Error(
+      `pngSize: not a PNG (first bytes ${[...b.subarray(0, 8)].map((v) => v.toString(16)).join(' ')})`,
+    );
+  return { width: b.readUInt32BE(16), height: b.readUInt32BE(20) };
+}

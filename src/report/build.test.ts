@@ -1,0 +1,113 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pngSize } from '../plot/render.js';
+import type { P4Result } from '../experiments/p4.js';
+import { buildReport, collectFigures, formatDuration, reportDocument, writeReport } from './build.js';
+import { validateNotebook } from './notebook.js';
+import { sampleDocument } from './sample-document.js';
+
+const meta = {
+  version: '0.1.0',
+  seed: 7,
+  scale: 'quick',
+  wallSeconds: { p4: 125, p5: 12.5 },
+  date: new Date('2026-12-01T19:30:00Z'),
+};
+
+test('missing results become visible "not run" notes; the subtitle names version, seed, scale and wall times', () => {
+  const { doc, warnings } = reportDocument({}, meta);
+  assert.deepEqual(warnings, []);
+  assert.equal(doc.title, 'Homework 3');
+  assert.deepEqual(doc.subtitle, [
+    'nnlab 0.1.0 · seed 7 · scale quick · built 2026-12-01 19:30 UTC',
+    'Wall time: p4 2.1 min, p5 13 s',
+  ]);
+  const headings = doc.blocks
+    .filter((b) => b.kind === 'heading' && b.level === 1)
+    .map((b) => (b.kind === 'heading' ? b.text : ''));
+  assert.deepEqual(
+    headings.map((h) => h.slice(0, 9)),
+    ['Problem 1', 'Problem 2', 'Problem 3', 'Problem 4', 'Problem 5'],
+  );
+  const notes = doc.blocks.filter((b) => b.kind === 'markdown' && b.text.includes('Not run'));
+  assert.equal(notes.length, 5);
+});
+
+test('a section that fails on its result becomes a note and a warning, not a crash', () => {
+  const { doc, warnings } = reportDocument({ p4: {} as P4Result }, meta);
+  assert.equal(warnings.length, 1);
+  assert.match(warnings[0]!, /^p4: the report section failed/);
+  assert.ok(doc.blocks.some((b) => b.kind === 'markdown' && b.text.includes('could not be built')));
+});
+
+test('figure ids must be unique per spec and safe as file names', () => {
+  const doc = sampleDocument();
+  assert.equal(collectFigures(doc).length, 3);
+  const code = doc.blocks.find((b) => b.kind === 'code' && b.outputs.some((o) => o.kind === 'figure'));
+  assert.ok(code && code.kind === 'code');
+  const fig = code.outputs.find((o) => o.kind === 'figure')!;
+  assert.ok(fig.kind === 'figure');
+  code.outputs.push({ ...fig, spec: { ...fig.spec, width: 10 } });
+  assert.throws(() => collectFigures(doc), /two different figures share the id "sample-curves"/);
+  code.outputs.pop();
+  code.outputs.push({ ...fig, id: '../escape' });
+  assert.throws(() => collectFigures(doc), /not a safe file stem/);
+});
+
+test('writeReport writes the notebook, HTML, PDF and each figure as SVG + PNG, atomically', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'nnlab-report-'));
+  try {
+    const out = await writeReport(sampleDocument(), dir);
+    assert.deepEqual(out.warnings, []);
+    assert.deepEqual(readdirSync(join(dir, 'report')).sort(), [
+      'homework3.html',
+      'homework3.ipynb',
+      'homework3.pdf',
+    ]);
+    const figs = readdirSync(join(dir, 'figures')).sort();
+    assert.deepEqual(figs, [
+      'sample-curves.png',
+      'sample-curves.svg',
+      'sample-lr.png',
+      'sample-lr.svg',
+      'sample-violins.png',
+      'sample-violins.svg',
+    ]);
+    for (const f of figs.filter((n) => n.endsWith('.png'))) {
+      const svg = readFileSync(join(dir, 'figures', f.replace('.png', '.svg')), 'utf8');
+      const m = /width="([\d.]+)" height="([\d.]+)"/.exec(svg)!;
+      assert.deepEqual(pngSize(readFileSync(join(dir, 'figures', f))), {
+        width: Math.round(2 * +m[1]!),
+        height: Math.round(2 * +m[2]!),
+      });
+    }
+    assert.deepEqual(validateNotebook(JSON.parse(readFileSync(out.notebook, 'utf8'))), []);
+    assert.ok(readFileSync(out.pdf).subarray(0, 5).toString() === '%PDF-');
+    assert.ok(readFileSync(out.html, 'utf8').includes('<h1>Homework 3</h1>'));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('buildReport with no results still writes a valid notebook and a PDF', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'nnlab-report-'));
+  try {
+    const out = await buildReport({}, meta, dir);
+    const nb = JSON.parse(readFileSync(out.notebook, 'utf8'));
+    assert.deepEqual(validateNotebook(nb), []);
+    assert.ok(JSON.stringify(nb).includes('Not run: there is no stored result for p3'));
+    assert.deepEqual(out.figures, []);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('formatDuration switches units at 90 s and 90 min', () => {
+  assert.equal(formatDuration(4.25), '4.3 s');
+  assert.equal(formatDuration(89), '89 s');
+  assert.equal(formatDuration(90), '1.5 min');
+  assert.equal(formatDuration(5400), '1.50 h');
+});

@@ -1,0 +1,207 @@
+/**
+ * Assembles the report from stored results and writes every format the homework asks for: the notebook
+ * (homework3.ipynb), a PDF of the same content (homework3.pdf), a self-contained HTML page (homework3.html),
+ * and each figure as figures/<id>.svg and .png. Figures are rendered once and reused by all formats; every
+ * file is written atomically (temp file + rename), so an interrupted build never leaves a half-written file.
+ */
+import { join } from 'node:path';
+import type { P4Result } from '../experiments/p4.js';
+import { renderFigure, type RenderedFigure } from '../plot/render.js';
+import { writeFileAtomic } from '../util/atomic.js';
+import type { Block, FigureOutput, ReportDocument } from './document.js';
+import { toHtml } from './html.js';
+import { parseMarkdown } from './markdown.js';
+import { texToSvg } from './math.js';
+import { toNotebook } from './notebook.js';
+import { toPdf } from './pdf.js';
+import { p4Section } from './sections/p4.js';
+
+/** Stored results by problem; a missing one becomes a "not run" note in its section. */
+export interface ReportResults {
+  p1?: unknown;
+  p2?: unknown;
+  p3?: unknown;
+  p4?: P4Result;
+  p5?: unknown;
+}
+
+export type SectionId = keyof ReportResults;
+
+export interface ReportMeta {
+  /** nnlab's package version. */
+  version: string;
+  seed: number;
+  /** "full", "quick" or a description of the overrides. */
+  scale: string;
+  /** Wall time of each problem's run in seconds. */
+  wallSeconds?: Partial<Record<SectionId, number>>;
+  /** When the report is generated (defaults to now). */
+  date?: Date;
+}
+
+/** The homework's problem titles, for the heading of a section whose result is missing. */
+const PROBLEM_TITLES: Record<SectionId, string> = {
+  p1: 'Problem 1 — Softmax activation function',
+  p2: 'Problem 2 — Neural network training and backpropagation',
+  p3: 'Problem 3 — Weight initialisation, dead neurons, leaky ReLU',
+  p4: 'Problem 4 — Batch normalisation, dropout, MNIST',
+  p5: 'Problem 5 — Learning rate, batch size, Fashion-MNIST',
+};
+
+type SectionBuilder = (result: never) => Block[];
+
+/** The section builders that exist so far; a problem without one gets a note saying so. */
+const BUILDERS: Partial<Record<SectionId, SectionBuilder>> = { p4: p4Section as SectionBuilder };
+
+function note(id: SectionId, text: string): Block[] {
+  return [
+    { kind: 'heading', level: 1, text: PROBLEM_TITLES[id] },
+    { kind: 'markdown', text },
+  ];
+}
+
+/** Wall time as the subtitle shows it: "42 s", "3.5 min", "1.25 h". */
+export function formatDuration(seconds: number): string {
+  if (seconds < 90) return `${seconds < 10 ? seconds.toFixed(1) : Math.round(seconds)} s`;
+  if (seconds < 5400) return `${(seconds / 60).toFixed(1)} min`;
+  return `${(seconds / 3600).toFixed(2)} h`;
+}
+
+/** The report document: title, subtitle (version, seed, scale, wall times) and the five sections in order. */
+export function reportDocument(
+  results: ReportResults,
+  meta: ReportMeta,
+): { doc: ReportDocument; warnings: string[] } {
+  const warnings: string[] = [];
+  const blocks: Block[] = [];
+  for (const id of Object.keys(PROBLEM_TITLES) as SectionId[]) {
+    const result = results[id];
+    const build = BUILDERS[id];
+    if (result === undefined) {
+      blocks.push(
+        ...note(
+          id,
+          `*Not run: there is no stored result for ${id}. Run \`nnlab run ${id}\` and build the report again.*`,
+        ),
+      );
+    } else if (!build) {
+      warnings.push(`${id}: a result is stored but this nnlab has no report section for it`);
+      blocks.push(
+        ...note(
+          id,
+          `*A result for ${id} is stored, but this version of nnlab has no report section for it.*`,
+        ),
+      );
+    } else {
+      try {
+        blocks.push(...build(result as never));
+      } catch (e) {
+        // One broken section must not cost the other four; the note and the warning say what failed.
+        const msg = (e as Error).message;
+        warnings.push(`${id}: the report section failed: ${msg}`);
+        blocks.push(
+          ...note(
+            id,
+            `*The report section for ${id} could not be built from its stored result: ${msg.replace(/[*_`$]/g, '')}*`,
+          ),
+        );
+      }
+    }
+  }
+  const date = (meta.date ?? new Date()).toISOString().replace('T', ' ').slice(0, 16) + ' UTC';
+  const times = Object.entries(meta.wallSeconds ?? {})
+    .filter((e): e is [string, number] => typeof e[1] === 'number')
+    .map(([id, s]) => `${id} ${formatDuration(s)}`);
+  const subtitle = [
+    `nnlab ${meta.version} · seed ${meta.seed} · scale ${meta.scale} · built ${date}`,
+    ...(times.length ? [`Wall time: ${times.join(', ')}`] : []),
+  ];
+  return { doc: { title: 'Homework 3', subtitle, blocks }, warnings };
+}
+
+/** Every figure of the document, each id once; a reused id with a different spec is an error. */
+export function collectFigures(doc: ReportDocument): FigureOutput[] {
+  const byId = new Map<string, FigureOutput>();
+  for (const b of doc.blocks)
+    if (b.kind === 'code')
+      for (const o of b.outputs)
+        if (o.kind === 'figure') {
+          if (!/^[A-Za-z0-9][\w.-]*$/.test(o.id))
+            throw new Error(`collectFigures: figure id "${o.id}" is not a safe file stem`);
+          const prev = byId.get(o.id);
+          if (prev && JSON.stringify(prev.spec) !== JSON.stringify(o.spec))
+            throw new Error(`collectFigures: two different figures share the id "${o.id}"`);
+          byId.set(o.id, o);
+        }
+  return [...byId.values()];
+}
+
+/** Renders each figure once (SVG + PNG at 2×). */
+export async function renderFigures(doc: ReportDocument): Promise<Map<string, RenderedFigure>> {
+  const out = new Map<string, RenderedFigure>();
+  for (const f of collectFigures(doc)) {
+    try {
+      out.set(f.id, await renderFigure(f.spec));
+    } catch (e) {
+      throw new Error(`renderFigures: figure "${f.id}" (${f.title}): ${(e as Error).message}`);
+    }
+  }
+  return out;
+}
+
+/** TeX errors anywhere in the document's Markdown (MathJax shows them in red; the build reports them). */
+function texWarnings(doc: ReportDocument): string[] {
+  const out: string[] = [];
+  const check = (tex: string, display: boolean): void => {
+    const e = texToSvg(tex, display).error;
+    if (e) out.push(`TeX error in "${tex.slice(0, 60)}": ${e}`);
+  };
+  for (const b of doc.blocks) {
+    if (b.kind !== 'markdown') continue;
+    for (const m of parseMarkdown(b.text)) {
+      if (m.kind === 'math') check(m.tex, true);
+      const runs = m.kind === 'paragraph' ? [m.runs] : m.kind === 'list' ? m.items : [];
+      for (const r of runs.flat()) if (r.kind === 'math') check(r.tex, false);
+    }
+  }
+  return out;
+}
+
+export interface WrittenReport {
+  notebook: string;
+  html: string;
+  pdf: string;
+  figures: string[];
+  warnings: string[];
+}
+
+/** Writes figures/<id>.{svg,png} and report/homework3.{ipynb,html,pdf} under outDir. */
+export async function writeReport(doc: ReportDocument, outDir: string): Promise<WrittenReport> {
+  const figures = await renderFigures(doc);
+  const figureFiles: string[] = [];
+  for (const [id, f] of figures) {
+    const base = join(outDir, 'figures', id);
+    writeFileAtomic(`${base}.svg`, f.svg);
+    writeFileAtomic(`${base}.png`, f.png);
+    figureFiles.push(`${base}.svg`, `${base}.png`);
+  }
+  const dir = join(outDir, 'report');
+  const notebook = join(dir, 'homework3.ipynb');
+  const html = join(dir, 'homework3.html');
+  const pdf = join(dir, 'homework3.pdf');
+  writeFileAtomic(notebook, JSON.stringify(toNotebook(doc, figures), null, 1) + '\n');
+  writeFileAtomic(html, toHtml(doc, figures));
+  writeFileAtomic(pdf, await toPdf(doc, figures));
+  return { notebook, html, pdf, figures: figureFiles, warnings: texWarnings(doc) };
+}
+
+/** Builds the report from the results: the document, then every file (see writeReport). */
+export async function buildReport(
+  results: ReportResults,
+  meta: ReportMeta,
+  outDir: string,
+): Promise<WrittenReport> {
+  const { doc, warnings } = reportDocument(results, meta);
+  const written = await writeReport(doc, outDir);
+  return { ...written, warnings: [...warnings, ...written.warnings] };
+}

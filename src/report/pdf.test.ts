@@ -1,0 +1,99 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Block, ReportDocument } from './document.js';
+import { renderFigures } from './build.js';
+import { layoutPdf, PDF_PAGE } from './pdf.js';
+import { sampleDocument } from './sample-document.js';
+
+const sample = sampleDocument();
+const sampleFigures = await renderFigures(sample);
+const { pdf } = await layoutPdf(sample, sampleFigures);
+const text = pdf.toString('latin1');
+
+test('the PDF has pages, embeds the shipped fonts, every figure (named destinations) and the links', () => {
+  assert.ok(text.startsWith('%PDF-1.'));
+  assert.ok(text.trimEnd().endsWith('%%EOF'));
+  const pages = (text.match(/\/Type \/Page\b(?!s)/g) ?? []).length;
+  assert.ok(pages >= 2 && pages <= 6, `${pages} pages`);
+  for (const id of sampleFigures.keys()) assert.ok(text.includes(`(figure-${id})`), id);
+  for (const f of ['DejaVuSerif', 'DejaVuSans-Bold', 'DejaVuSansMono'])
+    assert.match(text, new RegExp(`/BaseFont /[A-Z]{6}\\+${f}\\b`));
+  assert.ok(text.includes('/FontFile2'), 'TrueType fonts embedded');
+  assert.ok(text.includes('/URI (https://arxiv.org/abs/1502.03167)'));
+  assert.ok(text.includes('/Outlines'), 'bookmarks for the problems');
+});
+
+// A document built to stress page breaking: long paragraphs, many tall figures, headings late on a page.
+function stressDocument(spec: { [k: string]: unknown }): ReportDocument {
+  const blocks: Block[] = [];
+  const para = 'Lorem ipsum dolor sit amet, with inline math $\\sum_{i=1}^n x_i^2$ and more words. '.repeat(
+    9,
+  );
+  for (let i = 0; i < 7; i++) {
+    blocks.push(
+      { kind: 'heading', level: 1, text: `Problem ${i}` },
+      { kind: 'heading', level: 2, text: `Part ${i}.1` },
+    );
+    blocks.push({
+      kind: 'markdown',
+      text: para.repeat(1 + (i % 3)) + '\n\n$$\\frac{a}{b} = \\begin{cases} 1 \\\\ 2 \\end{cases}$$',
+    });
+    blocks.push({
+      kind: 'code',
+      source: Array.from({ length: 4 + 9 * (i % 2) }, (_, k) => `const x${k} = ${k}; // line ${k}`).join(
+        '\n',
+      ),
+      outputs: [
+        { kind: 'figure', id: `stress-${i}`, title: `Figure ${i}`, spec },
+        {
+          kind: 'table',
+          caption: 'T',
+          columns: ['a', 'b'],
+          rows: Array.from({ length: 8 * i }, (_, k) => [`r${k}`, k / 7]),
+        },
+      ],
+    });
+    blocks.push(
+      { kind: 'heading', level: 3, text: `Notes ${i}` },
+      { kind: 'markdown', text: '- one\n- two' },
+    );
+  }
+  return { title: 'Stress', subtitle: ['layout test'], blocks };
+}
+
+test('page breaking: nothing crosses a page edge, and every heading shares a page with what follows it', async () => {
+  const spec = {
+    data: {
+      values: [
+        { x: 1, y: 2 },
+        { x: 2, y: 1 },
+      ],
+    },
+    mark: 'line',
+    width: 420,
+    height: 300,
+    encoding: { x: { field: 'x', type: 'quantitative' }, y: { field: 'y', type: 'quantitative' } },
+  };
+  const doc = stressDocument(spec);
+  const { layout } = await layoutPdf(doc, await renderFigures(doc));
+  assert.ok(layout.length > 100);
+  const pages = Math.max(...layout.map((p) => p.page)) + 1;
+  assert.ok(pages >= 8, `${pages} pages`);
+  for (const p of layout) {
+    assert.ok(p.top >= PDF_PAGE.top - 0.01, `${p.kind} on page ${p.page} starts at ${p.top}`);
+    assert.ok(p.bottom <= PDF_PAGE.contentBottom + 0.01, `${p.kind} on page ${p.page} ends at ${p.bottom}`);
+  }
+  assert.equal(layout.filter((p) => p.kind === 'figure').length, 7);
+  layout.forEach((p, i) => {
+    if (p.kind !== 'heading') return;
+    const next = layout.slice(i + 1).find((q) => q.kind !== 'heading');
+    assert.ok(
+      next && next.page === p.page,
+      `heading at placement ${i} (page ${p.page}) is separated from what follows`,
+    );
+  });
+  // The pieces of one page never overlap (y increases down the page).
+  for (let i = 1; i < layout.length; i++)
+    if (layout[i]!.page === layout[i - 1]!.page)
+      assert.ok(layout[i]!.top >= layout[i - 1]!.bottom - 0.01, `overlap at ${i}`);
+});

@@ -1,0 +1,631 @@
+/**
+ * The report as a PDF, drawn with pdfkit from the same blocks (no browser): body text in DejaVu Serif with
+ * inline runs laid out line by line (bold, italic, code, links, MathJax-typeset math as vector SVG), display
+ * math centred, code in DejaVu Sans Mono on a tinted box, tables with repeated headers, figures as vector
+ * SVG. Page breaks never split a figure, table row, formula or line, and a heading always stays with the start
+ * of what follows it. Fonts are the shipped TTFs, so the PDF is the same on every machine.
+ */
+import PDFDocument from 'pdfkit';
+import SVGtoPDF from 'svg-to-pdfkit';
+import { fontPath, MONO_FAMILY, SANS_FAMILY, SERIF_FAMILY, textWidth, type FontFace } from '../plot/fonts.js';
+import type { RenderedFigure } from '../plot/render.js';
+import type { Block, FigureOutput, Output, ReportDocument, TableOutput } from './document.js';
+import { parseInline, parseMarkdown, plainText, type Inline, type MdBlock } from './markdown.js';
+import { texToSvg, type MathSvg } from './math.js';
+import { checkTable, formatCell, isNumericColumn } from './table.js';
+
+const PAGE = { width: 595.28, height: 841.89, left: 62, right: 62, top: 64, bottom: 64 };
+const CONTENT_W = PAGE.width - PAGE.left - PAGE.right;
+const BOTTOM = PAGE.height - PAGE.bottom;
+const BODY = 10;
+const LEADING = 1.42;
+/** The x-height of the body font, in units of its size: MathJax sizes formulas in ex of the surrounding text. */
+const EX = 0.5;
+const CODE = 8.2;
+const CODE_LH = CODE * 1.32;
+/** CSS pixels → PDF points. */
+const PX = 0.75;
+
+const faces: Record<string, FontFace> = {};
+for (const family of [SERIF_FAMILY, SANS_FAMILY, MONO_FAMILY] as const)
+  for (const bold of [false, true])
+    for (const italic of [false, true]) faces[fontName({ family, bold, italic })] = { family, bold, italic };
+
+function fontName(f: FontFace): string {
+  return `${f.family}${f.bold ? '-Bold' : ''}${f.italic ? '-Italic' : ''}`;
+}
+
+type Atom =
+  | {
+      kind: 'word';
+      text: string;
+      face: FontFace;
+      size: number;
+      width: number;
+      color: string;
+      link?: string;
+      bg?: boolean;
+    }
+  | { kind: 'math'; m: MathSvg; width: number; ascent: number; descent: number }
+  | { kind: 'space'; width: number };
+
+/** One unbreakable piece as placed on a page (top/bottom in points from the page top); for layout tests. */
+export interface Placement {
+  kind: 'heading' | 'line' | 'math' | 'code' | 'table-row' | 'figure';
+  page: number;
+  top: number;
+  bottom: number;
+}
+
+/** The page geometry the writer lays out in (points; A4). */
+export const PDF_PAGE = { ...PAGE, contentBottom: PAGE.height - PAGE.bottom };
+
+interface Line {
+  atoms: Atom[];
+  width: number;
+  ascent: number;
+  descent: number;
+}
+
+class PdfWriter {
+  readonly doc: PDFKit.PDFDocument;
+  y = PAGE.top;
+  readonly layout: Placement[] = [];
+  private figureNo = 0;
+  private codeNo = 0;
+  private outline: { 1?: PDFKit.PDFOutline; 2?: PDFKit.PDFOutline } = {};
+
+  constructor(title: string) {
+    this.doc = new PDFDocument({
+      size: [PAGE.width, PAGE.height],
+      margins: { top: PAGE.top, bottom: PAGE.bottom, left: PAGE.left, right: PAGE.right },
+      bufferPages: true,
+      autoFirstPage: true,
+      info: { Title: title, Creator: 'nnlab', Producer: 'nnlab (pdfkit)' },
+      displayTitle: true,
+    });
+    for (const [name, face] of Object.entries(faces)) this.doc.registerFont(name, fontPath(face));
+  }
+
+  private place(kind: Placement['kind'], top: number, bottom: number): void {
+    this.layout.push({ kind, page: this.doc.bufferedPageRange().count - 1, top, bottom });
+  }
+
+  private newPage(): void {
+    this.doc.addPage();
+    this.y = PAGE.top;
+  }
+
+  /** Starts a new page unless `h` more points fit below the cursor (a full page always counts as fitting). */
+  ensure(h: number): void {
+    if (this.y + h > BOTTOM && this.y > PAGE.top + 1) this.newPage();
+  }
+
+  private setFont(face: FontFace, size: number): void {
+    this.doc.font(fontName(face)).fontSize(size);
+  }
+
+  // ---- inline layout ----
+
+  private atoms(runs: Inline[], size: number, base: FontFace, color = '#1d1d1d'): Atom[] {
+    const out: Atom[] = [];
+    const words = (
+      text: string,
+      face: FontFace,
+      extra: Partial<Extract<Atom, { kind: 'word' }>> = {},
+    ): void => {
+      for (const part of text.split(/(\s+)/)) {
+        if (part === '') continue;
+        if (/^\s+$/.test(part)) out.push({ kind: 'space', width: textWidth(' ', size, face) });
+        else
+          out.push({
+            kind: 'word',
+            text: part,
+            face,
+            size,
+            width: textWidth(part, size, face),
+            color,
+            ...extra,
+          });
+      }
+    };
+    for (const r of runs) {
+      if (r.kind === 'text')
+        words(r.text, { ...base, bold: base.bold || r.bold, italic: base.italic || r.italic });
+      else if (r.kind === 'link') words(r.text, base, { color: '#1f5fa8', link: r.url });
+      else if (r.kind === 'code') {
+        const face: FontFace = { family: MONO_FAMILY, bold: false, italic: false };
+        const s = size * 0.9;
+        for (const part of r.text.split(/(\s+)/)) {
+          if (part === '') continue;
+          if (/^\s+$/.test(part)) out.push({ kind: 'space', width: textWidth(' ', s, face) });
+          else
+            out.push({
+              kind: 'word',
+              text: part,
+              face,
+              size: s,
+              width: textWidth(part, s, face),
+              color: '#24292e',
+              bg: true,
+            });
+        }
+      } else {
+        const m = texToSvg(r.tex, false);
+        const ex = EX * size;
+        out.push({
+          kind: 'math',
+          m,
+          width: m.widthEx * ex,
+          ascent: (m.heightEx - m.depthEx) * ex,
+          descent: m.depthEx * ex,
+        });
+      }
+    }
+    return out;
+  }
+
+  /** Greedy line breaking at spaces; a cluster wider than the line is split between characters. */
+  private breakLines(atoms: Atom[], width: number, size: number): Line[] {
+    const clusters: Atom[][] = [];
+    let cur: Atom[] = [];
+    const spaces: number[] = [];
+    for (const a of atoms) {
+      if (a.kind === 'space') {
+        if (cur.length) {
+          clusters.push(cur);
+          spaces.push(a.width);
+        }
+        cur = [];
+      } else cur.push(a);
+    }
+    if (cur.length) {
+      clusters.push(cur);
+      spaces.push(0);
+    }
+    const lines: Line[] = [];
+    const baseAsc = 0.93 * size;
+    const baseDesc = 0.24 * size;
+    let line: Line = { atoms: [], width: 0, ascent: baseAsc, descent: baseDesc };
+    let pendingSpace = 0;
+    const cw = (c: Atom[]): number => c.reduce((s, a) => s + (a.kind === 'space' ? 0 : a.width), 0);
+    const place = (c: Atom[]): void => {
+      if (line.atoms.length) {
+        line.atoms.push({ kind: 'space', width: pendingSpace });
+        line.width += pendingSpace;
+      }
+      for (const a of c) {
+        line.atoms.push(a);
+        line.width += a.kind === 'space' ? 0 : a.width;
+        if (a.kind === 'math') {
+          line.ascent = Math.max(line.ascent, a.ascent + 1);
+          line.descent = Math.max(line.descent, a.descent + 1);
+        }
+      }
+    };
+    clusters.forEach((c, i) => {
+      let w = cw(c);
+      if (line.atoms.length && line.width + pendingSpace + w > width) {
+        lines.push(line);
+        line = { atoms: [], width: 0, ascent: baseAsc, descent: baseDesc };
+      }
+      // An overlong word (a long identifier or URL): split its text across lines.
+      while (w > width && c.length === 1 && c[0]!.kind === 'word' && c[0]!.text.length > 1) {
+        const a = c[0]!;
+        let n = a.text.length - 1;
+        while (n > 1 && textWidth(a.text.slice(0, n), a.size, a.face) > width - line.width) n--;
+        const head = { ...a, text: a.text.slice(0, n), width: textWidth(a.text.slice(0, n), a.size, a.face) };
+        place([head]);
+        lines.push(line);
+        line = { atoms: [], width: 0, ascent: baseAsc, descent: baseDesc };
+        const rest = a.text.slice(n);
+        c = [{ ...a, text: rest, width: textWidth(rest, a.size, a.face) }];
+        w = cw(c);
+      }
+      place(c);
+      pendingSpace = spaces[i]!;
+    });
+    if (line.atoms.length) lines.push(line);
+    return lines;
+  }
+
+  private drawLine(line: Line, x: number, baseline: number): void {
+    for (const a of line.atoms) {
+      if (a.kind === 'word') {
+        if (a.bg) {
+          this.doc
+            .save()
+            .roundedRect(x - 1, baseline - a.size * 0.82, a.width + 2, a.size * 1.08, 1.5)
+            .fill('#f0f0f0')
+            .restore();
+        }
+        this.setFont(a.face, a.size);
+        this.doc.fillColor(a.color).text(a.text, x, baseline, { lineBreak: false, baseline: 'alphabetic' });
+        if (a.link) this.doc.link(x, baseline - 0.9 * a.size, a.width, 1.15 * a.size, a.link);
+      } else if (a.kind === 'math') {
+        this.svg(a.m.svg, x, baseline - a.ascent, a.width, a.ascent + a.descent);
+      }
+      x += a.width;
+    }
+  }
+
+  /** Lays out and draws a paragraph of runs at `x` with `width`; lines move to the next page one by one. */
+  paragraph(
+    runs: Inline[],
+    opts: {
+      x?: number;
+      width?: number;
+      size?: number;
+      face?: FontFace;
+      color?: string;
+      after?: number;
+      kind?: Placement['kind'];
+    } = {},
+  ): void {
+    const size = opts.size ?? BODY;
+    const x = opts.x ?? PAGE.left;
+    const width = opts.width ?? CONTENT_W;
+    const lines = this.breakLines(this.atoms(runs, size, opts.face ?? serif(), opts.color), width, size);
+    const lead = (LEADING - 1.17) * size;
+    for (const l of lines) {
+      const h = l.ascent + l.descent + lead;
+      this.ensure(h);
+      this.drawLine(l, x, this.y + l.ascent + lead / 2);
+      this.place(opts.kind ?? 'line', this.y, this.y + h);
+      this.y += h;
+    }
+    this.y += opts.after ?? 0.55 * size;
+  }
+
+  /** Natural (unbroken) width of runs. */
+  runsWidth(runs: Inline[], size: number, face: FontFace): number {
+    return this.atoms(runs, size, face).reduce((w, a) => w + a.width, 0);
+  }
+
+  /** Height the first `maxLines` lines of a paragraph take (for keeping headings with what follows). */
+  paragraphHeight(runs: Inline[], maxLines: number, size = BODY, width = CONTENT_W): number {
+    const lead = (LEADING - 1.17) * size;
+    return this.breakLines(this.atoms(runs, size, serif()), width, size)
+      .slice(0, maxLines)
+      .reduce((s, l) => s + l.ascent + l.descent + lead, 0);
+  }
+
+  svg(svg: string, x: number, y: number, width: number, height: number): void {
+    SVGtoPDF(this.doc, svg, x, y, {
+      width,
+      height,
+      preserveAspectRatio: 'xMinYMin meet',
+      fontCallback: (family, bold, italic) => {
+        const fam = /mono/i.test(family)
+          ? MONO_FAMILY
+          : /serif/i.test(family) && !/sans/i.test(family)
+            ? SERIF_FAMILY
+            : SANS_FAMILY;
+        return fontName({ family: fam, bold, italic });
+      },
+      warningCallback: () => undefined,
+    });
+  }
+
+  // ---- blocks ----
+
+  title(title: string, subtitle: string[]): void {
+    this.setFont({ family: SANS_FAMILY, bold: true, italic: false }, 22);
+    this.doc.fillColor('#111').text(title, PAGE.left, this.y, { lineBreak: false });
+    this.y += 32;
+    for (const l of subtitle)
+      this.paragraph(parseInline(l), {
+        size: 9,
+        face: { ...serif(), italic: true },
+        color: '#555',
+        after: 0,
+      });
+    this.y += 6;
+    this.doc
+      .moveTo(PAGE.left, this.y)
+      .lineTo(PAGE.width - PAGE.right, this.y)
+      .lineWidth(0.8)
+      .strokeColor('#999')
+      .stroke();
+    this.y += 14;
+  }
+
+  heading(level: 1 | 2 | 3, text: string, keepWith: number): void {
+    const size = level === 1 ? 16 : level === 2 ? 13 : 11.2;
+    const before = level === 1 ? 18 : 12;
+    const h = size * 1.3 + 6;
+    if (this.y > PAGE.top + 1) this.y += before;
+    this.ensure(h + keepWith);
+    if (level === 1 && this.y > PAGE.top + 1 && this.y > BOTTOM - 0.3 * (BOTTOM - PAGE.top)) this.newPage();
+    const runs = parseInline(text);
+    this.paragraph(runs, {
+      size,
+      face: { family: SANS_FAMILY, bold: true, italic: false },
+      color: '#111',
+      after: 4,
+      kind: 'heading',
+    });
+    if (level === 1) {
+      this.doc
+        .moveTo(PAGE.left, this.y - 2)
+        .lineTo(PAGE.width - PAGE.right, this.y - 2)
+        .lineWidth(0.5)
+        .strokeColor('#bbb')
+        .stroke();
+      this.y += 4;
+    }
+    const title = plainText(runs);
+    if (level === 1) this.outline = { 1: this.doc.outline.addItem(title) };
+    else if (level === 2 && this.outline[1]) this.outline[2] = this.outline[1].addItem(title);
+  }
+
+  markdownBlock(b: MdBlock): void {
+    if (b.kind === 'paragraph') this.paragraph(b.runs);
+    else if (b.kind === 'math') this.displayMath(b.tex);
+    else {
+      const indent = 18;
+      b.items.forEach((item, i) => {
+        const label = b.ordered ? `${b.start + i}.` : '•';
+        const width = CONTENT_W - indent;
+        // The first line must fit here, so the label and the line it belongs to land on the same page.
+        this.ensure(this.paragraphHeight(item, 1, BODY, width));
+        const lead = (LEADING - 1.17) * BODY;
+        const first = this.breakLines(this.atoms(item, BODY, serif()), width, BODY)[0];
+        this.setFont(serif(), BODY);
+        this.doc
+          .fillColor('#1d1d1d')
+          .text(
+            label,
+            PAGE.left + indent - 5 - textWidth(label, BODY, serif()),
+            this.y + (first?.ascent ?? BODY) + lead / 2,
+            {
+              lineBreak: false,
+              baseline: 'alphabetic',
+            },
+          );
+        this.paragraph(item, { x: PAGE.left + indent, width, after: 0.25 * BODY });
+      });
+      this.y += 0.3 * BODY;
+    }
+  }
+
+  displayMath(tex: string): void {
+    const m = texToSvg(tex, true);
+    const ex = EX * BODY;
+    let w = m.widthEx * ex;
+    let h = m.heightEx * ex;
+    if (w > CONTENT_W) {
+      h *= CONTENT_W / w;
+      w = CONTENT_W;
+    }
+    this.ensure(h + 10);
+    this.y += 4;
+    this.svg(m.svg, PAGE.left + (CONTENT_W - w) / 2, this.y, w, h);
+    this.place('math', this.y, this.y + h);
+    this.y += h + 8;
+  }
+
+  /** Monospace lines in a box; `tint` for code, a left rule for output text. Breaks between lines only. */
+  private monoBox(text: string, style: 'code' | 'output'): void {
+    const face: FontFace = { family: MONO_FAMILY, bold: false, italic: false };
+    const pad = 5;
+    const maxChars = Math.floor((CONTENT_W - 2 * pad) / textWidth('M', CODE, face));
+    const lines: string[] = [];
+    for (const raw of text.replace(/\t/g, '  ').replace(/\n+$/, '').split('\n')) {
+      // Long lines wrap with a hanging marker, keeping every character.
+      let l = raw;
+      while (l.length > maxChars) {
+        lines.push(l.slice(0, maxChars));
+        l = '↪ ' + l.slice(maxChars);
+      }
+      lines.push(l);
+    }
+    let i = 0;
+    while (i < lines.length) {
+      const fit = Math.floor((BOTTOM - this.y - 2 * pad) / CODE_LH);
+      if (fit < Math.min(3, lines.length - i)) {
+        this.newPage();
+        continue;
+      }
+      const n = Math.min(fit, lines.length - i);
+      const h = n * CODE_LH + 2 * pad;
+      const x = PAGE.left;
+      if (style === 'code') {
+        this.doc.save().rect(x, this.y, CONTENT_W, h).fill('#f6f8fa').restore();
+        this.doc.save().rect(x, this.y, 2.2, h).fill('#4e79a7').restore();
+      } else this.doc.save().rect(x, this.y, 1.5, h).fill('#bbbbbb').restore();
+      this.setFont(face, CODE);
+      this.doc.fillColor(style === 'code' ? '#24292e' : '#333333');
+      for (let k = 0; k < n; k++)
+        this.doc.text(lines[i + k]!, x + pad + 2, this.y + pad + k * CODE_LH + CODE * 0.93, {
+          lineBreak: false,
+          baseline: 'alphabetic',
+        });
+      this.place('code', this.y, this.y + h);
+      this.y += h;
+      i += n;
+    }
+    this.y += 6;
+  }
+
+  code(source: string, outputs: Output[], figures: ReadonlyMap<string, RenderedFigure>): void {
+    const n = ++this.codeNo;
+    this.ensure(9 + 3 * CODE_LH + 10);
+    this.setFont({ family: MONO_FAMILY, bold: false, italic: false }, 7);
+    this.doc
+      .fillColor('#4e79a7')
+      .text(`In [${n}]:`, PAGE.left, this.y + 6, { lineBreak: false, baseline: 'alphabetic' });
+    this.y += 9;
+    this.monoBox(source, 'code');
+    for (const o of outputs) {
+      if (o.kind === 'text') this.monoBox(o.text, 'output');
+      else if (o.kind === 'table') this.table(o);
+      else this.figure(o, figures);
+    }
+    this.y += 4;
+  }
+
+  figure(o: FigureOutput, figures: ReadonlyMap<string, RenderedFigure>): void {
+    const f = figures.get(o.id);
+    if (!f) throw new Error(`toPdf: figure "${o.id}" was not rendered`);
+    const capH = 16;
+    const maxH = BOTTOM - PAGE.top - capH - 8;
+    const scale = Math.min(PX, CONTENT_W / f.width, maxH / f.height);
+    const w = f.width * scale;
+    const h = f.height * scale;
+    this.ensure(h + capH + 4);
+    this.doc.addNamedDestination(`figure-${o.id}`, 'FitH', PAGE.height - this.y);
+    this.svg(f.svg, PAGE.left + (CONTENT_W - w) / 2, this.y, w, h);
+    this.place('figure', this.y, this.y + h);
+    this.y += h + 4;
+    const caption: Inline[] = [
+      { kind: 'text', text: `Figure ${++this.figureNo}. `, bold: true, italic: false },
+      ...parseInline(o.title),
+    ];
+    const cw = Math.min(CONTENT_W, this.runsWidth(caption, 8.5, sans()) + 2);
+    this.paragraph(caption, {
+      x: PAGE.left + (CONTENT_W - cw) / 2,
+      width: cw,
+      size: 8.5,
+      face: sans(),
+      color: '#444',
+      after: 10,
+    });
+  }
+
+  table(t: TableOutput): void {
+    checkTable(t);
+    const cells = t.rows.map((r) => r.map(formatCell));
+    const bold = { ...sans(), bold: true };
+    let size = 8.5;
+    const pad = 5;
+    const natural = (s: number): number[] =>
+      t.columns.map(
+        (c, i) => Math.max(textWidth(c, s, bold), ...cells.map((r) => textWidth(r[i]!, s, sans()))) + 2 * pad,
+      );
+    let widths = natural(size);
+    const total = (): number => widths.reduce((a, b) => a + b, 0);
+    while (total() > CONTENT_W && size > 6) widths = natural((size -= 0.25));
+    if (total() > CONTENT_W) widths = widths.map((w) => (w * CONTENT_W) / total());
+    const rowH = size * 1.6;
+    const x0 = PAGE.left + (CONTENT_W - total()) / 2;
+    const numeric = t.columns.map((_, c) => isNumericColumn(t, c));
+    const drawRow = (vals: string[], face: FontFace, y: number): void => {
+      let x = x0;
+      this.setFont(face, size);
+      this.doc.fillColor('#1d1d1d');
+      vals.forEach((v, c) => {
+        const w = widths[c]!;
+        const tw = textWidth(v, size, face);
+        const tx = numeric[c] ? x + w - pad - tw : x + pad;
+        this.doc.text(v, tx, y + rowH * 0.68, { lineBreak: false, baseline: 'alphabetic' });
+        x += w;
+      });
+    };
+    const rule = (y: number, weight: number): void => {
+      this.doc
+        .moveTo(x0, y)
+        .lineTo(x0 + total(), y)
+        .lineWidth(weight)
+        .strokeColor('#777')
+        .stroke();
+    };
+    const header = (): void => {
+      drawRow(t.columns, bold, this.y);
+      this.place('table-row', this.y, this.y + rowH);
+      this.y += rowH;
+      rule(this.y, 0.8);
+    };
+    const capRuns: Inline[] = parseInline(t.caption);
+    this.ensure(this.paragraphHeight(capRuns, 2, 9) + rowH * Math.min(3, t.rows.length + 1) + 4);
+    this.paragraph(capRuns, { size: 9, face: bold, after: 3 });
+    rule(this.y, 0.8);
+    header();
+    cells.forEach((r, i) => {
+      if (this.y + rowH > BOTTOM) {
+        this.newPage();
+        rule(this.y, 0.8);
+        header();
+      }
+      if (i % 2 === 1) this.doc.save().rect(x0, this.y, total(), rowH).fill('#f5f5f5').restore();
+      drawRow(r, sans(), this.y);
+      this.place('table-row', this.y, this.y + rowH);
+      this.y += rowH;
+    });
+    rule(this.y, 0.8);
+    this.y += 10;
+  }
+
+  /** How much of `b` must fit on the page with a heading above it. */
+  leadHeight(b: Block | undefined): number {
+    if (!b) return 0;
+    if (b.kind === 'heading') return 30;
+    if (b.kind === 'code') return 9 + Math.min(4, b.source.split('\n').length) * CODE_LH + 10;
+    const first = parseMarkdown(b.text)[0];
+    if (!first) return 0;
+    if (first.kind === 'math') {
+      const m = texToSvg(first.tex, true);
+      return m.heightEx * EX * BODY + 12;
+    }
+    return this.paragraphHeight(first.kind === 'paragraph' ? first.runs : first.items[0]!, 3);
+  }
+
+  footers(title: string): void {
+    const range = this.doc.bufferedPageRange();
+    for (let i = range.start; i < range.start + range.count; i++) {
+      this.doc.switchToPage(i);
+      this.doc.page.margins.bottom = 0;
+      this.setFont(sans(), 8);
+      const label = `${title} — ${i + 1} / ${range.count}`;
+      this.doc
+        .fillColor('#888')
+        .text(label, PAGE.width - PAGE.right - textWidth(label, 8, sans()), PAGE.height - 36, {
+          lineBreak: false,
+          baseline: 'alphabetic',
+        });
+    }
+  }
+}
+
+function serif(): FontFace {
+  return { family: SERIF_FAMILY, bold: false, italic: false };
+}
+function sans(): FontFace {
+  return { family: SANS_FAMILY, bold: false, italic: false };
+}
+
+/** Renders the document to PDF bytes; `figures` maps every figure id to its rendering. */
+export async function toPdf(
+  doc: ReportDocument,
+  figures: ReadonlyMap<string, RenderedFigure>,
+): Promise<Buffer> {
+  return (await layoutPdf(doc, figures)).pdf;
+}
+
+/** toPdf that also returns where every unbreakable piece landed (for tests of the page breaking). */
+export function layoutPdf(
+  doc: ReportDocument,
+  figures: ReadonlyMap<string, RenderedFigure>,
+): Promise<{ pdf: Buffer; layout: Placement[] }> {
+  const w = new PdfWriter(doc.title);
+  const chunks: Buffer[] = [];
+  const done = new Promise<{ pdf: Buffer; layout: Placement[] }>((resolve, reject) => {
+    w.doc.on('data', (c: Buffer) => chunks.push(c));
+    w.doc.on('end', () => resolve({ pdf: Buffer.concat(chunks), layout: w.layout }));
+    w.doc.on('error', reject);
+  });
+  w.title(doc.title, doc.subtitle);
+  doc.blocks.forEach((b, i) => {
+    if (b.kind === 'heading') {
+      // Chained headings ("Problem 4" then "Part 1") all stay with the first content block.
+      let j = i + 1;
+      let keep = 0;
+      for (; doc.blocks[j]?.kind === 'heading'; j++) keep += 30;
+      w.heading(b.level, b.text, keep + w.leadHeight(doc.blocks[j]));
+    } else if (b.kind === 'markdown') for (const m of parseMarkdown(b.text)) w.markdownBlock(m);
+    else w.code(b.source, b.outputs, figures);
+  });
+  w.footers(doc.title);
+  w.doc.end();
+  return done;
+}
