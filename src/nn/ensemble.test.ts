@@ -112,11 +112,11 @@ const close = (a: number, b: number, tol: number, what: string): void =>
   assert.ok(Math.abs(a - b) <= tol * (1 + Math.abs(b)), `${what}: ${a} vs ${b}`);
 
 test('MlpEnsemble: training with minibatches and Adam matches a per-net reference for every net', () => {
-  for (const activation of ['relu', 'leakyRelu'] as const) {
+  // [3, 4, 2, 2] runs the general loops; [3, 2, 2, 2, 2] also the unrolled 2→2 hidden layers.
+  for (const [activation, sizes] of [['relu', [3, 4, 2, 2]], ['leakyRelu', [3, 4, 2, 2]], ['relu', [3, 2, 2, 2, 2]], ['leakyRelu', [3, 2, 2, 2, 2]]] as const) {
     const count = 5;
-    const sizes = [3, 4, 2, 2];
     const points = 37;
-    const e = randomEnsemble(count, sizes, activation, 7);
+    const e = randomEnsemble(count, [...sizes], activation, 7);
     const refs = Array.from({ length: count }, (_, n) => netOf(e, n));
     const { x, y } = randomData(count, points, 3, 2, 8);
     const rng = new Rng(9);
@@ -163,10 +163,10 @@ test('MlpEnsemble: training with minibatches and Adam matches a per-net referenc
 });
 
 test('MlpEnsemble: gradients agree with central finite differences of the loss', () => {
-  for (const activation of ['relu', 'leakyRelu'] as const) {
+  for (const [activation, sizes] of [['relu', [1, 3, 2, 1]], ['leakyRelu', [1, 3, 2, 1]], ['relu', [1, 2, 2, 2, 1]], ['leakyRelu', [1, 2, 2, 2, 1]]] as const) {
     const count = 3;
     const points = 12;
-    const e = randomEnsemble(count, [1, 3, 2, 1], activation, 21);
+    const e = randomEnsemble(count, [...sizes], activation, 21);
     const { x, y } = randomData(count, points, 1, 1, 22);
     const loss0 = e.computeGradients(x, y, points, null, 0, points);
     const gW = e.gradW.map((a) => a.slice());

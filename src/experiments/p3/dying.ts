@@ -103,7 +103,7 @@ export function dyingGrid(inputRange: number, gridPoints: number): number[] {
 }
 
 /** Per-net max − min of outputs laid out [N, points]. */
-function outputRanges(out: Float64Array | Float32Array, count: number, points: number): number[] {
+function outputRanges(out: Float64Array, count: number, points: number): number[] {
   const ranges: number[] = [];
   for (let n = 0; n < count; n++) {
     let lo = Infinity;

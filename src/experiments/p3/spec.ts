@@ -180,6 +180,11 @@ export interface P3DyingRun {
   alive: P3Fraction;
   status: NetStatus[];
   finalLoss: number[];
+  /** Per net: max − min of the output on the grid at initialisation and after training. */
+  rangeInit: number[];
+  rangeFinal: number[];
+  /** The constant-function threshold: collapseTolerance·(max − min of the target on the grid). */
+  rangeLimit: number;
   /** Median and 10%/90% quantiles of the epoch loss of the alive nets (and of the collapsed ones), per epoch. */
   lossCurve: { epoch: number; aliveMedian: number | null; aliveQ10: number | null; aliveQ90: number | null; collapsedMedian: number | null }[];
   /** Median final loss of alive and of collapsed nets (NaN → null when there are none). */
