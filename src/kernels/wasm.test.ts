@@ -204,13 +204,23 @@ test('max and average pooling match the reference, argmax exactly (plain or wasm
     W.avgPool2dBackward(g, dy, dx);
     near(`${tag} avg backward`, dx, dx64, 1e-6);
   }
-  // All-equal input: the first element of every window wins.
-  const g = pool(1, 1, 4, 4, 2, 2);
-  const x = W.alloc('float32', 16).fill(1);
-  const y = W.alloc('float32', 4);
-  const am = new Int32Array(4);
+  // Ties, on the vectorised 2×2 path (8 windows in a row): window c%4 = 0 all equal → top-left wins;
+  // 1: top-right = bottom-left = bottom-right → top-right; 2: bottom pair → bottom-left; 3: bottom-right.
+  const g = pool(1, 1, 2, 16, 2, 2);
+  const x = W.alloc('float32', 32).fill(1);
+  for (let c = 0; c < 8; c++) {
+    const [tr, bl, br] = [2 * c + 1, 16 + 2 * c, 17 + 2 * c];
+    if (c % 4 === 1) x[tr] = x[bl] = x[br] = 2;
+    if (c % 4 === 2) x[bl] = x[br] = 3;
+    if (c % 4 === 3) x[br] = 4;
+  }
+  const y = W.alloc('float32', 8);
+  const am = new Int32Array(8);
   W.maxPool2dForward(g, x, y, am);
-  assert.deepEqual([...am], [0, 2, 8, 10]);
+  assert.deepEqual([...am], [0, 3, 20, 23, 8, 11, 28, 31]);
+  const am64 = new Int32Array(8);
+  R.maxPool2dForward(g, Float64Array.from(x), new Float64Array(8), am64);
+  assert.deepEqual([...am64], [...am], 'reference agrees on the ties');
 });
 
 test('activations and their gradients match the reference on odd lengths', () => {

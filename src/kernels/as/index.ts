@@ -262,6 +262,21 @@ function isPointwise(): bool {
   return gKh == 1 && gKw == 1 && gSh == 1 && gSw == 1 && gPt == 0 && gPl == 0;
 }
 
+/** Copies `len` floats (short runs: inline vector moves, cheaper than a memory.copy call). */
+@inline function copyRun(dst: usize, src: usize, len: i32): void {
+  let c = 0;
+  for (; c + 4 <= len; c += 4) v128.store(dst + (<usize>c << 2), v128.load(src + (<usize>c << 2)));
+  for (; c < len; c++) store<f32>(dst + (<usize>c << 2), load<f32>(src + (<usize>c << 2)));
+}
+
+/** Zeroes `len` floats. */
+@inline function zeroRun(dst: usize, len: i32): void {
+  const z = f32x4.splat(0);
+  let c = 0;
+  for (; c + 4 <= len; c += 4) v128.store(dst + (<usize>c << 2), z);
+  for (; c < len; c++) store<f32>(dst + (<usize>c << 2), 0);
+}
+
 /** col[(ci,i,j), (oh,ow)] = x[ci, oh·sh+i−pt, ow·sw+j−pl] (0 outside) for one image (f32). */
 function im2col(x: usize, col: usize): void {
   const rowBytes = <usize>gOw << 2;
@@ -275,13 +290,13 @@ function im2col(x: usize, col: usize): void {
         for (let r = 0; r < gOh; r++) {
           const ih = r * gSh + i - gPt;
           if (ih < 0 || ih >= gH) {
-            memory.fill(dst, 0, rowBytes);
+            zeroRun(dst, gOw);
           } else {
-            if (c0 > 0) memory.fill(dst, 0, <usize>c0 << 2);
-            if (c1 < gOw) memory.fill(dst + (<usize>c1 << 2), 0, <usize>(gOw - c1) << 2);
+            if (c0 > 0) zeroRun(dst, c0);
+            if (c1 < gOw) zeroRun(dst + (<usize>c1 << 2), gOw - c1);
             const src = plane + <usize>ih * gW * 4;
             if (gSw == 1) {
-              memory.copy(dst + (<usize>c0 << 2), src + (<usize>(c0 + j - gPl) << 2), <usize>(c1 - c0) << 2);
+              copyRun(dst + (<usize>c0 << 2), src + (<usize>(c0 + j - gPl) << 2), c1 - c0);
             } else {
               for (let c = c0; c < c1; c++) store<f32>(dst + (<usize>c << 2), load<f32>(src + (<usize>(c * gSw + j - gPl) << 2)));
             }
@@ -406,8 +421,104 @@ export function conv2d_bwd_filter_f32(x: usize, dy: usize, dw: usize, db: usize,
 
 // ---------------------------------------------------------------- pooling
 
+/**
+ * The common 2×2 stride-2 max pool, four outputs at a time: even/odd columns of two input rows are split by
+ * shuffles and compared in window order (top-left, top-right, bottom-left, bottom-right), so the first
+ * maximum wins ties as in the reference.
+ */
+function maxpool2x2_f32(planes: i32, h: i32, w: i32, oh: i32, ow: i32, x: usize, y: usize, am: usize): void {
+  const step = i32x4(0, 2, 4, 6);
+  const one = i32x4.splat(1);
+  const down = i32x4.splat(w);
+  let py = y;
+  let pa = am;
+  for (let pl = 0; pl < planes; pl++) {
+    for (let r = 0; r < oh; r++) {
+      const top = pl * h * w + 2 * r * w;
+      const rowA = x + (<usize>top << 2);
+      const rowB = rowA + (<usize>w << 2);
+      let c = 0;
+      for (; c + 4 <= ow; c += 4) {
+        const o = <usize>c << 3;
+        const a0 = v128.load(rowA + o);
+        const a1 = v128.load(rowA + o, 16);
+        const b0 = v128.load(rowB + o);
+        const b1 = v128.load(rowB + o, 16);
+        const tl = v128.shuffle<f32>(a0, a1, 0, 2, 4, 6);
+        const tr = v128.shuffle<f32>(a0, a1, 1, 3, 5, 7);
+        const bl = v128.shuffle<f32>(b0, b1, 0, 2, 4, 6);
+        const br = v128.shuffle<f32>(b0, b1, 1, 3, 5, 7);
+        const i0 = i32x4.add(i32x4.splat(top + 2 * c), step);
+        let m = tl;
+        let id = i0;
+        let k = f32x4.gt(tr, m);
+        m = v128.bitselect(tr, m, k);
+        id = v128.bitselect(i32x4.add(i0, one), id, k);
+        const i2 = i32x4.add(i0, down);
+        k = f32x4.gt(bl, m);
+        m = v128.bitselect(bl, m, k);
+        id = v128.bitselect(i2, id, k);
+        k = f32x4.gt(br, m);
+        m = v128.bitselect(br, m, k);
+        id = v128.bitselect(i32x4.add(i2, one), id, k);
+        v128.store(py, m);
+        v128.store(pa, id);
+        py += 16;
+        pa += 16;
+      }
+      for (; c < ow; c++) {
+        let bestIdx = top + 2 * c;
+        let best = load<f32>(x + (<usize>bestIdx << 2));
+        for (let q = 1; q < 4; q++) {
+          const idx = top + 2 * c + (q & 1) + (q >> 1) * w;
+          const v = load<f32>(x + (<usize>idx << 2));
+          if (v > best) {
+            best = v;
+            bestIdx = idx;
+          }
+        }
+        store<f32>(py, best);
+        store<i32>(pa, bestIdx);
+        py += 4;
+        pa += 4;
+      }
+    }
+  }
+}
+
+/** The 2×2 stride-2 average pool, four outputs at a time. */
+function avgpool2x2_f32(planes: i32, h: i32, w: i32, oh: i32, ow: i32, x: usize, y: usize): void {
+  const quarter = f32x4.splat(0.25);
+  let py = y;
+  for (let pl = 0; pl < planes; pl++) {
+    for (let r = 0; r < oh; r++) {
+      const rowA = x + (<usize>(pl * h * w + 2 * r * w) << 2);
+      const rowB = rowA + (<usize>w << 2);
+      let c = 0;
+      for (; c + 4 <= ow; c += 4) {
+        const o = <usize>c << 3;
+        const s0 = f32x4.add(v128.load(rowA + o), v128.load(rowB + o));
+        const s1 = f32x4.add(v128.load(rowA + o, 16), v128.load(rowB + o, 16));
+        const sum = f32x4.add(v128.shuffle<f32>(s0, s1, 0, 2, 4, 6), v128.shuffle<f32>(s0, s1, 1, 3, 5, 7));
+        v128.store(py, f32x4.mul(sum, quarter));
+        py += 16;
+      }
+      for (; c < ow; c++) {
+        const o = <usize>c << 3;
+        const sum = load<f32>(rowA + o) + load<f32>(rowA + o, 4) + load<f32>(rowB + o) + load<f32>(rowB + o, 4);
+        store<f32>(py, sum * 0.25);
+        py += 4;
+      }
+    }
+  }
+}
+
 /** y = window max, argmax = flat index into x of the first maximum (f32). */
 export function maxpool_fwd_f32(planes: i32, h: i32, w: i32, kh: i32, kw: i32, sh: i32, sw: i32, oh: i32, ow: i32, x: usize, y: usize, am: usize): void {
+  if (kh == 2 && kw == 2 && sh == 2 && sw == 2) {
+    maxpool2x2_f32(planes, h, w, oh, ow, x, y, am);
+    return;
+  }
   let o: usize = 0;
   for (let pl = 0; pl < planes; pl++) {
     const base = pl * h * w;
@@ -445,6 +556,10 @@ export function maxpool_bwd_f32(total: i32, xLen: i32, dy: usize, am: usize, dx:
 
 /** y = window mean (f32). */
 export function avgpool_fwd_f32(planes: i32, h: i32, w: i32, kh: i32, kw: i32, sh: i32, sw: i32, oh: i32, ow: i32, x: usize, y: usize): void {
+  if (kh == 2 && kw == 2 && sh == 2 && sw == 2) {
+    avgpool2x2_f32(planes, h, w, oh, ow, x, y);
+    return;
+  }
   const inv: f32 = 1 / <f32>(kh * kw);
   let o: usize = 0;
   for (let pl = 0; pl < planes; pl++) {
