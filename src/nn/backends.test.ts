@@ -22,7 +22,11 @@ test('lenet5 with BN and dropout: wasm and reference backends agree on loss, gra
     const x = Tensor.fromArray(xs, [8, 1, 28, 28], { backend });
     const y = Tensor.fromArray(ys, [8, 10], { backend });
     const { loss } = m.trainOnBatch(x, y);
-    const grads = m.layers.flatMap((l) => l.gradients.map((g) => Float32Array.from(g.value.data)));
+    // Per layer, all its gradients as one vector: the input BN's ∂L/∂γ alone is a sum of 6,272 float32 products
+    // that cancels down to ~1e-3 of ∂L/∂β, so only its error relative to the layer's gradient scale is meaningful.
+    const grads = m.layers
+      .filter((l) => l.gradients.length > 0)
+      .map((l) => Float32Array.from(l.gradients.flatMap((g) => Array.from(g.value.data))));
     const weights = m.getWeights() as Float32Array[];
     const pred = m.predict(x).toArray();
     m.dispose();
@@ -42,9 +46,7 @@ test('lenet5 with BN and dropout: wasm and reference backends agree on loss, gra
     }
     return Math.sqrt(d / Math.max(n, 1e-30));
   };
-  // 1e-3: the input BN's ∂L/∂γ sums 6,272 float32 products with heavy cancellation (measured 3e-4); the
-  // others agree to ~1e-6. A wiring mistake shows up as O(1).
-  w.grads.forEach((g, i) => assert.ok(rel(g, r.grads[i]) < 1e-3, `gradient ${i}: relative difference ${rel(g, r.grads[i])}`));
+  w.grads.forEach((g, i) => assert.ok(rel(g, r.grads[i]) < 1e-4, `gradients of layer ${i}: relative difference ${rel(g, r.grads[i])}`));
   w.weights.forEach((v, i) => assert.ok(rel(v, r.weights[i]) < 1e-5, `weight ${i}: relative difference ${rel(v, r.weights[i])}`));
   assert.ok(rel(w.pred, r.pred) < 1e-4, 'predictions');
 });
