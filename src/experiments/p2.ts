@@ -28,7 +28,7 @@ export * from './p2/spec.js';
 const TRAIN_MODULE = new URL('./p2/train.js', import.meta.url).href;
 
 /** Mean, sample standard deviation (0 for one value), min, max. */
-export function stats(xs: number[]): P2Stats {
+function stats(xs: number[]): P2Stats {
   const n = xs.length;
   const mean = xs.reduce((a, b) => a + b, 0) / n;
   const std = n > 1 ? Math.sqrt(xs.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1)) : 0;
