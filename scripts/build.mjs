@@ -12,18 +12,25 @@ mkdirSync(join(root, 'dist', 'kernels'), { recursive: true });
 // The unrolled GEMM register tiles are generated; the generator is their source of truth.
 run(process.execPath, ['src/kernels/as/gen-tiles.mjs']);
 // The memory is imported: src/kernels/wasm.ts creates one fixed-size WebAssembly.Memory per thread and never
-// grows it, so typed-array views into it never detach.
-run(bin('asc'), [
-  'src/kernels/as/index.ts',
-  '-o',
-  'dist/kernels/kernels.wasm',
-  '-O3',
-  '--runtime',
-  'stub',
-  '--enable',
-  'simd',
-  '--noAssert',
-  '--importMemory',
-  '--noExportMemory',
-]);
+// grows it, so typed-array views into it never detach. Two builds of the same source: kernels-fma.wasm
+// with relaxed SIMD (fused multiply-add), used where the engine accepts it, and kernels.wasm without.
+for (const [out, extra] of [
+  ['dist/kernels/kernels.wasm', []],
+  ['dist/kernels/kernels-fma.wasm', ['--enable', 'relaxed-simd']],
+]) {
+  run(bin('asc'), [
+    'src/kernels/as/index.ts',
+    '-o',
+    out,
+    '-O3',
+    '--runtime',
+    'stub',
+    '--enable',
+    'simd',
+    ...extra,
+    '--noAssert',
+    '--importMemory',
+    '--noExportMemory',
+  ]);
+}
 run(bin('tsc'), ['-p', 'tsconfig.json']);

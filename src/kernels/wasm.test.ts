@@ -1,11 +1,13 @@
 // Every wasm kernel against the reference on random data, odd shapes included. Inputs are drawn once,
 // rounded to float32, and the reference runs in float64 on the same values, so the only difference is the
 // kernels' float32 arithmetic.
+import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import assert from 'node:assert/strict';
 import { Rng } from '../util/rng.js';
 import { referenceBackend as R } from './reference.js';
-import { wasmBackend as W, wasmBytesInUse } from './wasm.js';
+import { wasmBackend as W, wasmBytesInUse, wasmKernelVariant } from './wasm.js';
 import type { ActivationKind, ConvGeometry, FloatArray, PoolGeometry } from './backend.js';
 
 const rng = new Rng(20261201);
@@ -416,4 +418,25 @@ test('allocator: zeroed reuse after free, clear errors for foreign arrays, doubl
     () => W.alloc('float32', 2 ** 30),
     /out of kernel memory allocating 1073741824 × float32 \(4294967296 bytes\)/,
   );
+});
+
+test(
+  'the plain-SIMD build passes the same tests (NNLAB_FMA=0 in a child process)',
+  { skip: process.env.NNLAB_FMA === '0' },
+  () => {
+    assert.equal(
+      wasmKernelVariant(),
+      'simd+fma',
+      'this engine accepts relaxed SIMD, so the FMA build is in use',
+    );
+    const r = spawnSync(process.execPath, ['--test', fileURLToPath(import.meta.url)], {
+      env: { ...process.env, NNLAB_FMA: '0' },
+      encoding: 'utf8',
+    });
+    assert.equal(r.status, 0, `plain build failed:\n${r.stdout.slice(-3000)}\n${r.stderr.slice(-2000)}`);
+  },
+);
+
+test('NNLAB_FMA=0 selects the plain build', { skip: process.env.NNLAB_FMA !== '0' }, () => {
+  assert.equal(wasmKernelVariant(), 'simd');
 });

@@ -7,6 +7,7 @@
  * when touched) and never grown, so typed-array views into it never detach.
  */
 import { readFileSync } from 'node:fs';
+import { setFlagsFromString } from 'node:v8';
 import type {
   ActivationKind,
   Backend,
@@ -183,6 +184,7 @@ interface WasmMemory {
 interface WasmApi {
   Memory: new (d: { initial: number; maximum: number }) => WasmMemory;
   Module: new (bytes: Uint8Array) => object;
+  validate(bytes: Uint8Array): boolean;
   Instance: new (module: object, imports: object) => { exports: object };
 }
 const WebAssembly = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
@@ -220,10 +222,36 @@ function roundSize(bytes: number): number {
   return Math.ceil(bytes / step) * step;
 }
 
+/** Which build of the kernels runs: with fused multiply-add (relaxed SIMD) or plain SIMD. */
+export type KernelVariant = 'simd+fma' | 'simd';
+
+function readKernel(name: string): Uint8Array {
+  const url = new URL(name, import.meta.url);
+  try {
+    return readFileSync(url);
+  } catch (e) {
+    throw new Error(`wasm backend: cannot read ${url.pathname} (run npm run build): ${(e as Error).message}`);
+  }
+}
+
+/**
+ * The FMA build where the engine accepts relaxed SIMD (Node 20 needs its flag, which only widens the set of
+ * accepted instructions), else the plain build; NNLAB_FMA=0 forces the plain one.
+ */
+function loadModule(): { module: object; variant: KernelVariant } {
+  if (process.env.NNLAB_FMA !== '0') {
+    const fma = readKernel('./kernels-fma.wasm');
+    if (!WebAssembly.validate(fma)) setFlagsFromString('--experimental-wasm-relaxed-simd');
+    if (WebAssembly.validate(fma)) return { module: new WebAssembly.Module(fma), variant: 'simd+fma' };
+  }
+  return { module: new WebAssembly.Module(readKernel('./kernels.wasm')), variant: 'simd' };
+}
+
 class Heap {
   readonly memory: WasmMemory;
   readonly kernels: Kernels;
   readonly megabytes: number;
+  readonly variant: KernelVariant;
   private top: number;
   private readonly end: number;
   private readonly live = new Map<number, number>();
@@ -234,16 +262,9 @@ class Heap {
     this.megabytes = heapMegabytes();
     const pages = Math.floor((this.megabytes * 1024 * 1024) / PAGE);
     this.memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
-    const url = new URL('./kernels.wasm', import.meta.url);
-    let bytes: Buffer;
-    try {
-      bytes = readFileSync(url);
-    } catch (e) {
-      throw new Error(
-        `wasm backend: cannot read ${url.pathname} (run npm run build): ${(e as Error).message}`,
-      );
-    }
-    const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), {
+    const { module, variant } = loadModule();
+    this.variant = variant;
+    const instance = new WebAssembly.Instance(module, {
       env: {
         memory: this.memory,
         abort: (_msg: number, _file: number, line: number, col: number) => {
@@ -785,6 +806,11 @@ export const wasmBackend: Backend = {
     );
   },
 };
+
+/** The kernel build this thread runs. */
+export function wasmKernelVariant(): KernelVariant {
+  return getHeap().variant;
+}
 
 /** Bytes of wasm memory currently handed out by this thread's allocator (for leak checks and benchmarks). */
 export function wasmBytesInUse(): number {
