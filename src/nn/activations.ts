@@ -15,7 +15,15 @@ export interface ResolvedActivation {
   slope: number;
 }
 
-const NAMES: readonly ActivationName[] = ['linear', 'sigmoid', 'scaledSigmoid', 'tanh', 'relu', 'leakyRelu', 'softmax'];
+const NAMES: readonly ActivationName[] = [
+  'linear',
+  'sigmoid',
+  'scaledSigmoid',
+  'tanh',
+  'relu',
+  'leakyRelu',
+  'softmax',
+];
 
 /** Checks an activation spec and fills in the default leakyRelu slope 0.01 (Keras' LeakyReLU uses 0.3; the study's 0.01). */
 export function resolveActivation(spec: ActivationSpec | undefined, fn: string): ResolvedActivation {

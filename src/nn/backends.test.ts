@@ -16,8 +16,16 @@ test('lenet5 with BN and dropout: wasm and reference backends agree on loss, gra
   const xs = Float32Array.from({ length: 8 * 784 }, () => rng.normal());
   const ys = new Float32Array(80);
   for (let i = 0; i < 8; i++) ys[i * 10 + (i % 10)] = 1;
-  const run = (backend: Backend): { loss: number; grads: Float32Array[]; weights: Float32Array[]; pred: number[] } => {
-    const m = lenet5({ seed: 5, batchNorm: true, inputBatchNorm: true, dropout: { input: 0.2, hidden: 0.5 }, backend });
+  const run = (
+    backend: Backend,
+  ): { loss: number; grads: Float32Array[]; weights: Float32Array[]; pred: number[] } => {
+    const m = lenet5({
+      seed: 5,
+      batchNorm: true,
+      inputBatchNorm: true,
+      dropout: { input: 0.2, hidden: 0.5 },
+      backend,
+    });
     m.compile({ optimizer: new SGD({ learningRate: 0.1, momentum: 0.9 }), loss: 'categoricalCrossentropy' });
     const x = Tensor.fromArray(xs, [8, 1, 28, 28], { backend });
     const y = Tensor.fromArray(ys, [8, 10], { backend });
@@ -46,7 +54,14 @@ test('lenet5 with BN and dropout: wasm and reference backends agree on loss, gra
     }
     return Math.sqrt(d / Math.max(n, 1e-30));
   };
-  w.grads.forEach((g, i) => assert.ok(rel(g, r.grads[i]) < 1e-4, `gradients of layer ${i}: relative difference ${rel(g, r.grads[i])}`));
-  w.weights.forEach((v, i) => assert.ok(rel(v, r.weights[i]) < 1e-5, `weight ${i}: relative difference ${rel(v, r.weights[i])}`));
+  w.grads.forEach((g, i) =>
+    assert.ok(
+      rel(g, r.grads[i]) < 1e-4,
+      `gradients of layer ${i}: relative difference ${rel(g, r.grads[i])}`,
+    ),
+  );
+  w.weights.forEach((v, i) =>
+    assert.ok(rel(v, r.weights[i]) < 1e-5, `weight ${i}: relative difference ${rel(v, r.weights[i])}`),
+  );
   assert.ok(rel(w.pred, r.pred) < 1e-4, 'predictions');
 });

@@ -75,7 +75,12 @@ interface LayerCheck {
 function checkLayer(layer: Layer, inputShape: number[], o: LayerCheck): void {
   const rng = new Rng(42);
   const noise = o.noise ?? { rng: new Rng(7) };
-  const out = layer.build(inputShape, { backend: referenceBackend, dtype: 'float64', initRng: new Rng(5), noise });
+  const out = layer.build(inputShape, {
+    backend: referenceBackend,
+    dtype: 'float64',
+    initRng: new Rng(5),
+    noise,
+  });
   const inSize = o.n * inputShape.reduce((a, b) => a * b, 1);
   const outSize = o.n * out.reduce((a, b) => a * b, 1);
   // Non-zero biases/weights everywhere so no gradient term is trivially zero.
@@ -132,9 +137,13 @@ test('Dense: ∂L/∂x, ∂L/∂kernel, ∂L/∂bias (linear and fused tanh)', (
 });
 
 test('Conv2D: same (stride 1 and 2, asymmetric pad), valid with a 2×3 kernel and stride 2×1', () => {
-  checkLayer(new Conv2D({ filters: 3, kernelSize: 3, padding: 'same', activation: 'tanh' }), [2, 5, 5], { n: 2 });
+  checkLayer(new Conv2D({ filters: 3, kernelSize: 3, padding: 'same', activation: 'tanh' }), [2, 5, 5], {
+    n: 2,
+  });
   checkLayer(new Conv2D({ filters: 2, kernelSize: 4, strides: 2, padding: 'same' }), [2, 7, 6], { n: 2 });
-  checkLayer(new Conv2D({ filters: 2, kernelSize: [2, 3], strides: [2, 1], padding: 'valid' }), [3, 6, 5], { n: 2 });
+  checkLayer(new Conv2D({ filters: 2, kernelSize: [2, 3], strides: [2, 1], padding: 'valid' }), [3, 6, 5], {
+    n: 2,
+  });
 });
 
 test('Conv2D output geometry follows TensorFlow: same → ⌈in/s⌉, valid → ⌊(in−k)/s⌋+1', () => {
@@ -144,7 +153,12 @@ test('Conv2D output geometry follows TensorFlow: same → ⌈in/s⌉, valid → 
     [new Conv2D({ filters: 16, kernelSize: 5 }), [6, 14, 14], [16, 10, 10]],
   ];
   for (const [layer, input, expected] of shapes) {
-    const out = layer.build(input, { backend: referenceBackend, dtype: 'float64', initRng: new Rng(1), noise: { rng: new Rng(2) } });
+    const out = layer.build(input, {
+      backend: referenceBackend,
+      dtype: 'float64',
+      initRng: new Rng(1),
+      noise: { rng: new Rng(2) },
+    });
     assert.deepEqual([...out], expected);
   }
 });
@@ -176,7 +190,15 @@ test('Dropout with a fixed mask: ∂L/∂x = dy ⊙ m, and m takes the values 0 
 });
 
 test('every activation: ∂L/∂x of Activation(f)', () => {
-  const specs: ActivationSpec[] = ['linear', 'sigmoid', 'scaledSigmoid', 'tanh', 'relu', 'leakyRelu', { kind: 'leakyRelu', slope: 0.2 }];
+  const specs: ActivationSpec[] = [
+    'linear',
+    'sigmoid',
+    'scaledSigmoid',
+    'tanh',
+    'relu',
+    'leakyRelu',
+    { kind: 'leakyRelu', slope: 0.2 },
+  ];
   for (const spec of specs) {
     checkLayer(new Activation(spec), [3, 2, 2], { n: 2, x: awayFromZero(24, 9) });
   }
@@ -202,7 +224,12 @@ function checkModel(model: Sequential, loss: LossSpec, x: Tensor, y: Tensor): vo
   });
 }
 
-function data(rows: number, cols: number, seed: number, kind: 'onehot' | 'binary' | 'real' | 'soft'): [Tensor, Tensor] {
+function data(
+  rows: number,
+  cols: number,
+  seed: number,
+  kind: 'onehot' | 'binary' | 'real' | 'soft',
+): [Tensor, Tensor] {
   const rng = new Rng(seed);
   const x = Tensor.fromArray(randn(rng, rows * 4), [rows, 4], { dtype: 'float64' });
   const t = new Float64Array(rows * cols);
@@ -265,13 +292,21 @@ test('loss values equal the plain formulas on the predicted outputs', () => {
   bin.compile({ optimizer: new SGD(), loss: 'binaryCrossentropy' });
   const q = bin.predict(xb).data;
   const tb = yb.data;
-  close(bin.evaluate(xb, yb).loss, mean((i) => -(tb[i] * Math.log(q[i]) + (1 - tb[i]) * Math.log(1 - q[i])), 10), 'BCE');
+  close(
+    bin.evaluate(xb, yb).loss,
+    mean((i) => -(tb[i] * Math.log(q[i]) + (1 - tb[i]) * Math.log(1 - q[i])), 10),
+    'BCE',
+  );
   // mean squared error
   const [xm, ym] = data(5, 2, 10, 'real');
   const lin = net(2, 'linear');
   lin.compile({ optimizer: new SGD(), loss: 'meanSquaredError' });
   const o = lin.predict(xm).data;
-  close(lin.evaluate(xm, ym).loss, mean((i) => (o[i] - ym.data[i]) ** 2, 10), 'MSE');
+  close(
+    lin.evaluate(xm, ym).loss,
+    mean((i) => (o[i] - ym.data[i]) ** 2, 10),
+    'MSE',
+  );
 });
 
 test('binary cross-entropy from logits stays finite and exact for large |z|', () => {

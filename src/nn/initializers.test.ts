@@ -4,9 +4,21 @@ import { referenceBackend } from '../kernels/index.js';
 import { Rng } from '../util/rng.js';
 import { Conv2D } from './layers/conv2d.js';
 import { Dense } from './layers/dense.js';
-import { GlorotNormal, RandomNormal, RandomUniform, resolveInitializer, type InitializerSpec } from './initializers.js';
+import {
+  GlorotNormal,
+  RandomNormal,
+  RandomUniform,
+  resolveInitializer,
+  type InitializerSpec,
+} from './initializers.js';
 
-function stats(a: ArrayLike<number>): { mean: number; std: number; maxAbs: number; min: number; max: number } {
+function stats(a: ArrayLike<number>): {
+  mean: number;
+  std: number;
+  maxAbs: number;
+  min: number;
+  max: number;
+} {
   let s = 0;
   let s2 = 0;
   let maxAbs = 0;
@@ -33,7 +45,8 @@ function draw(spec: InitializerSpec, fanIn: number, fanOut: number): Float64Arra
 test('variance-scaling initialisers have the Keras standard deviations and bounds', () => {
   const fi = 300;
   const fo = 100;
-  const near = (a: number, b: number, what: string): void => assert.ok(Math.abs(a / b - 1) < 0.01, `${what}: ${a} vs ${b}`);
+  const near = (a: number, b: number, what: string): void =>
+    assert.ok(Math.abs(a / b - 1) < 0.01, `${what}: ${a} vs ${b}`);
   const cases: [InitializerSpec, number, number | null][] = [
     ['glorotNormal', Math.sqrt(2 / (fi + fo)), 2 / 0.87962566103423978],
     ['heNormal', Math.sqrt(2 / fi), 2 / 0.87962566103423978],
@@ -62,13 +75,21 @@ test('variance-scaling initialisers have the Keras standard deviations and bound
 });
 
 test('layers compute fans as Keras: dense [in, out]; conv fanIn = cIn·kh·kw, fanOut = cOut·kh·kw', () => {
-  const ctx = { backend: referenceBackend, dtype: 'float64' as const, initRng: new Rng(1), noise: { rng: new Rng(2) } };
+  const ctx = {
+    backend: referenceBackend,
+    dtype: 'float64' as const,
+    initRng: new Rng(1),
+    noise: { rng: new Rng(2) },
+  };
   const conv = new Conv2D({ filters: 40, kernelSize: 5, kernelInitializer: 'heUniform' });
   conv.name = 'c';
   conv.build([30, 9, 9], ctx);
   const limit = Math.sqrt(6 / (30 * 25));
   const cs = stats(conv.weights[0].value.data);
-  assert.ok(cs.maxAbs <= limit && cs.maxAbs > 0.99 * limit, `conv heUniform max ${cs.maxAbs} vs limit ${limit}`);
+  assert.ok(
+    cs.maxAbs <= limit && cs.maxAbs > 0.99 * limit,
+    `conv heUniform max ${cs.maxAbs} vs limit ${limit}`,
+  );
   const dense = new Dense({ units: 200, kernelInitializer: 'glorotUniform' });
   dense.name = 'd';
   dense.build([600], { ...ctx, initRng: new Rng(3) });
@@ -79,7 +100,13 @@ test('layers compute fans as Keras: dense [in, out]; conv fanIn = cIn·kh·kw, f
 });
 
 test('unknown initialiser names and bad parameters are rejected', () => {
-  assert.throws(() => resolveInitializer('glorot' as 'zeros', 'Dense'), /Dense: unknown initializer "glorot" \(one of zeros, ones/);
+  assert.throws(
+    () => resolveInitializer('glorot' as 'zeros', 'Dense'),
+    /Dense: unknown initializer "glorot" \(one of zeros, ones/,
+  );
   assert.throws(() => new RandomNormal({ stddev: -1 }), /RandomNormal: stddev must be ≥ 0, got -1/);
-  assert.throws(() => new RandomUniform({ minval: 1, maxval: 0 }), /RandomUniform: need minval ≤ maxval, got 1 > 0/);
+  assert.throws(
+    () => new RandomUniform({ minval: 1, maxval: 0 }),
+    /RandomUniform: need minval ≤ maxval, got 1 > 0/,
+  );
 });

@@ -141,13 +141,7 @@ export class Ones implements Initializer {
 }
 
 export type InitializerName =
-  | 'zeros'
-  | 'ones'
-  | 'glorotNormal'
-  | 'glorotUniform'
-  | 'heNormal'
-  | 'heUniform'
-  | 'lecunNormal';
+  'zeros' | 'ones' | 'glorotNormal' | 'glorotUniform' | 'heNormal' | 'heUniform' | 'lecunNormal';
 export type InitializerSpec = InitializerName | Initializer;
 
 const BY_NAME: Record<InitializerName, () => Initializer> = {

@@ -61,7 +61,8 @@ export abstract class Layer {
 
   /** Allocates weights (drawn from ctx.initRng) and returns the output shape (without the batch dimension). */
   build(inputShape: readonly number[], ctx: BuildContext): readonly number[] {
-    if (this.built) throw new Error(`${this.kind} layer "${this.name}": already built (a layer belongs to one model)`);
+    if (this.built)
+      throw new Error(`${this.kind} layer "${this.name}": already built (a layer belongs to one model)`);
     this.built = true;
     this.backend = ctx.backend;
     this.dtype = ctx.dtype;

@@ -14,7 +14,11 @@ import { BatchBuffer } from './buffers.js';
 export type LossName = 'categoricalCrossentropy' | 'binaryCrossentropy' | 'meanSquaredError';
 export type LossSpec = LossName | { name: LossName; fromLogits?: boolean };
 
-export const LOSS_NAMES: readonly LossName[] = ['categoricalCrossentropy', 'binaryCrossentropy', 'meanSquaredError'];
+export const LOSS_NAMES: readonly LossName[] = [
+  'categoricalCrossentropy',
+  'binaryCrossentropy',
+  'meanSquaredError',
+];
 
 const EPS = 1e-7;
 
@@ -53,7 +57,14 @@ export class Loss {
     const m = rows * cols;
     if (this.name === 'categoricalCrossentropy') {
       if (this.fromLogits) {
-        const total = this.backend.softmaxCrossEntropy(rows, cols, out, t, (this.p as BatchBuffer).get(rows), dOut);
+        const total = this.backend.softmaxCrossEntropy(
+          rows,
+          cols,
+          out,
+          t,
+          (this.p as BatchBuffer).get(rows),
+          dOut,
+        );
         const s = 1 / rows;
         for (let i = 0; i < m; i++) dOut[i] *= s;
         return total / rows;

@@ -38,7 +38,10 @@ function squares(count: number, seed: number): [Tensor, Tensor] {
 }
 
 function bitsEqual(a: ArrayLike<number>[], b: ArrayLike<number>[]): boolean {
-  return a.length === b.length && a.every((w, i) => w.length === b[i].length && Array.from(w).every((v, j) => Object.is(v, b[i][j])));
+  return (
+    a.length === b.length &&
+    a.every((w, i) => w.length === b[i].length && Array.from(w).every((v, j) => Object.is(v, b[i][j])))
+  );
 }
 
 test('lenet5 has 61,706 parameters and the documented layer stack', () => {
@@ -57,9 +60,22 @@ test('lenet5 has 61,706 parameters and the documented layer stack', () => {
       ['dense', [10]],
     ],
   );
-  const full = lenet5({ seed: 1, batchNorm: true, inputBatchNorm: true, dropout: { input: 0.2, hidden: 0.5 } });
+  const full = lenet5({
+    seed: 1,
+    batchNorm: true,
+    inputBatchNorm: true,
+    dropout: { input: 0.2, hidden: 0.5 },
+  });
   const kinds = full.layers.map((l) => l.kind);
-  assert.deepEqual(kinds.slice(0, 7), ['batch_normalization', 'dropout', 'conv2d', 'batch_normalization', 'activation', 'max_pooling2d', 'dropout']);
+  assert.deepEqual(kinds.slice(0, 7), [
+    'batch_normalization',
+    'dropout',
+    'conv2d',
+    'batch_normalization',
+    'activation',
+    'max_pooling2d',
+    'dropout',
+  ]);
   assert.equal(kinds.filter((k) => k === 'batch_normalization').length, 5);
   assert.equal(kinds.filter((k) => k === 'dropout').length, 5);
   m.dispose();
@@ -71,7 +87,11 @@ test('lenet5 learns a synthetic 10-class image task; the same seed gives bit-ide
   const [xt, yt] = squares(300, 2);
   const train = async (): Promise<Sequential> => {
     const m = lenet5({ seed: 7 });
-    m.compile({ optimizer: new SGD({ learningRate: 0.02, momentum: 0.9 }), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
+    m.compile({
+      optimizer: new SGD({ learningRate: 0.02, momentum: 0.9 }),
+      loss: 'categoricalCrossentropy',
+      metrics: ['accuracy'],
+    });
     await m.fit(x, y, { epochs: 2, batchSize: 16 });
     return m;
   };
@@ -108,7 +128,11 @@ function resumable(seed: number): Sequential {
     ],
     { inputShape: [1, 6, 6], seed },
   );
-  m.compile({ optimizer: new Adam({ learningRate: 1e-3 }), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
+  m.compile({
+    optimizer: new Adam({ learningRate: 1e-3 }),
+    loss: 'categoricalCrossentropy',
+    metrics: ['accuracy'],
+  });
   return m;
 }
 
@@ -169,7 +193,10 @@ test('trainOnBatch equals fit without shuffling; callbacks see the iteration and
 
   const b = resumable(2);
   const rows = (t: Tensor, from: number, to: number, shape: number[]): Tensor =>
-    Tensor.fromArray(t.data.subarray(from * (t.size / t.shape[0]), to * (t.size / t.shape[0])), [to - from, ...shape]);
+    Tensor.fromArray(t.data.subarray(from * (t.size / t.shape[0]), to * (t.size / t.shape[0])), [
+      to - from,
+      ...shape,
+    ]);
   for (let it = 0; it < 5; it++) {
     (b.optimizer as Adam).learningRate = 1e-3 * (1 + (it % 3));
     const s = (it % 3) * 8;
@@ -189,7 +216,10 @@ test('a NaN/∞ loss throws DivergenceError with epoch and iteration, or ends fi
   const m = make();
   await assert.rejects(m.fit(x, y, { epochs: 50, batchSize: 1, shuffle: false }), (e: unknown) => {
     assert.ok(e instanceof DivergenceError);
-    assert.ok(e.iteration > 0 && e.epoch === Math.floor(e.iteration / 2), `epoch ${e.epoch}, iteration ${e.iteration}`);
+    assert.ok(
+      e.iteration > 0 && e.epoch === Math.floor(e.iteration / 2),
+      `epoch ${e.epoch}, iteration ${e.iteration}`,
+    );
     assert.ok(!Number.isFinite(e.loss));
     assert.equal(m.iteration, e.iteration, 'the diverged batch is not counted as a step');
     return true;
@@ -204,32 +234,67 @@ test('a NaN/∞ loss throws DivergenceError with epoch and iteration, or ends fi
 });
 
 test('clear errors for bad shapes, unknown names, non-finite data and misuse', async () => {
-  const dense = (): Sequential => new Sequential([new Dense({ units: 2, activation: 'softmax' })], { inputShape: [3], seed: 1 });
+  const dense = (): Sequential =>
+    new Sequential([new Dense({ units: 2, activation: 'softmax' })], { inputShape: [3], seed: 1 });
   assert.throws(() => new Dense({ units: 0 }), /Dense: units must be a positive integer, got 0/);
-  assert.throws(() => new Dense({ units: 2, kernelInitializer: 'xavier' as 'zeros' }), /Dense: unknown initializer "xavier"/);
-  assert.throws(() => new Dense({ units: 2, activation: 'gelu' as 'relu' }), /Dense: unknown activation "gelu"/);
-  assert.throws(() => new Sequential([new Dense({ units: 2 })], { inputShape: [2, 3], seed: 1 }), /dense layer "dense": input shape \[2, 3\] must have rank 1/);
-  assert.throws(() => new Sequential([new Conv2D({ filters: 1, kernelSize: 5 })], { inputShape: [1, 3, 3], seed: 1 }), /window 5 is larger than the input size 3/);
   assert.throws(
-    () => new Sequential([new Dense({ units: 2, activation: 'softmax' }), new Dense({ units: 2 })], { inputShape: [3], seed: 1 }),
+    () => new Dense({ units: 2, kernelInitializer: 'xavier' as 'zeros' }),
+    /Dense: unknown initializer "xavier"/,
+  );
+  assert.throws(
+    () => new Dense({ units: 2, activation: 'gelu' as 'relu' }),
+    /Dense: unknown activation "gelu"/,
+  );
+  assert.throws(
+    () => new Sequential([new Dense({ units: 2 })], { inputShape: [2, 3], seed: 1 }),
+    /dense layer "dense": input shape \[2, 3\] must have rank 1/,
+  );
+  assert.throws(
+    () => new Sequential([new Conv2D({ filters: 1, kernelSize: 5 })], { inputShape: [1, 3, 3], seed: 1 }),
+    /window 5 is larger than the input size 3/,
+  );
+  assert.throws(
+    () =>
+      new Sequential([new Dense({ units: 2, activation: 'softmax' }), new Dense({ units: 2 })], {
+        inputShape: [3],
+        seed: 1,
+      }),
     /softmax is only supported on the last layer/,
   );
   const m = dense();
   const x = Tensor.zeros([4, 3]);
   const y = Tensor.zeros([4, 2]);
   await assert.rejects(m.fit(x, y, { epochs: 1, batchSize: 2 }), /Sequential.fit: call compile\(\) first/);
-  assert.throws(() => m.compile({ optimizer: new SGD(), loss: 'hinge' as 'meanSquaredError' }), /unknown loss "hinge"/);
-  assert.throws(() => m.compile({ optimizer: new SGD(), loss: 'meanSquaredError' }), /softmax output needs loss categoricalCrossentropy/);
+  assert.throws(
+    () => m.compile({ optimizer: new SGD(), loss: 'hinge' as 'meanSquaredError' }),
+    /unknown loss "hinge"/,
+  );
+  assert.throws(
+    () => m.compile({ optimizer: new SGD(), loss: 'meanSquaredError' }),
+    /softmax output needs loss categoricalCrossentropy/,
+  );
   m.compile({ optimizer: new SGD(), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
-  await assert.rejects(m.fit(Tensor.zeros([4, 5]), y, { epochs: 1, batchSize: 2 }), /x has shape \[4, 5\], the model expects \[N, 3\]/);
-  await assert.rejects(m.fit(x, Tensor.zeros([3, 2]), { epochs: 1, batchSize: 2 }), /y has shape \[3, 2\], expected \[4, 2\]/);
+  await assert.rejects(
+    m.fit(Tensor.zeros([4, 5]), y, { epochs: 1, batchSize: 2 }),
+    /x has shape \[4, 5\], the model expects \[N, 3\]/,
+  );
+  await assert.rejects(
+    m.fit(x, Tensor.zeros([3, 2]), { epochs: 1, batchSize: 2 }),
+    /y has shape \[3, 2\], expected \[4, 2\]/,
+  );
   await assert.rejects(m.fit(x, y, { epochs: 1, batchSize: 0 }), /batchSize must be an integer ≥ 1, got 0/);
   const bad = Tensor.zeros([4, 3]);
   bad.data[5] = NaN;
-  await assert.rejects(m.fit(bad, y, { epochs: 1, batchSize: 2 }), /Sequential.fit: x contains NaN or infinite values/);
+  await assert.rejects(
+    m.fit(bad, y, { epochs: 1, batchSize: 2 }),
+    /Sequential.fit: x contains NaN or infinite values/,
+  );
   assert.throws(() => m.predict(bad), /Sequential.predict: x contains NaN/);
   assert.throws(() => m.setWeights([new Float32Array(6)]), /got 1 arrays, the model has 2 weights/);
-  assert.throws(() => m.setWeights([new Float32Array(5), new Float32Array(2)]), /dense\/kernel has 6 elements, array 0 has 5/);
+  assert.throws(
+    () => m.setWeights([new Float32Array(5), new Float32Array(2)]),
+    /dense\/kernel has 6 elements, array 0 has 5/,
+  );
   const other = dense();
   other.compile({ optimizer: m.optimizer as SGD, loss: 'categoricalCrossentropy' });
   m.trainOnBatch(x, y);

@@ -66,7 +66,8 @@ export class Sequential {
   private compiled: Compiled | null = null;
 
   constructor(layers: Layer[], o: SequentialOptions) {
-    if (!Array.isArray(layers) || layers.length === 0) throw new Error('Sequential: needs at least one layer');
+    if (!Array.isArray(layers) || layers.length === 0)
+      throw new Error('Sequential: needs at least one layer');
     if (!Number.isFinite(o.seed)) throw new Error(`Sequential: seed must be a finite number, got ${o.seed}`);
     this.dtype = o.dtype ?? 'float32';
     if (this.dtype !== 'float32' && this.dtype !== 'float64') {
@@ -85,7 +86,12 @@ export class Sequential {
     this.shuffleRng = root.derive(2);
     let shape: readonly number[] = this.inputShape;
     this.layers.forEach((layer, i) => {
-      shape = layer.build(shape, { backend: this.backend, dtype: this.dtype, initRng: initRng.derive(i), noise: this.noise });
+      shape = layer.build(shape, {
+        backend: this.backend,
+        dtype: this.dtype,
+        initRng: initRng.derive(i),
+        noise: this.noise,
+      });
     });
     this.outputShape = shape;
     this.outWidth = shapeSize(shape);
@@ -99,7 +105,9 @@ export class Sequential {
     });
     this.layers.forEach((l, i) => {
       if (i < this.layers.length - 1 && l.outputActivation?.spec.kind === 'softmax') {
-        throw new Error(`Sequential: softmax is only supported on the last layer, found on "${l.name}" (layer ${i})`);
+        throw new Error(
+          `Sequential: softmax is only supported on the last layer, found on "${l.name}" (layer ${i})`,
+        );
       }
     });
     const last = this.layers[this.layers.length - 1].outputActivation;
@@ -121,7 +129,9 @@ export class Sequential {
   compile(o: CompileOptions): void {
     const fn = 'Sequential.compile';
     if (!(o.optimizer instanceof Optimizer)) {
-      throw new Error(`${fn}: optimizer must be an Optimizer (new SGD(...) or new Adam(...)), got ${String(o.optimizer)}`);
+      throw new Error(
+        `${fn}: optimizer must be an Optimizer (new SGD(...) or new Adam(...)), got ${String(o.optimizer)}`,
+      );
     }
     const { name, fromLogits } = parseLoss(o.loss, fn);
     for (const m of o.metrics ?? []) {
@@ -136,11 +146,14 @@ export class Sequential {
     }
     if (lastKind === 'softmax') {
       if (name !== 'categoricalCrossentropy' || fromLogits === true) {
-        throw new Error(`${fn}: a softmax output needs loss categoricalCrossentropy (without fromLogits: true), got ${JSON.stringify(o.loss)}`);
+        throw new Error(
+          `${fn}: a softmax output needs loss categoricalCrossentropy (without fromLogits: true), got ${JSON.stringify(o.loss)}`,
+        );
       }
       logits = true;
     } else if (lastKind === 'sigmoid' && name === 'binaryCrossentropy') {
-      if (fromLogits === true) throw new Error(`${fn}: fromLogits: true contradicts the sigmoid output layer`);
+      if (fromLogits === true)
+        throw new Error(`${fn}: fromLogits: true contradicts the sigmoid output layer`);
       (lastStage as NonNullable<typeof lastStage>).skipped = true;
       this.fused = 'sigmoid';
       logits = true;
@@ -180,7 +193,9 @@ export class Sequential {
     if (!(x instanceof Tensor)) throw new Error(`${fn}: x must be a Tensor`);
     const count = x.shape[0];
     if (x.shape.length !== this.inputShape.length + 1 || x.size !== count * this.inWidth) {
-      throw new Error(`${fn}: x has shape [${x.shape.join(', ')}], the model expects [N, ${this.inputShape.join(', ')}]`);
+      throw new Error(
+        `${fn}: x has shape [${x.shape.join(', ')}], the model expects [N, ${this.inputShape.join(', ')}]`,
+      );
     }
     if (!x.backend.allFinite(x.data)) throw new Error(`${fn}: x contains NaN or infinite values`);
     if (y !== null) {
@@ -340,11 +355,15 @@ export class Sequential {
   setWeights(arrays: ArrayLike<number>[]): void {
     const targets = this.layers.flatMap((l) => l.weights);
     if (arrays.length !== targets.length) {
-      throw new Error(`Sequential.setWeights: got ${arrays.length} arrays, the model has ${targets.length} weights`);
+      throw new Error(
+        `Sequential.setWeights: got ${arrays.length} arrays, the model has ${targets.length} weights`,
+      );
     }
     targets.forEach((w, i) => {
       if (arrays[i].length !== w.value.size) {
-        throw new Error(`Sequential.setWeights: ${w.name} has ${w.value.size} elements, array ${i} has ${arrays[i].length}`);
+        throw new Error(
+          `Sequential.setWeights: ${w.name} has ${w.value.size} elements, array ${i} has ${arrays[i].length}`,
+        );
       }
     });
     targets.forEach((w, i) => w.value.data.set(arrays[i]));

@@ -21,10 +21,14 @@ export class Adam extends Optimizer {
 
   constructor({ learningRate = 0.001, beta1 = 0.9, beta2 = 0.999, epsilon = 1e-7 }: AdamOptions = {}) {
     super(learningRate, 'Adam');
-    for (const [k, b] of [['beta1', beta1], ['beta2', beta2]] as const) {
+    for (const [k, b] of [
+      ['beta1', beta1],
+      ['beta2', beta2],
+    ] as const) {
       if (!(b >= 0 && b < 1)) throw new Error(`Adam: ${k} must be in [0, 1), got ${b}`);
     }
-    if (!(epsilon > 0) || !Number.isFinite(epsilon)) throw new Error(`Adam: epsilon must be > 0, got ${epsilon}`);
+    if (!(epsilon > 0) || !Number.isFinite(epsilon))
+      throw new Error(`Adam: epsilon must be > 0, got ${epsilon}`);
     this.beta1 = beta1;
     this.beta2 = beta2;
     this.epsilon = epsilon;

@@ -25,7 +25,12 @@ function run(opt: Optimizer, steps: number, lrs: number[]): number[] {
 }
 
 /** The same trajectory written out in plain JS from the textbook formulas. */
-function plain(kind: 'sgd' | 'momentum' | 'nesterov' | 'adam', steps: number, lrs: number[], mu = 0.9): number[] {
+function plain(
+  kind: 'sgd' | 'momentum' | 'nesterov' | 'adam',
+  steps: number,
+  lrs: number[],
+  mu = 0.9,
+): number[] {
   const w = [0.5, -1, 2];
   const v = [0, 0, 0];
   const m = [0, 0, 0];
@@ -57,13 +62,19 @@ test('SGD (plain, momentum, Nesterov) and Adam follow the textbook updates, with
   const lrs = [0.1, 0.05, 0.02];
   close(run(new SGD({ learningRate: 0.1 }), 7, lrs), plain('sgd', 7, lrs));
   close(run(new SGD({ learningRate: 0.1, momentum: 0.9 }), 7, lrs), plain('momentum', 7, lrs));
-  close(run(new SGD({ learningRate: 0.1, momentum: 0.8, nesterov: true }), 7, lrs), plain('nesterov', 7, lrs, 0.8));
+  close(
+    run(new SGD({ learningRate: 0.1, momentum: 0.8, nesterov: true }), 7, lrs),
+    plain('nesterov', 7, lrs, 0.8),
+  );
   close(run(new Adam({ learningRate: 0.01 }), 7, lrs), plain('adam', 7, lrs));
 });
 
 test('getState/setState continues a trajectory exactly, also into a fresh optimizer before its first step', () => {
   for (const make of [() => new SGD({ momentum: 0.9 }), () => new Adam()]) {
-    const p = (): Param => ({ value: Tensor.fromArray([0.5, -1, 2], [3], opts), grad: Tensor.zeros([3], opts) });
+    const p = (): Param => ({
+      value: Tensor.fromArray([0.5, -1, 2], [3], opts),
+      grad: Tensor.zeros([3], opts),
+    });
     const a = make();
     const pa = p();
     for (let t = 0; t < 6; t++) {
@@ -85,7 +96,10 @@ test('getState/setState continues a trajectory exactly, also into a fresh optimi
     }
     assert.deepEqual(pb.value.toArray(), pa.value.toArray());
   }
-  assert.throws(() => new SGD().setState(new Adam().getState()), /sgd.setState: state is for a adam optimizer/);
+  assert.throws(
+    () => new SGD().setState(new Adam().getState()),
+    /sgd.setState: state is for a adam optimizer/,
+  );
 });
 
 test('optimizer arguments are checked', () => {

@@ -36,7 +36,9 @@ export abstract class Optimizer {
   /** Applies one update to every parameter from its current gradient. */
   step(params: readonly Param[]): void {
     if (!Number.isFinite(this.learningRate) || this.learningRate < 0) {
-      throw new Error(`${this.kind}.step: learningRate must be a finite number ≥ 0, got ${this.learningRate}`);
+      throw new Error(
+        `${this.kind}.step: learningRate must be a finite number ≥ 0, got ${this.learningRate}`,
+      );
     }
     this.bind(params);
     this.iterations++;
@@ -49,7 +51,8 @@ export abstract class Optimizer {
   private bind(params: readonly Param[]): void {
     if (this.bound === params) return;
     if (this.bound !== null) {
-      const same = this.bound.length === params.length && this.bound.every((p, i) => p.value === params[i].value);
+      const same =
+        this.bound.length === params.length && this.bound.every((p, i) => p.value === params[i].value);
       if (!same) throw new Error(`${this.kind}: this optimizer already updates another model's parameters`);
       this.bound = params;
       return;
@@ -67,7 +70,9 @@ export abstract class Optimizer {
         const src = restored[i * this.slotsPerParam + k];
         if (src !== undefined) {
           if (src.length !== v.size) {
-            throw new Error(`${this.kind}: state slot ${i}.${k} has ${src.length} elements, parameter has ${v.size}`);
+            throw new Error(
+              `${this.kind}: state slot ${i}.${k} has ${src.length} elements, parameter has ${v.size}`,
+            );
           }
           slot.set(src);
         }
@@ -96,11 +101,15 @@ export abstract class Optimizer {
       return;
     }
     if (s.slots.length !== this.slots.length) {
-      throw new Error(`${this.kind}.setState: state has ${s.slots.length} slot arrays, expected ${this.slots.length}`);
+      throw new Error(
+        `${this.kind}.setState: state has ${s.slots.length} slot arrays, expected ${this.slots.length}`,
+      );
     }
     this.slots.forEach((slot, i) => {
       if (s.slots[i].length !== slot.length) {
-        throw new Error(`${this.kind}.setState: slot ${i} has ${s.slots[i].length} elements, expected ${slot.length}`);
+        throw new Error(
+          `${this.kind}.setState: slot ${i} has ${s.slots[i].length} elements, expected ${slot.length}`,
+        );
       }
       slot.set(s.slots[i]);
     });
@@ -108,9 +117,11 @@ export abstract class Optimizer {
 
   /** Returns the slot memory to the backend. */
   dispose(): void {
-    if (this.bound !== null) this.bound.forEach((p, i) => {
-      for (let k = 0; k < this.slotsPerParam; k++) p.value.backend.free(this.slots[i * this.slotsPerParam + k]);
-    });
+    if (this.bound !== null)
+      this.bound.forEach((p, i) => {
+        for (let k = 0; k < this.slotsPerParam; k++)
+          p.value.backend.free(this.slots[i * this.slotsPerParam + k]);
+      });
     this.slots = [];
     this.bound = null;
   }

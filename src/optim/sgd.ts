@@ -35,6 +35,14 @@ export class SGD extends Optimizer {
 
   protected update(p: Param, i: number): void {
     const v = this.momentum > 0 ? this.slots[i] : p.grad.data;
-    p.value.backend.sgdStep(p.value.data, p.grad.data, v, this.learningRate, this.momentum, this.nesterov, this.weightDecay);
+    p.value.backend.sgdStep(
+      p.value.data,
+      p.grad.data,
+      v,
+      this.learningRate,
+      this.momentum,
+      this.nesterov,
+      this.weightDecay,
+    );
   }
 }

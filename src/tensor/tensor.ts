@@ -69,7 +69,9 @@ export class Tensor {
   static fromArray(values: ArrayLike<number>, shape: readonly number[], opts: TensorOptions = {}): Tensor {
     const size = shapeSize(shape, 'Tensor.fromArray');
     if (values.length !== size) {
-      throw new Error(`Tensor.fromArray: shape [${shape.join(', ')}] needs ${size} values, got ${values.length}`);
+      throw new Error(
+        `Tensor.fromArray: shape [${shape.join(', ')}] needs ${size} values, got ${values.length}`,
+      );
     }
     const t = Tensor.zeros(shape, opts);
     t.data.set(values);

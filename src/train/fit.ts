@@ -22,7 +22,8 @@ export interface FitOptions {
 }
 
 function positiveInt(fn: string, what: string, v: number, min: number): void {
-  if (!Number.isInteger(v) || v < min) throw new Error(`${fn}: ${what} must be an integer ≥ ${min}, got ${v}`);
+  if (!Number.isInteger(v) || v < min)
+    throw new Error(`${fn}: ${what} must be an integer ≥ ${min}, got ${v}`);
 }
 
 /** Copies rows order[start … start+n) of src (row length `width`) into dst, contiguous runs as one copy. */
@@ -88,7 +89,9 @@ export async function fitModel(model: Sequential, x: Tensor, y: Tensor, o: FitOp
       gatherRows(x.data, inWidth, order, start, n, model.batchInput(n));
       gatherRows(y.data, outWidth, order, start, n, model.batchTarget(n));
       const r = model.trainStep(n);
-      const logs = compiled.accuracy ? { loss: r.loss, accuracy: r.correct / n, size: n } : { loss: r.loss, size: n };
+      const logs = compiled.accuracy
+        ? { loss: r.loss, accuracy: r.correct / n, size: n }
+        : { loss: r.loss, size: n };
       for (const cb of callbacks) await cb.onBatchEnd?.(iteration, logs, ctx);
       if (!Number.isFinite(r.loss)) {
         if (!ctx.stopTraining) throw new DivergenceError(epoch, iteration, r.loss);
@@ -108,7 +111,9 @@ export async function fitModel(model: Sequential, x: Tensor, y: Tensor, o: FitOp
       history.accuracy.push(logs.accuracy);
     }
     if (o.validationData !== undefined) {
-      const v = model.evaluate(o.validationData[0], o.validationData[1], { batchSize: Math.max(o.batchSize, 256) });
+      const v = model.evaluate(o.validationData[0], o.validationData[1], {
+        batchSize: Math.max(o.batchSize, 256),
+      });
       logs.valLoss = v.loss;
       history.valLoss.push(v.loss);
       if (v.accuracy !== undefined) {

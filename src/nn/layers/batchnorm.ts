@@ -68,17 +68,34 @@ export class BatchNormalization extends Layer {
     this.geometry.n = n;
     if (training) {
       if (n * this.geometry.s < 2) {
-        throw new Error(`BatchNormalization "${this.name}": training needs at least 2 values per channel, got ${n * this.geometry.s}`);
+        throw new Error(
+          `BatchNormalization "${this.name}": training needs at least 2 values per channel, got ${n * this.geometry.s}`,
+        );
       }
       this.backend.batchNormTrainForward(
-        this.geometry, x, this.gamma.data, this.beta.data, this.movingMean.data, this.movingVariance.data,
-        this.momentum, this.epsilon, y, this.saveMean, this.saveInvStd,
+        this.geometry,
+        x,
+        this.gamma.data,
+        this.beta.data,
+        this.movingMean.data,
+        this.movingVariance.data,
+        this.momentum,
+        this.epsilon,
+        y,
+        this.saveMean,
+        this.saveInvStd,
       );
       this.x = x;
     } else {
       this.backend.batchNormInferForward(
-        this.geometry, x, this.gamma.data, this.beta.data, this.movingMean.data, this.movingVariance.data,
-        this.epsilon, y,
+        this.geometry,
+        x,
+        this.gamma.data,
+        this.beta.data,
+        this.movingMean.data,
+        this.movingVariance.data,
+        this.epsilon,
+        y,
       );
       this.x = null;
     }
@@ -86,12 +103,20 @@ export class BatchNormalization extends Layer {
   }
 
   backward(dy: FloatArray, n: number): FloatArray {
-    if (this.x === null) throw new Error(`BatchNormalization "${this.name}": backward needs a training-mode forward`);
+    if (this.x === null)
+      throw new Error(`BatchNormalization "${this.name}": backward needs a training-mode forward`);
     const dx = this.dx.get(n);
     this.geometry.n = n;
     this.backend.batchNormBackward(
-      this.geometry, this.x, this.gamma.data, this.saveMean, this.saveInvStd, dy, dx,
-      this.params[0].grad.data, this.params[1].grad.data,
+      this.geometry,
+      this.x,
+      this.gamma.data,
+      this.saveMean,
+      this.saveInvStd,
+      dy,
+      dx,
+      this.params[0].grad.data,
+      this.params[1].grad.data,
     );
     return dx;
   }

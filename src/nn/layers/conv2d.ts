@@ -36,7 +36,13 @@ export function pair(fn: string, what: string, v: number | [number, number]): [n
  * 'valid': out = ⌊(in − k)/s⌋ + 1, pad 0; 'same': out = ⌈in/s⌉, total pad = max((out−1)·s + k − in, 0),
  * of which ⌊total/2⌋ goes before (the extra one after).
  */
-export function convAxis(fn: string, size: number, k: number, s: number, padding: Padding): { out: number; pad: number } {
+export function convAxis(
+  fn: string,
+  size: number,
+  k: number,
+  s: number,
+  padding: Padding,
+): { out: number; pad: number } {
   if (padding === 'same') {
     const out = Math.ceil(size / s);
     return { out, pad: Math.floor(Math.max((out - 1) * s + k - size, 0) / 2) };
@@ -101,8 +107,19 @@ export class Conv2D extends Layer {
     const ah = convAxis(fn, h, kh, sh, this.padding);
     const aw = convAxis(fn, w, kw, sw, this.padding);
     this.geometry = {
-      n: 0, cIn, h, w, cOut: this.filters, kh, kw, strideH: sh, strideW: sw,
-      padTop: ah.pad, padLeft: aw.pad, outH: ah.out, outW: aw.out,
+      n: 0,
+      cIn,
+      h,
+      w,
+      cOut: this.filters,
+      kh,
+      kw,
+      strideH: sh,
+      strideW: sw,
+      padTop: ah.pad,
+      padLeft: aw.pad,
+      outH: ah.out,
+      outW: aw.out,
     };
     const fans = { fanIn: cIn * kh * kw, fanOut: this.filters * kh * kw };
     this.kernel = this.addWeight('kernel', [this.filters, cIn, kh, kw], true);
@@ -131,7 +148,13 @@ export class Conv2D extends Layer {
   backward(dy: FloatArray, n: number, needInputGrad: boolean): FloatArray | null {
     const dz = this.activation.backward(dy, n);
     this.geometry.n = n;
-    this.backend.conv2dBackwardFilter(this.geometry, this.x as FloatArray, dz, this.dKernel.data, this.dBias?.data ?? null);
+    this.backend.conv2dBackwardFilter(
+      this.geometry,
+      this.x as FloatArray,
+      dz,
+      this.dKernel.data,
+      this.dBias?.data ?? null,
+    );
     if (!needInputGrad) return null;
     const dx = this.dx.get(n);
     this.backend.conv2dBackwardInput(this.geometry, dz, this.kernel.data, dx);

@@ -37,9 +37,11 @@ export interface LeNet5Options {
  */
 export function lenet5(o: LeNet5Options): Sequential {
   const act = o.activation ?? 'relu';
-  if (act !== 'relu' && act !== 'tanh') throw new Error(`lenet5: activation must be 'relu' or 'tanh', got ${String(act)}`);
+  if (act !== 'relu' && act !== 'tanh')
+    throw new Error(`lenet5: activation must be 'relu' or 'tanh', got ${String(act)}`);
   const pooling = o.pooling ?? 'max';
-  if (pooling !== 'max' && pooling !== 'avg') throw new Error(`lenet5: pooling must be 'max' or 'avg', got ${String(pooling)}`);
+  if (pooling !== 'max' && pooling !== 'avg')
+    throw new Error(`lenet5: pooling must be 'max' or 'avg', got ${String(pooling)}`);
   const bn = o.batchNorm ?? false;
   const drop = o.dropout ?? null;
   if (drop !== null) {
@@ -47,10 +49,13 @@ export function lenet5(o: LeNet5Options): Sequential {
       if (!(v >= 0 && v < 1)) throw new Error(`lenet5: dropout.${k} must be in [0, 1), got ${v}`);
     }
   }
-  const pool = (): Layer => (pooling === 'max' ? new MaxPooling2D({ poolSize: 2 }) : new AveragePooling2D({ poolSize: 2 }));
-  const hiddenDropout = (): Layer[] => (drop !== null && drop.hidden > 0 ? [new Dropout({ rate: drop.hidden })] : []);
+  const pool = (): Layer =>
+    pooling === 'max' ? new MaxPooling2D({ poolSize: 2 }) : new AveragePooling2D({ poolSize: 2 });
+  const hiddenDropout = (): Layer[] =>
+    drop !== null && drop.hidden > 0 ? [new Dropout({ rate: drop.hidden })] : [];
   /** A linear layer + (BN) + activation. */
-  const block = (linear: Layer): Layer[] => (bn ? [linear, new BatchNormalization(), new Activation(act)] : [linear]);
+  const block = (linear: Layer): Layer[] =>
+    bn ? [linear, new BatchNormalization(), new Activation(act)] : [linear];
   const conv = (filters: number, padding: 'same' | 'valid'): Layer =>
     new Conv2D({ filters, kernelSize: 5, padding, activation: bn ? 'linear' : act, useBias: !bn });
   const dense = (units: number): Layer => new Dense({ units, activation: bn ? 'linear' : act, useBias: !bn });
@@ -64,5 +69,10 @@ export function lenet5(o: LeNet5Options): Sequential {
   layers.push(...block(dense(120)), ...hiddenDropout());
   layers.push(...block(dense(84)), ...hiddenDropout());
   layers.push(new Dense({ units: 10 }));
-  return new Sequential(layers, { inputShape: [1, 28, 28], seed: o.seed, dtype: o.dtype, backend: o.backend });
+  return new Sequential(layers, {
+    inputShape: [1, 28, 28],
+    seed: o.seed,
+    dtype: o.dtype,
+    backend: o.backend,
+  });
 }
