@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * `nnlab`: runs the Homework 3 study and writes its report.
- *   nnlab run [p1 … p5 | all] [--quick] [--out DIR] [--seed N] [--workers N] [--set id.key=value …]
+ *   nnlab run [p1 … p5 | all] [--quick] [--out DIR] [--seed N] [--workers N] [--set id.key=value …] [--no-report]
  *   nnlab report [--out DIR]      nnlab list      nnlab --help
  * Every argument is checked before anything trains; bad input exits with status 2 and a message.
  */
@@ -20,7 +20,6 @@ import {
 import type { Config } from '../experiments/types.js';
 import { deserializeError } from '../util/pool.js';
 import { ProgressView } from './progress.js';
-import { reportFromStore, storedResults } from './report.js';
 import type { FromRunner, RunPlan } from './runner.js';
 import { DEFAULT_OUT, NNLAB_VERSION, RunStore } from './store.js';
 
@@ -38,6 +37,7 @@ Options of run:
   --seed N             seed of every random draw (default ${DEFAULT_SEED}); the same seed gives the same numbers
   --workers N          worker threads for independent jobs (default: the number of cores, here ${availableParallelism()})
   --set ID.KEY=VALUE   change a setting, e.g. --set p4.learningRate=0.05 (repeatable; lists as 1,2,3 or JSON)
+  --no-report          only train and store results (write the report later with nnlab report)
 
 An experiment whose stored result has the same config and seed is not re-run. An interrupted run keeps its
 checkpoints: run the same command again and it resumes where it stopped.
@@ -96,6 +96,8 @@ async function report(argv: string[]): Promise<number> {
   const { values, positionals } = parse(argv, { out: { type: 'string' } });
   if (positionals.length > 0) fail(`report takes no experiment names, got ${positionals.join(' ')}`);
   const store = new RunStore((values.out as string | undefined) ?? DEFAULT_OUT);
+  // Loaded on demand: the report's dependencies (vega, pdfkit, MathJax) take a second or more to import.
+  const { reportFromStore, storedResults } = await import('./report.js');
   if (storedResults(store).length === 0) {
     fail(`no stored results in ${store.resultsDir}; run \`nnlab run\` first (with the same --out)`);
   }
@@ -109,6 +111,7 @@ async function report(argv: string[]): Promise<number> {
 function planRun(argv: string[]): { plan: RunPlan; skipped: string[] } {
   const { values, positionals } = parse(argv, {
     quick: { type: 'boolean' },
+    'no-report': { type: 'boolean' },
     out: { type: 'string' },
     seed: { type: 'string' },
     workers: { type: 'string' },
@@ -142,7 +145,16 @@ function planRun(argv: string[]): { plan: RunPlan; skipped: string[] } {
   }
   if (problems.length > 0) throw new ConfigError(problems.join('\n'));
   const store = new RunStore((values.out as string | undefined) ?? DEFAULT_OUT);
-  const plan: RunPlan = { out: store.root, seed, workers, quick, run: [], count: ids.length, indices: [] };
+  const plan: RunPlan = {
+    out: store.root,
+    seed,
+    workers,
+    quick,
+    report: values['no-report'] !== true,
+    run: [],
+    count: ids.length,
+    indices: [],
+  };
   const skipped: string[] = [];
   configs.forEach(({ id, config }, i) => {
     if (store.upToDate(id, config, seed)) {
@@ -185,10 +197,14 @@ async function run(argv: string[]): Promise<number> {
       } else if (m.type === 'finished') {
         finished = true;
         view.close();
-        for (const w of m.report.warnings) process.stderr.write(`warning: ${w}\n`);
-        process.stdout.write(
-          `Report written:\n  ${m.report.notebook}\n  ${m.report.html}\n  ${m.report.pdf}\n`,
-        );
+        if (m.report === null) {
+          process.stdout.write(`Results stored in ${plan.out}/results (no report: --no-report).\n`);
+        } else {
+          for (const w of m.report.warnings) process.stderr.write(`warning: ${w}\n`);
+          process.stdout.write(
+            `Report written:\n  ${m.report.notebook}\n  ${m.report.html}\n  ${m.report.pdf}\n`,
+          );
+        }
         resolve(0);
       } else {
         finished = true;
@@ -205,6 +221,7 @@ async function run(argv: string[]): Promise<number> {
       }
     });
     worker.on('error', (e) => {
+      finished = true;
       view.close();
       process.stderr.write(`nnlab: the runner crashed: ${e.stack ?? e.message}\n`);
       resolve(1);

@@ -9,7 +9,6 @@ import { executeExperiment, getExperiment } from '../experiments/index.js';
 import type { Config } from '../experiments/types.js';
 import { serializeError, type SerializedError } from '../util/pool.js';
 import type { RunEvent } from './progress.js';
-import { reportFromStore } from './report.js';
 import { NNLAB_VERSION, RunStore } from './store.js';
 
 export interface RunPlan {
@@ -17,6 +16,8 @@ export interface RunPlan {
   seed: number;
   workers: number;
   quick: boolean;
+  /** Write the report once the experiments are done. */
+  report: boolean;
   /** Experiments to run, in order, with their resolved configs. */
   run: { id: string; config: Config }[];
   /** How many experiments the command names (run + up to date), for "[i/n]". */
@@ -28,7 +29,7 @@ export interface RunPlan {
 export type FromRunner =
   | { type: 'event'; event: RunEvent }
   | { type: 'failed'; id: string | null; error: SerializedError }
-  | { type: 'finished'; report: { notebook: string; html: string; pdf: string; warnings: string[] } };
+  | { type: 'finished'; report: { notebook: string; html: string; pdf: string; warnings: string[] } | null };
 
 if (parentPort === null) throw new Error('cli/runner: must run as a worker thread of nnlab run');
 const port = parentPort;
@@ -76,12 +77,17 @@ try {
     event({ type: 'experiment-end', id, seconds });
   }
   current = null;
-  event({ type: 'message', text: 'Writing the report (figures, notebook, HTML, PDF)…' });
-  const r = await reportFromStore(store);
-  post({
-    type: 'finished',
-    report: { notebook: r.notebook, html: r.html, pdf: r.pdf, warnings: r.warnings },
-  });
+  if (plan.report) {
+    event({ type: 'message', text: 'Writing the report (figures, notebook, HTML, PDF)…' });
+    const { reportFromStore } = await import('./report.js');
+    const r = await reportFromStore(store);
+    post({
+      type: 'finished',
+      report: { notebook: r.notebook, html: r.html, pdf: r.pdf, warnings: r.warnings },
+    });
+  } else {
+    post({ type: 'finished', report: null });
+  }
 } catch (e) {
   post({ type: 'failed', id: current, error: serializeError(e) });
 }
