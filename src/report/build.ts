@@ -6,6 +6,7 @@
  */
 import { join } from 'node:path';
 import type { P4Result } from '../experiments/p4.js';
+import type { P5Result } from '../experiments/p5.js';
 import { renderFigure, type RenderedFigure } from '../plot/render.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import type { Block, FigureOutput, ReportDocument } from './document.js';
@@ -15,6 +16,7 @@ import { texToSvg } from './math.js';
 import { toNotebook } from './notebook.js';
 import { toPdf } from './pdf.js';
 import { p4Section } from './sections/p4.js';
+import { p5Section } from './sections/p5.js';
 
 /** Stored results by problem; a missing one becomes a "not run" note in its section. */
 export interface ReportResults {
@@ -22,7 +24,7 @@ export interface ReportResults {
   p2?: unknown;
   p3?: unknown;
   p4?: P4Result;
-  p5?: unknown;
+  p5?: P5Result;
 }
 
 export type SectionId = keyof ReportResults;
@@ -51,7 +53,10 @@ const PROBLEM_TITLES: Record<SectionId, string> = {
 type SectionBuilder = (result: never) => Block[];
 
 /** The section builders that exist so far; a problem without one gets a note saying so. */
-const BUILDERS: Partial<Record<SectionId, SectionBuilder>> = { p4: p4Section as SectionBuilder };
+const BUILDERS: Partial<Record<SectionId, SectionBuilder>> = {
+  p4: p4Section as SectionBuilder,
+  p5: p5Section as SectionBuilder,
+};
 
 function note(id: SectionId, text: string): Block[] {
   return [

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Block, ReportDocument } from './document.js';
 import { renderFigures } from './build.js';
-import { layoutPdf, PDF_PAGE } from './pdf.js';
+import { layoutPdf, PDF_PAGE, pdfSafeSvg } from './pdf.js';
 import { sampleDocument } from './sample-document.js';
 
 const sample = sampleDocument();
@@ -96,4 +96,10 @@ test('page breaking: nothing crosses a page edge, and every heading shares a pag
   for (let i = 1; i < layout.length; i++)
     if (layout[i]!.page === layout[i - 1]!.page)
       assert.ok(layout[i]!.top >= layout[i - 1]!.bottom - 0.01, `overlap at ${i}`);
+});
+
+test('pdfSafeSvg: dash arrays with zero lengths become solid or near-zero, others stay', () => {
+  assert.equal(pdfSafeSvg('<path stroke-dasharray="1,0" d="M0,0"/>'), '<path d="M0,0"/>');
+  assert.equal(pdfSafeSvg('<path stroke-dasharray="0 4" d=""/>'), '<path stroke-dasharray="0.001,4" d=""/>');
+  assert.equal(pdfSafeSvg('<path stroke-dasharray="5,3"/>'), '<path stroke-dasharray="5,3"/>');
 });

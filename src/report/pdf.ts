@@ -25,6 +25,9 @@ const CODE = 8.2;
 const CODE_LH = CODE * 1.32;
 /** CSS pixels → PDF points. */
 const PX = 0.75;
+const MONO_PAD = 5;
+/** Room kept under a figure for a one-line caption. */
+const FIG_CAPTION = 16;
 
 const faces: Record<string, FontFace> = {};
 for (const family of [SERIF_FAMILY, SANS_FAMILY, MONO_FAMILY] as const)
@@ -75,7 +78,10 @@ class PdfWriter {
   private codeNo = 0;
   private outline: { 1?: PDFKit.PDFOutline; 2?: PDFKit.PDFOutline } = {};
 
-  constructor(title: string) {
+  constructor(
+    title: string,
+    private readonly figures: ReadonlyMap<string, RenderedFigure>,
+  ) {
     this.doc = new PDFDocument({
       size: [PAGE.width, PAGE.height],
       margins: { top: PAGE.top, bottom: PAGE.bottom, left: PAGE.left, right: PAGE.right },
@@ -291,7 +297,7 @@ class PdfWriter {
   }
 
   svg(svg: string, x: number, y: number, width: number, height: number): void {
-    SVGtoPDF(this.doc, svg, x, y, {
+    SVGtoPDF(this.doc, pdfSafeSvg(svg), x, y, {
       width,
       height,
       preserveAspectRatio: 'xMinYMin meet',
@@ -406,13 +412,11 @@ class PdfWriter {
   }
 
   /** Monospace lines in a box; `tint` for code, a left rule for output text. Breaks between lines only. */
-  private monoBox(text: string, style: 'code' | 'output'): void {
-    const face: FontFace = { family: MONO_FAMILY, bold: false, italic: false };
-    const pad = 5;
-    const maxChars = Math.floor((CONTENT_W - 2 * pad) / textWidth('M', CODE, face));
+  /** Monospace text as the lines it is drawn in: long lines wrap with a hanging marker, keeping every character. */
+  private monoLines(text: string): string[] {
+    const maxChars = Math.floor((CONTENT_W - 2 * MONO_PAD - 2) / textWidth('M', CODE, mono()));
     const lines: string[] = [];
     for (const raw of text.replace(/\t/g, '  ').replace(/\n+$/, '').split('\n')) {
-      // Long lines wrap with a hanging marker, keeping every character.
       let l = raw;
       while (l.length > maxChars) {
         lines.push(l.slice(0, maxChars));
@@ -420,6 +424,13 @@ class PdfWriter {
       }
       lines.push(l);
     }
+    return lines;
+  }
+
+  private monoBox(text: string, style: 'code' | 'output'): void {
+    const face = mono();
+    const pad = MONO_PAD;
+    const lines = this.monoLines(text);
     let i = 0;
     while (i < lines.length) {
       const fit = Math.floor((BOTTOM - this.y - 2 * pad) / CODE_LH);
@@ -448,10 +459,26 @@ class PdfWriter {
     this.y += 6;
   }
 
-  code(source: string, outputs: Output[], figures: ReadonlyMap<string, RenderedFigure>): void {
+  /** What must fit below the cursor for a code cell to start here: with its first output when short. */
+  codeLead(source: string, outputs: Output[]): number {
+    const lines = this.monoLines(source).length;
+    const codeH = 9 + lines * CODE_LH + 2 * MONO_PAD + 6;
+    const first = outputs[0];
+    const firstH = !first
+      ? 0
+      : first.kind === 'figure'
+        ? this.figureSize(first).h + FIG_CAPTION + 4
+        : first.kind === 'table'
+          ? 60
+          : Math.min(3, this.monoLines(first.text).length) * CODE_LH + 2 * MONO_PAD;
+    return lines <= 15 && codeH + firstH <= BOTTOM - PAGE.top ? codeH + firstH : 9 + 3 * CODE_LH + 10;
+  }
+
+  code(source: string, outputs: Output[]): void {
     const n = ++this.codeNo;
-    this.ensure(9 + 3 * CODE_LH + 10);
-    this.setFont({ family: MONO_FAMILY, bold: false, italic: false }, 7);
+    // A short cell stays on one page with the start of its first output (the figure or table it made).
+    this.ensure(this.codeLead(source, outputs));
+    this.setFont(mono(), 7);
     this.doc
       .fillColor('#4e79a7')
       .text(`In [${n}]:`, PAGE.left, this.y + 6, { lineBreak: false, baseline: 'alphabetic' });
@@ -460,20 +487,23 @@ class PdfWriter {
     for (const o of outputs) {
       if (o.kind === 'text') this.monoBox(o.text, 'output');
       else if (o.kind === 'table') this.table(o);
-      else this.figure(o, figures);
+      else this.figure(o);
     }
     this.y += 4;
   }
 
-  figure(o: FigureOutput, figures: ReadonlyMap<string, RenderedFigure>): void {
-    const f = figures.get(o.id);
+  /** A figure's drawn size: CSS px at 0.75 pt, shrunk to the text width and to one page with its caption. */
+  private figureSize(o: FigureOutput): { f: RenderedFigure; w: number; h: number } {
+    const f = this.figures.get(o.id);
     if (!f) throw new Error(`toPdf: figure "${o.id}" was not rendered`);
-    const capH = 16;
-    const maxH = BOTTOM - PAGE.top - capH - 8;
+    const maxH = BOTTOM - PAGE.top - FIG_CAPTION - 8;
     const scale = Math.min(PX, CONTENT_W / f.width, maxH / f.height);
-    const w = f.width * scale;
-    const h = f.height * scale;
-    this.ensure(h + capH + 4);
+    return { f, w: f.width * scale, h: f.height * scale };
+  }
+
+  figure(o: FigureOutput): void {
+    const { f, w, h } = this.figureSize(o);
+    this.ensure(h + FIG_CAPTION + 4);
     this.doc.addNamedDestination(`figure-${o.id}`, 'FitH', PAGE.height - this.y);
     this.svg(f.svg, PAGE.left + (CONTENT_W - w) / 2, this.y, w, h);
     this.place('figure', this.y, this.y + h);
@@ -497,30 +527,42 @@ class PdfWriter {
     checkTable(t);
     const cells = t.rows.map((r) => r.map(formatCell));
     const bold = { ...sans(), bold: true };
-    let size = 8.5;
     const pad = 5;
-    const natural = (s: number): number[] =>
-      t.columns.map(
-        (c, i) => Math.max(textWidth(c, s, bold), ...cells.map((r) => textWidth(r[i]!, s, sans()))) + 2 * pad,
-      );
-    let widths = natural(size);
+    // Column width = widest body cell or header word; headers wrap onto extra lines instead of widening.
+    const layout = (s: number, wrap: boolean): { widths: number[]; head: string[][] } => {
+      const widths = t.columns.map((c, i) => {
+        const body = Math.max(0, ...cells.map((r) => textWidth(r[i]!, s, sans())));
+        const word = Math.max(...c.split(/\s+/).map((w) => textWidth(w, s, bold)));
+        const full = textWidth(c, s, bold);
+        return Math.max(body, wrap ? Math.max(word, full / 2.2) : full) + 2 * pad;
+      });
+      const head = t.columns.map((c, i) => {
+        const lines: string[] = [];
+        for (const word of c.split(/\s+/)) {
+          const last = lines[lines.length - 1];
+          if (last !== undefined && textWidth(`${last} ${word}`, s, bold) <= widths[i]! - 2 * pad)
+            lines[lines.length - 1] = `${last} ${word}`;
+          else lines.push(word);
+        }
+        return lines;
+      });
+      return { widths, head };
+    };
+    let size = 8.5;
+    let { widths, head } = layout(size, false);
     const total = (): number => widths.reduce((a, b) => a + b, 0);
-    while (total() > CONTENT_W && size > 6) widths = natural((size -= 0.25));
+    if (total() > CONTENT_W) ({ widths, head } = layout(size, true));
+    while (total() > CONTENT_W && size > 6) ({ widths, head } = layout((size -= 0.25), true));
     if (total() > CONTENT_W) widths = widths.map((w) => (w * CONTENT_W) / total());
     const rowH = size * 1.6;
+    const headLines = Math.max(...head.map((h) => h.length));
+    const headH = rowH + (headLines - 1) * size * 1.2;
     const x0 = PAGE.left + (CONTENT_W - total()) / 2;
     const numeric = t.columns.map((_, c) => isNumericColumn(t, c));
-    const drawRow = (vals: string[], face: FontFace, y: number): void => {
-      let x = x0;
-      this.setFont(face, size);
-      this.doc.fillColor('#1d1d1d');
-      vals.forEach((v, c) => {
-        const w = widths[c]!;
-        const tw = textWidth(v, size, face);
-        const tx = numeric[c] ? x + w - pad - tw : x + pad;
-        this.doc.text(v, tx, y + rowH * 0.68, { lineBreak: false, baseline: 'alphabetic' });
-        x += w;
-      });
+    const drawCell = (v: string, c: number, x: number, baseline: number, face: FontFace): void => {
+      const tw = textWidth(v, size, face);
+      const tx = numeric[c] ? x + widths[c]! - pad - tw : x + pad;
+      this.doc.text(v, tx, baseline, { lineBreak: false, baseline: 'alphabetic' });
     };
     const rule = (y: number, weight: number): void => {
       this.doc
@@ -531,24 +573,37 @@ class PdfWriter {
         .stroke();
     };
     const header = (): void => {
-      drawRow(t.columns, bold, this.y);
-      this.place('table-row', this.y, this.y + rowH);
-      this.y += rowH;
+      rule(this.y, 0.8);
+      this.setFont(bold, size);
+      this.doc.fillColor('#1d1d1d');
+      let x = x0;
+      head.forEach((lines, c) => {
+        // Bottom-aligned, so one-line headers sit on the same baseline as the last line of wrapped ones.
+        const first = this.y + rowH * 0.68 + (headLines - lines.length) * size * 1.2;
+        lines.forEach((l, k) => drawCell(l, c, x, first + k * size * 1.2, bold));
+        x += widths[c]!;
+      });
+      this.place('table-row', this.y, this.y + headH);
+      this.y += headH;
       rule(this.y, 0.8);
     };
     const capRuns: Inline[] = parseInline(t.caption);
-    this.ensure(this.paragraphHeight(capRuns, 2, 9) + rowH * Math.min(3, t.rows.length + 1) + 4);
+    this.ensure(this.paragraphHeight(capRuns, 2, 9) + headH + rowH * Math.min(3, t.rows.length) + 4);
     this.paragraph(capRuns, { size: 9, face: bold, after: 3 });
-    rule(this.y, 0.8);
     header();
     cells.forEach((r, i) => {
       if (this.y + rowH > BOTTOM) {
         this.newPage();
-        rule(this.y, 0.8);
         header();
       }
       if (i % 2 === 1) this.doc.save().rect(x0, this.y, total(), rowH).fill('#f5f5f5').restore();
-      drawRow(r, sans(), this.y);
+      this.setFont(sans(), size);
+      this.doc.fillColor('#1d1d1d');
+      let x = x0;
+      r.forEach((v, c) => {
+        drawCell(v, c, x, this.y + rowH * 0.68, sans());
+        x += widths[c]!;
+      });
       this.place('table-row', this.y, this.y + rowH);
       this.y += rowH;
     });
@@ -560,7 +615,7 @@ class PdfWriter {
   leadHeight(b: Block | undefined): number {
     if (!b) return 0;
     if (b.kind === 'heading') return 30;
-    if (b.kind === 'code') return 9 + Math.min(4, b.source.split('\n').length) * CODE_LH + 10;
+    if (b.kind === 'code') return this.codeLead(b.source, b.outputs);
     const first = parseMarkdown(b.text)[0];
     if (!first) return 0;
     if (first.kind === 'math') {
@@ -587,8 +642,30 @@ class PdfWriter {
   }
 }
 
+/**
+ * Rewrites what pdfkit refuses but SVG allows: a dash array with zero lengths (Vega's solid line in a dash
+ * legend is "1,0"). All gaps zero → solid (attribute dropped); other zeros → a negligible 0.001.
+ */
+export function pdfSafeSvg(svg: string): string {
+  return svg.replace(/\sstroke-dasharray="([^"]*)"/g, (all, v: string) => {
+    const parts = v
+      .split(/[\s,]+/)
+      .filter((p) => p !== '')
+      .map(Number);
+    if (parts.length === 0 || parts.some((p) => !Number.isFinite(p) || p < 0)) return '';
+    const list = parts.length % 2 ? [...parts, ...parts] : parts;
+    if (list.every((p, i) => i % 2 === 0 || p === 0)) return '';
+    return parts.every((p) => p > 0)
+      ? all
+      : ` stroke-dasharray="${parts.map((p) => (p === 0 ? 0.001 : p)).join(',')}"`;
+  });
+}
+
 function serif(): FontFace {
   return { family: SERIF_FAMILY, bold: false, italic: false };
+}
+function mono(): FontFace {
+  return { family: MONO_FAMILY, bold: false, italic: false };
 }
 function sans(): FontFace {
   return { family: SANS_FAMILY, bold: false, italic: false };
@@ -607,7 +684,7 @@ export function layoutPdf(
   doc: ReportDocument,
   figures: ReadonlyMap<string, RenderedFigure>,
 ): Promise<{ pdf: Buffer; layout: Placement[] }> {
-  const w = new PdfWriter(doc.title);
+  const w = new PdfWriter(doc.title, figures);
   const chunks: Buffer[] = [];
   const done = new Promise<{ pdf: Buffer; layout: Placement[] }>((resolve, reject) => {
     w.doc.on('data', (c: Buffer) => chunks.push(c));
@@ -623,7 +700,7 @@ export function layoutPdf(
       for (; doc.blocks[j]?.kind === 'heading'; j++) keep += 30;
       w.heading(b.level, b.text, keep + w.leadHeight(doc.blocks[j]));
     } else if (b.kind === 'markdown') for (const m of parseMarkdown(b.text)) w.markdownBlock(m);
-    else w.code(b.source, b.outputs, figures);
+    else w.code(b.source, b.outputs);
   });
   w.footers(doc.title);
   w.doc.end();
