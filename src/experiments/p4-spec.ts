@@ -131,7 +131,7 @@ export const p4Defaults: P4Config = {
   variants: ['std-bn', 'bn-input', 'dropout', 'bn-dropout'],
   epochs: 10,
   batchSize: 128,
-  learningRate: 0.05,
+  learningRate: 0.1,
   momentum: 0,
   seeds: 3,
   inputDropout: 0.2,
@@ -140,7 +140,7 @@ export const p4Defaults: P4Config = {
   pooling: 'max',
   trainCount: 60000,
   testCount: 10000,
-  trainEvalCount: 60000,
+  trainEvalCount: 10000,
 };
 
 export const p4Fields: ConfigField[] = [
@@ -153,7 +153,7 @@ export const p4Fields: ConfigField[] = [
   { name: 'inputDropout', description: 'dropout rate on the input (dropout variants)' },
   { name: 'hiddenDropout', description: 'dropout rate after each hidden layer (dropout variants)' },
   { name: 'activation', description: "hidden activation: 'relu' or 'tanh'" },
-  { name: 'pooling', description: "LeNet-5 subsampling: 'max' or 'average'" },
+  { name: 'pooling', description: "LeNet-5 subsampling: 'max' or 'avg' (average)" },
   { name: 'trainCount', description: 'training images used (first N of the 60,000)' },
   { name: 'testCount', description: 'test images used (first N of the 10,000)' },
   { name: 'trainEvalCount', description: 'training images evaluated in inference mode after each epoch' },
@@ -188,7 +188,7 @@ export function validateP4(c: P4Config): string[] {
   }
   if (c.activation !== 'relu' && c.activation !== 'tanh')
     errs.push(`activation must be 'relu' or 'tanh', got ${c.activation}`);
-  if (c.pooling !== 'max' && c.pooling !== 'average')
-    errs.push(`pooling must be 'max' or 'average', got ${c.pooling}`);
+  if (c.pooling !== 'max' && c.pooling !== 'avg')
+    errs.push(`pooling must be 'max' or 'avg', got ${c.pooling}`);
   return errs;
 }
