@@ -20,6 +20,12 @@ export * from './p3/spec.js';
 /** The module the pool imports shard jobs from. */
 const DYING_MODULE = new URL('./p3/dying.js', import.meta.url).href;
 
+/** Population variance of the target's values on the grid. */
+function targetVariance(values: number[]): number {
+  const mean = values.reduce((s, v) => s + v, 0) / values.length;
+  return values.reduce((s, v) => s + (v - mean) ** 2, 0) / values.length;
+}
+
 function fraction(count: number, n: number): P3Fraction {
   return { count, fraction: count / n, ci: wilsonInterval(count, n) };
 }
@@ -55,6 +61,7 @@ export function dyingJobs(config: P3Config, seed: number, activation: EnsembleAc
       examples: config.examples,
       exampleStride: config.exampleStride,
       checkpointEvery: config.checkpointEvery,
+      traceEvery: config.traceEvery,
     };
     const key = `p3/${activation}/nets-${first}-${first + base.count - 1}/${fnv1a(JSON.stringify(base))}`;
     jobs.push({ module: DYING_MODULE, fn: 'trainDyingShard', args: { ...base, key }, key });
@@ -70,6 +77,7 @@ export function summariseDying(config: P3Config, activation: EnsembleActivation,
   const count = (p: (s: NetStatus, k: number) => boolean): number => status.filter(p).length;
   const rangeInit = shards.flatMap((s) => s.rangeInit);
   const targetGrid = dyingGrid(config.inputRange, config.gridPoints).map(targetFunction(config.target as DyingTarget));
+  const variance = targetVariance(targetGrid);
   const limit = config.collapseTolerance * (Math.max(...targetGrid) - Math.min(...targetGrid));
   const E = config.epochs;
   const epochLoss = (k: number, e: number): number => {
@@ -96,6 +104,11 @@ export function summariseDying(config: P3Config, activation: EnsembleActivation,
     collapsed: fraction(count((s) => s !== 'alive'), n),
     collapsedDuringTraining: fraction(count((s) => s === 'collapsed'), n),
     alive: fraction(alive.length, n),
+    fitWell: fraction(alive.filter((k) => finalLoss[k] <= config.fitTolerance * variance).length, n),
+    constantTrace: shards[0].constantTrace.map((t, i) => ({
+      epoch: t.epoch,
+      fraction: shards.reduce((sum, sh) => sum + sh.constantTrace[i].constant, 0) / n,
+    })),
     status,
     finalLoss,
     rangeInit,
@@ -151,6 +164,7 @@ async function runP3(config: P3Config, seed: number, ctx: RunContext): Promise<P
       target: config.target as DyingTarget,
       exampleGrid,
       exampleTarget: exampleGrid.map(f),
+      targetVariance: targetVariance(dyingGrid(config.inputRange, config.gridPoints).map(f)),
       theory: { width: config.width, depth: config.depth, ...bornDeadBounds(config.width, config.depth) },
       runs,
       workers: ctx.workers,

@@ -27,6 +27,7 @@ const base: DyingShardArgs = {
   examples: 2,
   exampleStride: 10,
   checkpointEvery: 1,
+  traceEvery: 2,
   key: 'test',
 };
 

@@ -61,6 +61,8 @@ export interface DyingShardArgs {
   /** Grid outputs kept for examples are every `exampleStride`-th grid point. */
   exampleStride: number;
   checkpointEvery: number;
+  /** Count the constant nets every `traceEvery` epochs (and at 0 and the end). */
+  traceEvery: number;
   /** Checkpoint key, unique per shard. */
   key: string;
 }
@@ -83,6 +85,8 @@ export interface DyingShardResult {
   finalLoss: number[];
   /** [count·epochs]: mean minibatch loss of each net in each epoch (net-major). */
   epochLoss: number[];
+  /** Number of nets of the shard that are constant (grid test) after epoch e, for e = 0, traceEvery, 2·traceEvery, …, epochs. */
+  constantTrace: { epoch: number; constant: number }[];
   examples: DyingExample[];
   /** Seconds this job computed (this session only when it resumed from a checkpoint). */
   seconds: number;
@@ -123,6 +127,7 @@ interface ShardCheckpoint {
   state: ReturnType<MlpEnsemble['getState']>;
   epochLoss: Float64Array;
   rangeInit: number[];
+  constantTrace: { epoch: number; constant: number }[];
 }
 
 /**
@@ -157,16 +162,20 @@ export function trainDyingShard(args: DyingShardArgs, ctx: JobContext): DyingSha
   let epoch0 = 0;
   let epochLoss: Float64Array = new Float64Array(count * epochs);
   let rangeInit: number[];
+  let constantTrace: { epoch: number; constant: number }[];
+  const countConstant = (ranges: number[]): number => ranges.filter((r) => r <= limit).length;
   const saved = ctx.checkpoints.load<ShardCheckpoint>(args.key);
   if (saved !== undefined) {
     ensemble.setState(saved.state);
     epoch0 = saved.epoch;
     epochLoss = saved.epochLoss;
     rangeInit = saved.rangeInit;
+    constantTrace = saved.constantTrace;
   } else {
     ensemble.initialize(resolveInitializer(args.initializer, 'trainDyingShard'), streams.map((s) => s.derive(1)));
     ensemble.predictShared(grid, args.gridPoints, out);
     rangeInit = outputRanges(out, count, args.gridPoints);
+    constantTrace = [{ epoch: 0, constant: countConstant(rangeInit) }];
   }
   const index = new Int32Array(count * M);
   const label = `p3/${args.activation} nets ${args.first}–${args.first + count - 1}`;
@@ -175,14 +184,19 @@ export function trainDyingShard(args: DyingShardArgs, ctx: JobContext): DyingSha
     const loss = ensemble.trainEpoch(x, y, M, index, args.batchSize, adam);
     for (let k = 0; k < count; k++) epochLoss[k * epochs + epoch] = loss[k];
     const done = epoch + 1;
+    if (done % args.traceEvery === 0 && done < epochs) {
+      ensemble.predictShared(grid, args.gridPoints, out);
+      constantTrace.push({ epoch: done, constant: countConstant(outputRanges(out, count, args.gridPoints)) });
+    }
     if (done % args.checkpointEvery === 0 && done < epochs) {
-      ctx.checkpoints.save<ShardCheckpoint>(args.key, { epoch: done, state: ensemble.getState(), epochLoss, rangeInit });
+      ctx.checkpoints.save<ShardCheckpoint>(args.key, { epoch: done, state: ensemble.getState(), epochLoss, rangeInit, constantTrace });
     }
     ctx.progress({ label, done, total: epochs, unit: 'epochs', info: `median loss ${quantile(loss, 0.5).toPrecision(3)}` });
   }
 
   ensemble.predictShared(grid, args.gridPoints, out);
   const rangeFinal = outputRanges(out, count, args.gridPoints);
+  constantTrace.push({ epoch: epochs, constant: countConstant(rangeFinal) });
   const finalLoss = Array.from(ensemble.evaluate(x, y, M));
   const status: NetStatus[] = rangeFinal.map((r, k) => (r > limit ? 'alive' : rangeInit[k] <= limit ? 'bornDead' : 'collapsed'));
   const examples: DyingExample[] = [];
@@ -194,5 +208,5 @@ export function trainDyingShard(args: DyingShardArgs, ctx: JobContext): DyingSha
       examples.push({ net: args.first + k, status: want, finalLoss: finalLoss[k], outputs });
     }
   }
-  return { first: args.first, rangeInit, rangeFinal, status, finalLoss, epochLoss: Array.from(epochLoss), examples, seconds: (performance.now() - t0) / 1000 };
+  return { first: args.first, rangeInit, rangeFinal, status, finalLoss, epochLoss: Array.from(epochLoss), constantTrace, examples, seconds: (performance.now() - t0) / 1000 };
 }

@@ -32,6 +32,8 @@ export interface P3Config extends Config {
   collapseTolerance: number;
   shardSize: number;
   checkpointEvery: number;
+  traceEvery: number;
+  fitTolerance: number;
   examples: number;
   exampleStride: number;
 }
@@ -53,7 +55,7 @@ export const p3Defaults: P3Config = {
   target: 'abs',
   initializer: 'heNormal',
   batchSize: 64,
-  epochs: 100,
+  epochs: 200,
   learningRate: 1e-3,
   dyingActivations: ['relu', 'leakyRelu'],
   leakySlope: 0.01,
@@ -61,11 +63,13 @@ export const p3Defaults: P3Config = {
   collapseTolerance: 1e-3,
   shardSize: 125,
   checkpointEvery: 10,
+  traceEvery: 5,
+  fitTolerance: 0.01,
   examples: 3,
   exampleStride: 5,
 };
 
-export const p3Quick: Partial<P3Config> = { ballPoints: 200, gradUnits: 20, gradSamples: 50, nets: 40, epochs: 3, shardSize: 20, checkpointEvery: 1 };
+export const p3Quick: Partial<P3Config> = { ballPoints: 200, gradUnits: 20, gradSamples: 50, nets: 40, epochs: 3, shardSize: 20, checkpointEvery: 1, traceEvery: 1 };
 
 export const p3Fields: ConfigField[] = [
   { name: 'ballPoints', description: 'points of the ball set (3.1/3.2)' },
@@ -92,6 +96,8 @@ export const p3Fields: ConfigField[] = [
   { name: 'collapseTolerance', description: 'constant when max−min of the output ≤ tolerance·(max−min of the target) on the grid' },
   { name: 'shardSize', description: 'nets per worker job (a checkpointed unit)' },
   { name: 'checkpointEvery', description: 'epochs between checkpoints of a shard' },
+  { name: 'traceEvery', description: 'epochs between counts of constant nets during training' },
+  { name: 'fitTolerance', description: 'a net fits well when its final MSE ≤ fitTolerance·(variance of the target)' },
   { name: 'examples', description: 'example fits kept per status (collapsed, born dead, alive)' },
   { name: 'exampleStride', description: 'keep every k-th grid point of an example fit' },
 ];
@@ -106,11 +112,11 @@ export function validateP3(c: P3Config): string[] {
     const v = c[name];
     if (typeof v !== 'number' || !Number.isInteger(v) || v < min) errors.push(`${name} must be an integer ≥ ${min}, got ${String(v)}`);
   };
-  for (const k of ['ballPoints', 'ballDims', 'gradHiddenLayers', 'gradUnits', 'nets', 'depth', 'width', 'trainPoints', 'batchSize', 'epochs', 'shardSize', 'checkpointEvery', 'exampleStride'] as const) positiveInt(k);
+  for (const k of ['ballPoints', 'ballDims', 'gradHiddenLayers', 'gradUnits', 'nets', 'depth', 'width', 'trainPoints', 'batchSize', 'epochs', 'shardSize', 'checkpointEvery', 'traceEvery', 'exampleStride'] as const) positiveInt(k);
   positiveInt('gradSamples', 2);
   positiveInt('gridPoints', 2);
   positiveInt('examples', 0);
-  for (const k of ['ballRadiusFraction', 'inputRange', 'learningRate', 'collapseTolerance'] as const) {
+  for (const k of ['ballRadiusFraction', 'inputRange', 'learningRate', 'collapseTolerance', 'fitTolerance'] as const) {
     if (!(c[k] > 0) || !Number.isFinite(c[k])) errors.push(`${k} must be a positive number, got ${c[k]}`);
   }
   if (!(c.leakySlope > 0 && c.leakySlope < 1)) errors.push(`leakySlope must be in (0, 1), got ${c.leakySlope}`);
@@ -178,6 +184,10 @@ export interface P3DyingRun {
   /** Not constant at initialisation but constant after training. */
   collapsedDuringTraining: P3Fraction;
   alive: P3Fraction;
+  /** Alive nets with final MSE ≤ fitTolerance·Var(target): the ones that learned the function, not only a part of it. */
+  fitWell: P3Fraction;
+  /** Fraction of nets that are constant after epoch e (0, traceEvery, …, epochs). */
+  constantTrace: { epoch: number; fraction: number }[];
   status: NetStatus[];
   finalLoss: number[];
   /** Per net: max − min of the output on the grid at initialisation and after training. */
@@ -205,6 +215,8 @@ export interface P3Result {
     /** The grid the example outputs are given on (every exampleStride-th point) and the target on it. */
     exampleGrid: number[];
     exampleTarget: number[];
+    /** Variance of the target over the input interval (on the grid): the MSE of the best constant fit. */
+    targetVariance: number;
     theory: { width: number; depth: number; lower: number; upper: number };
     runs: P3DyingRun[];
     /** Worker threads and wall time of all dying-ReLU shards together. */
