@@ -109,6 +109,21 @@ test('text widths come from the TTF: "iii" is narrower than "MMM", and width sca
   assert.ok(Math.abs(textWidth('M', 2048, face) - 1767) < 1e-6, `${textWidth('M', 2048, face)}`);
 });
 
+test('vega-lite warnings are collected on the figure instead of printed', async () => {
+  const f = await renderFigure(
+    {
+      ...lineSpec,
+      encoding: {
+        ...(lineSpec['encoding'] as object),
+        size: { field: 'nope', type: 'quantitative', bin: 'x' },
+      },
+    },
+    1,
+  );
+  assert.equal((await renderFigure(lineSpec, 1)).warnings.length, 0);
+  assert.ok(f.warnings.length > 0, JSON.stringify(f.warnings));
+});
+
 test('an invalid spec fails with the function name in the message', async () => {
   await assert.rejects(() => renderFigure({ mark: 'nonsense-mark' }), /renderSvg/);
 });

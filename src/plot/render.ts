@@ -36,6 +36,8 @@ metrics.width = (item, text) => {
 
 export interface SvgFigure {
   svg: string;
+  /** Warnings vega-lite and vega raised (e.g. conflicting legend properties), for the build to report. */
+  warnings: string[];
   /** Size in CSS pixels, from the SVG's width/height attributes. */
   width: number;
   height: number;
@@ -49,9 +51,14 @@ export interface RenderedFigure extends SvgFigure {
 
 /** Renders a Vega-Lite spec (the shared theme applied) to a standalone SVG string. */
 export async function renderSvg(spec: VegaLiteSpec): Promise<SvgFigure> {
+  const warnings: string[] = [];
+  // Collected instead of printed: the build reports them per figure, the console stays clean.
+  const logger = vega.logger(vega.Warn, undefined, (_method, level, args) => {
+    warnings.push(`${level} ${args.map(String).join(' ')}`.trim());
+  });
   let compiled: vega.Spec;
   try {
-    compiled = compile(withTheme(spec) as unknown as TopLevelSpec).spec as vega.Spec;
+    compiled = compile(withTheme(spec) as unknown as TopLevelSpec, { logger }).spec as vega.Spec;
   } catch (e) {
     throw new Error(`renderSvg: vega-lite could not compile the spec: ${(e as Error).message}`);
   }
@@ -59,12 +66,12 @@ export async function renderSvg(spec: VegaLiteSpec): Promise<SvgFigure> {
   const loader = vega.loader();
   loader.load = (uri: string) =>
     Promise.reject(new Error(`renderSvg: external data "${uri}" is not allowed`));
-  const view = new vega.View(vega.parse(compiled), { renderer: 'none', loader, logLevel: vega.Warn });
+  const view = new vega.View(vega.parse(compiled), { renderer: 'none', loader, logger });
   try {
     const svg = await view.toSVG();
     const m = /<svg[^>]*\swidth="([\d.]+)"[^>]*\sheight="([\d.]+)"/.exec(svg);
     if (!m) throw new Error('renderSvg: vega produced an SVG without width/height');
-    return { svg, width: +m[1]!, height: +m[2]! };
+    return { svg, warnings, width: +m[1]!, height: +m[2]! };
   } finally {
     view.finalize();
   }

@@ -197,7 +197,8 @@ export async function writeReport(doc: ReportDocument, outDir: string): Promise<
   writeFileAtomic(notebook, JSON.stringify(toNotebook(doc, figures), null, 1) + '\n');
   writeFileAtomic(html, toHtml(doc, figures));
   writeFileAtomic(pdf, await toPdf(doc, figures));
-  return { notebook, html, pdf, figures: figureFiles, warnings: texWarnings(doc) };
+  const figureWarnings = [...figures].flatMap(([id, f]) => f.warnings.map((w) => `figure ${id}: ${w}`));
+  return { notebook, html, pdf, figures: figureFiles, warnings: [...figureWarnings, ...texWarnings(doc)] };
 }
 
 /** Builds the report from the results: the document, then every file (see writeReport). */
