@@ -2,7 +2,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { MlpEnsemble, defaultAdam, type AdamSettings } from './ensemble.js';
 import { Rng } from '../util/rng.js';
-import { HeNormal } from './initializers.js';
+import { HeNormal, RandomNormal } from './initializers.js';
+import { Dense, Sequential } from './index.js';
+import { Adam } from '../optim/index.js';
+import { Tensor } from '../tensor/index.js';
 
 /**
  * A deliberately plain per-net reference: one net as nested arrays, sample by sample, its own Adam. The
@@ -222,4 +225,41 @@ test('MlpEnsemble: initialize draws each net like Dense kernels [in, out] from i
   assert.deepEqual(Array.from(e.weights[0].subarray(14, 16)), Array.from(k0));
   assert.deepEqual(Array.from(e.weights[1].subarray(28, 32)), [k1[0], k1[2], k1[1], k1[3]]);
   assert.throws(() => e.predictShared([0, 1], 3, new Float64Array(2000 * 3 * 2)), /predictShared: grid has 2 values, expected 3/);
+});
+
+test('MlpEnsemble: one net trains exactly like the nn engine (Sequential of Dense + Adam + MSE) on the same batches', () => {
+  const sizes = [1, 2, 2, 2, 1];
+  const model = new Sequential(
+    [
+      ...sizes.slice(1, -1).map((units) => new Dense({ units, activation: { kind: 'leakyRelu', slope: 0.01 }, kernelInitializer: 'heNormal', biasInitializer: new RandomNormal({ stddev: 0.2 }) })),
+      new Dense({ units: 1, kernelInitializer: 'heNormal' }),
+    ],
+    { inputShape: [1], dtype: 'float64', seed: 17 },
+  );
+  model.compile({ optimizer: new Adam({ learningRate: 0.01 }), loss: 'meanSquaredError' });
+  const e = new MlpEnsemble({ count: 1, sizes, activation: 'leakyRelu', slope: 0.01 });
+  // Copy the model's initial weights: Keras kernels are [in, out], the ensemble stores [out, in].
+  const w = model.getWeights();
+  for (let l = 0; l < sizes.length - 1; l++) {
+    const [fin, fout] = [sizes[l], sizes[l + 1]];
+    for (let o = 0; o < fout; o++) for (let i = 0; i < fin; i++) e.weights[l][o * fin + i] = w[2 * l][i * fout + o];
+    e.biases[l].set(w[2 * l + 1]);
+  }
+  const rng = new Rng(4);
+  const points = 48;
+  const x = Float64Array.from({ length: points }, () => rng.uniformIn(-2, 2));
+  const y = x.map((v) => Math.abs(v));
+  for (let step = 0; step < 6; step++) {
+    const start = (step % 3) * 16;
+    const xt = Tensor.fromArray(x.subarray(start, start + 16), [16, 1], { dtype: 'float64' });
+    const yt = Tensor.fromArray(y.subarray(start, start + 16), [16, 1], { dtype: 'float64' });
+    const ref = model.trainOnBatch(xt, yt).loss;
+    const got = e.trainStep(x, y, points, null, start, 16, { learningRate: 0.01, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 })[0];
+    close(got, ref, 1e-12, `step ${step} loss`);
+  }
+  const after = model.getWeights();
+  for (let l = 0; l < sizes.length - 1; l++) {
+    const [fin, fout] = [sizes[l], sizes[l + 1]];
+    for (let o = 0; o < fout; o++) for (let i = 0; i < fin; i++) close(e.weights[l][o * fin + i], after[2 * l][i * fout + o], 1e-12, `W${l}[${o}][${i}]`);
+  }
 });
