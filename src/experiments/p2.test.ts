@@ -64,6 +64,13 @@ test('p2 quick run: both nets train, TNC stops on its evaluation budget, gradien
     assert.equal(run.correct, Math.round(run.trainAccuracy * r.data.m));
     assert.ok(run.finalDataCost <= run.finalCost);
   }
+  // The first run starts from the parameters the initial costs were measured at.
+  for (const ic of r.initialCosts) {
+    const run0 = r.runs.find((x) => x.net === ic.net && x.seedIndex === 0);
+    assert.ok(run0);
+    assert.ok(Math.abs(run0.initialCost - ic.regularised) < 1e-12 * ic.regularised);
+    assert.ok(ic.unregularised < ic.regularised);
+  }
   const s = r.summaries.find((x) => x.net === 'original');
   assert.ok(s);
   assert.equal(s.accuracy.n, r.config.seeds);

@@ -21,7 +21,7 @@ import {
   type P2Stats,
   type P2Summary,
 } from './p2/spec.js';
-import { p2Data, p2Nets, specOf, subsetEx4, type P2JobArgs } from './p2/train.js';
+import { initRng, p2Data, p2Nets, specOf, subsetEx4, type P2JobArgs } from './p2/train.js';
 
 export * from './p2/spec.js';
 
@@ -101,6 +101,15 @@ async function runP2(config: P2Config, seed: number, ctx: RunContext): Promise<P
   const perLabel = new Array<number>(10).fill(0);
   for (const k of data.y) perLabel[k - 1]++;
   const checks = gradChecks(config, seed);
+  const initialCosts = p2Nets(config, data.side * data.side).map((net) => {
+    const model = new Ex4Network(specOf(net), data.X, data.y);
+    try {
+      const x0 = initParams(specOf(net), initRng(seed, 0, net.key), config.initEpsilon);
+      return { net: net.key, unregularised: model.cost(x0, 0), regularised: model.cost(x0, config.lambda) };
+    } finally {
+      model.dispose();
+    }
+  });
   const jobs: JobSpec<P2JobArgs>[] = [];
   for (let i = 0; i < config.seeds; i++) {
     jobs.push({ module: TRAIN_MODULE, fn: 'trainP2Seed', args: { config, seed, seedIndex: i }, key: `p2/seed ${i}` });
@@ -131,6 +140,7 @@ async function runP2(config: P2Config, seed: number, ctx: RunContext): Promise<P
       `a few dozen outer iterations.`,
     nets: p2Nets(config, data.side * data.side),
     gradChecks: checks,
+    initialCosts,
     runs,
     summaries: [summarise(runs, 'original'), summarise(runs, 'deep')],
     comparison: { meanDiff: d.mean, stdDiff: d.std, deepBetter, originalBetter, ties },

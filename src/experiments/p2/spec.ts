@@ -93,6 +93,8 @@ export interface P2Result {
   optimizerNote: string;
   nets: P2Net[];
   gradChecks: P2GradCheck[];
+  /** Both versions of the cost at seed index 0's initial parameters, on the whole data set. */
+  initialCosts: { net: P2NetKey; unregularised: number; regularised: number }[];
   runs: P2Run[];
   summaries: P2Summary[];
   /** Paired comparison over seeds: accuracy(deep) − accuracy(original) for the same seed index. */
