@@ -530,8 +530,8 @@ function answer34(relu: P3DyingRun, leaky: P3DyingRun, c: P3Config): string {
       `$n$ of the two studies uses the same random stream). ` +
       (helped ? `Leaky ReLU clearly helped: the two intervals do not overlap.` : `The intervals overlap: no clear improvement in this run.`),
     '',
-    `- No leaky net is ever exactly constant (${leaky.exactlyConstantAtInit} had output range 0 at initialisation): every layer is an injective ` +
-      `map, since $\\phi(z) = 0.01z$ is still strictly increasing for $z \\le 0$. Yet ${leaky.bornDead.count} (${pct(leaky.bornDead.fraction)}) started *nearly* flat by our ` +
+    `- No leaky net is ever exactly constant (${leaky.exactlyConstantAtInit} had output range 0 at initialisation): with probability 1 every hidden ` +
+      `layer is an invertible map (a non-singular kernel followed by $\\phi$, which is strictly increasing because $0.01z$ still grows for $z \\le 0$), so the output keeps a non-zero slope. Yet ${leaky.bornDead.count} (${pct(leaky.bornDead.fraction)}) started *nearly* flat by our ` +
       `tolerance: each layer whose two units are both on the negative side scales the signal by 0.01, and a few such layers make the output range tiny.`,
     `- The difference is what happens next. For ReLU such a layer passes exactly zero gradient ($\\phi'(z) = 0$), so the layers below it can never ` +
       `change and the net stays constant for ever. For leaky ReLU $\\phi'(z) = 0.01$: the gradient is small but non-zero, and Adam, which divides ` +
@@ -690,8 +690,8 @@ export function p3Section(result: P3Result): Block[] {
       `For **tanh**, whose slope at 0 is 1, Glorot's assumption holds and the gradients keep the same order of magnitude through all layers, ` +
       `unlike σ = 0.01 (all layers starved) and σ = 1 (saturated units, large layer-to-layer swings). For the **sigmoid** the improvement is ` +
       `partial: Glorot was derived for an activation with slope 1 at the origin, but $\\sigma'(0) = 1/4$ and the outputs are centred at 0.5, ` +
-      `so each layer still shrinks the backward signal by about 4 and the gradients still decrease towards the input (Glorot & Bengio ` +
-      `suggest a 4× larger scale for the logistic sigmoid). This is one reason why zero-centred activations such as tanh — and, for deep nets, ` +
+      `so each layer still shrinks the backward signal by about 4 and the gradients still decrease towards the input (a common remedy ` +
+      `is a 4× larger scale for the logistic sigmoid, compensating $\\sigma'(0) = 1/4$). This is one reason why zero-centred activations such as tanh — and, for deep nets, ` +
       `ReLU with He initialisation — replaced the sigmoid in hidden layers.`,
   });
 
