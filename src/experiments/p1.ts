@@ -123,7 +123,12 @@ export function crossEntropyGrad(v: ArrayLike<number>, y: ArrayLike<number>): Fl
  * Central difference (f(v⁺) − f(v⁻))/(v⁺_j − v⁻_j) with v^± = v ± h·e_j, column j of the Jacobian of f;
  * dividing by the difference of the rounded points (not by 2h) keeps the step exact even at |v_j| = 10⁵.
  */
-function centralDiff(f: (v: Float64Array) => ArrayLike<number>, v: Float64Array, j: number, h: number): Float64Array {
+function centralDiff(
+  f: (v: Float64Array) => ArrayLike<number>,
+  v: Float64Array,
+  j: number,
+  h: number,
+): Float64Array {
   const keep = v[j];
   const hi = keep + h;
   const lo = keep - h;
@@ -141,7 +146,16 @@ export function checkVector(
   v: Float64Array,
   label: number,
   relStep: number,
-): { jacAbs: number; jacRel: number; gradAbs: number; gradRel: number; loss: number; noiseFloor: number; kernelAbs: number; naiveFinite: boolean } {
+): {
+  jacAbs: number;
+  jacRel: number;
+  gradAbs: number;
+  gradRel: number;
+  loss: number;
+  noiseFloor: number;
+  kernelAbs: number;
+  naiveFinite: boolean;
+} {
   const k = v.length;
   const h = relStep;
   const o = softmax(v);
@@ -239,7 +253,9 @@ function runP1(config: P1Config, seed: number, ctx?: RunContext): P1Result {
   let done = 0;
   for (const k of config.dims) {
     for (const s of config.scales) {
-      const vs = Array.from({ length: config.trials }, () => Float64Array.from({ length: k }, () => rng.normal(0, s)));
+      const vs = Array.from({ length: config.trials }, () =>
+        Float64Array.from({ length: k }, () => rng.normal(0, s)),
+      );
       add(`v ~ N(0, ${s}²)`, 'random', vs);
       ctx?.progress({ label: 'p1', done: ++done, total, unit: 'groups' });
     }
@@ -286,15 +302,24 @@ export const p1: Experiment<P1Config, P1Result> = {
     { name: 'dims', description: 'numbers of classes k of the logit vectors' },
     { name: 'trials', description: 'random logit vectors per (k, spread)' },
     { name: 'scales', description: 'standard deviations of the normal random logits' },
-    { name: 'extremeMagnitudes', description: 'magnitudes M of the extreme logit vectors (naive e^v overflows beyond 709)' },
-    { name: 'relStep', description: 'central-difference step (softmax); the loss uses relStep·max(1,|L|)^(1/3)' },
+    {
+      name: 'extremeMagnitudes',
+      description: 'magnitudes M of the extreme logit vectors (naive e^v overflows beyond 709)',
+    },
+    {
+      name: 'relStep',
+      description: 'central-difference step (softmax); the loss uses relStep·max(1,|L|)^(1/3)',
+    },
   ],
   validate(c) {
     const errs: string[] = [];
-    if (c.dims.length === 0 || c.dims.some((k) => !Number.isInteger(k) || k < 2 || k > 1000)) errs.push(`dims must be integers in 2..1000, got [${c.dims.join(', ')}]`);
-    if (!Number.isInteger(c.trials) || c.trials < 1) errs.push(`trials must be a positive integer, got ${c.trials}`);
+    if (c.dims.length === 0 || c.dims.some((k) => !Number.isInteger(k) || k < 2 || k > 1000))
+      errs.push(`dims must be integers in 2..1000, got [${c.dims.join(', ')}]`);
+    if (!Number.isInteger(c.trials) || c.trials < 1)
+      errs.push(`trials must be a positive integer, got ${c.trials}`);
     if (c.scales.some((s) => !(s > 0))) errs.push(`scales must be positive, got [${c.scales.join(', ')}]`);
-    if (c.extremeMagnitudes.some((m) => !(m > 0))) errs.push(`extremeMagnitudes must be positive, got [${c.extremeMagnitudes.join(', ')}]`);
+    if (c.extremeMagnitudes.some((m) => !(m > 0)))
+      errs.push(`extremeMagnitudes must be positive, got [${c.extremeMagnitudes.join(', ')}]`);
     if (!(c.relStep > 0 && c.relStep < 0.1)) errs.push(`relStep must be in (0, 0.1), got ${c.relStep}`);
     return errs;
   },

@@ -5,7 +5,8 @@ import { p2, P2_REFERENCE, validateP2, type P2Config, type P2Result } from './p2
 import { initRng, p2Nets, subsetEx4 } from './p2/train.js';
 import { initParams, NET_ORIGINAL } from './p2/network.js';
 
-const fixture = (name: string): string => new URL(`../../src/data/fixtures/${name}`, import.meta.url).pathname;
+const fixture = (name: string): string =>
+  new URL(`../../src/data/fixtures/${name}`, import.meta.url).pathname;
 
 test('p2 defaults are the notebook settings, and validate names bad values', () => {
   assert.equal(p2.defaults.lambda, 1);
@@ -18,7 +19,10 @@ test('p2 defaults are the notebook settings, and validate names bad values', () 
   const errs = validateP2({ ...p2.defaults, maxfun: 0, deepHidden: [], lambda: -1 });
   assert.equal(errs.length, 3, errs.join('; '));
   const nets = p2Nets(p2.defaults, 400);
-  assert.deepEqual(nets.map((n) => n.params), [10285, 8650]);
+  assert.deepEqual(
+    nets.map((n) => n.params),
+    [10285, 8650],
+  );
 });
 
 test('initialisation: uniform in [−ε, ε), seeded, different per seed index and net', () => {
@@ -34,7 +38,13 @@ test('initialisation: uniform in [−ε, ε), seeded, different per seed index a
 
 test('subsetEx4 keeps classes balanced on ex4-ordered data', () => {
   const m = 100;
-  const d = { X: new Float64Array(m * 4), y: Uint8Array.from({ length: m }, (_, i) => 1 + Math.floor(i / 10)), m, side: 2, source: 't' };
+  const d = {
+    X: new Float64Array(m * 4),
+    y: Uint8Array.from({ length: m }, (_, i) => 1 + Math.floor(i / 10)),
+    m,
+    side: 2,
+    source: 't',
+  };
   const s = subsetEx4(d, 20);
   const counts = new Array<number>(11).fill(0);
   for (const k of s.y) counts[k]++;
@@ -43,7 +53,10 @@ test('subsetEx4 keeps classes balanced on ex4-ordered data', () => {
 
 async function quickRun(overrides: Partial<P2Config>): Promise<P2Result> {
   const config = { ...p2.defaults, ...p2.quick, ...overrides } as P2Config;
-  return (await executeExperiment(p2 as unknown as AnyExperiment, config, { seed: 3, workers: 1 })) as P2Result;
+  return (await executeExperiment(p2 as unknown as AnyExperiment, config, {
+    seed: 3,
+    workers: 1,
+  })) as P2Result;
 }
 
 test('p2 quick run: both nets train, TNC stops on its evaluation budget, gradients check out', async () => {
@@ -53,7 +66,10 @@ test('p2 quick run: both nets train, TNC stops on its evaluation budget, gradien
   assert.equal(r.runs.length, 2 * r.config.seeds);
   for (const g of r.gradChecks) assert.ok(g.maxAbsErr < 1e-8, `${g.net} λ=${g.lambda}: ${g.maxAbsErr}`);
   for (const run of r.runs) {
-    assert.ok(run.finalCost < run.initialCost, `${run.net} ${run.seedIndex}: ${run.finalCost} vs ${run.initialCost}`);
+    assert.ok(
+      run.finalCost < run.initialCost,
+      `${run.net} ${run.seedIndex}: ${run.finalCost} vs ${run.initialCost}`,
+    );
     // At small initial weights every output is near 1/2, so the cost starts near 10·log 2 ≈ 6.93.
     assert.ok(Math.abs(run.initialCost - 10 * Math.LN2) < 1, `initial cost ${run.initialCost}`);
     assert.equal(run.status, 3, run.message);
@@ -80,7 +96,14 @@ test('p2 quick run: both nets train, TNC stops on its evaluation budget, gradien
 });
 
 test('p2 runs on a user MAT file and is deterministic in its seed', async () => {
-  const overrides = { dataset: fixture('ex4-small.mat'), examples: 0, seeds: 1, maxfun: 8, gradCheckExamples: 10, gradCheckCoords: 5 };
+  const overrides = {
+    dataset: fixture('ex4-small.mat'),
+    examples: 0,
+    seeds: 1,
+    maxfun: 8,
+    gradCheckExamples: 10,
+    gradCheckCoords: 5,
+  };
   const a = await quickRun(overrides);
   const b = await quickRun(overrides);
   assert.equal(a.data.m, 12);

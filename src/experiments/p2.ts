@@ -76,7 +76,8 @@ function gradChecks(config: P2Config, seed: number): P2GradCheck[] {
 function summarise(runs: P2Run[], net: P2NetKey): P2Summary {
   const rs = runs.filter((r) => r.net === net);
   const counts = new Map<number, { message: string; count: number }>();
-  for (const r of rs) counts.set(r.status, { message: r.message, count: (counts.get(r.status)?.count ?? 0) + 1 });
+  for (const r of rs)
+    counts.set(r.status, { message: r.message, count: (counts.get(r.status)?.count ?? 0) + 1 });
   return {
     net,
     accuracy: stats(rs.map((r) => r.trainAccuracy)),
@@ -112,7 +113,12 @@ async function runP2(config: P2Config, seed: number, ctx: RunContext): Promise<P
   });
   const jobs: JobSpec<P2JobArgs>[] = [];
   for (let i = 0; i < config.seeds; i++) {
-    jobs.push({ module: TRAIN_MODULE, fn: 'trainP2Seed', args: { config, seed, seedIndex: i }, key: `p2/seed ${i}` });
+    jobs.push({
+      module: TRAIN_MODULE,
+      fn: 'trainP2Seed',
+      args: { config, seed, seedIndex: i },
+      key: `p2/seed ${i}`,
+    });
   }
   const runs = (await ctx.runJobs<P2Run[]>(jobs)).flat();
   const diffs: number[] = [];
@@ -132,7 +138,15 @@ async function runP2(config: P2Config, seed: number, ctx: RunContext): Promise<P
   return {
     config,
     seed,
-    data: { source: data.source, m: data.m, side: data.side, meanIntensity: sum / data.X.length, minIntensity: min, maxIntensity: max, perLabel },
+    data: {
+      source: data.source,
+      m: data.m,
+      side: data.side,
+      meanIntensity: sum / data.X.length,
+      minIntensity: min,
+      maxIntensity: max,
+      perLabel,
+    },
     optimizerNote:
       `The notebook calls minimize(..., method='TNC', jac=True, options={'maxiter': 250}); scipy's TNC then read maxiter as ` +
       `the maximum number of function evaluations (today's maxfun), so this run gives TNC maxfun = ${config.maxfun} evaluations. ` +

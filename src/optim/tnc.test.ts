@@ -23,7 +23,9 @@ interface Case {
   success: boolean;
 }
 
-const fixture = JSON.parse(readFileSync(new URL('../../src/optim/tnc.fixture.json', import.meta.url), 'utf8')) as {
+const fixture = JSON.parse(
+  readFileSync(new URL('../../src/optim/tnc.fixture.json', import.meta.url), 'utf8'),
+) as {
   scipy: string;
   cases: Case[];
 };
@@ -48,7 +50,10 @@ function powell(x: Float64Array): FunAndGrad {
   const c = x[1] - 2 * x[2];
   const d = x[0] - x[3];
   const f = a * a + 5 * b * b + c * c * c * c + 10 * d * d * d * d;
-  return [f, [2 * a + 40 * d * d * d, 20 * a + 4 * c * c * c, 10 * b - 8 * c * c * c, -10 * b - 40 * d * d * d]];
+  return [
+    f,
+    [2 * a + 40 * d * d * d, 20 * a + 4 * c * c * c, 10 * b - 8 * c * c * c, -10 * b - 40 * d * d * d],
+  ];
 }
 
 function beale(x: Float64Array): FunAndGrad {
@@ -100,16 +105,25 @@ for (const c of fixture.cases) {
     for (let i = 0; i < evals.length; i++) {
       // Function values near 0 are compared absolutely against the size of f at the start.
       const scale = Math.max(Math.abs(c.evals[i]), 1e-8 * Math.abs(c.evals[0]));
-      assert.ok(Math.abs(evals[i] - c.evals[i]) <= 1e-8 * scale, `${c.name}: eval ${i}: ${evals[i]} vs scipy ${c.evals[i]}`);
+      assert.ok(
+        Math.abs(evals[i] - c.evals[i]) <= 1e-8 * scale,
+        `${c.name}: eval ${i}: ${evals[i]} vs scipy ${c.evals[i]}`,
+      );
     }
     assert.equal(r.nfev, c.nfev);
     assert.equal(r.nit, c.nit);
     assert.equal(r.status, c.status);
     assert.equal(r.message, c.message);
     assert.equal(r.success, c.success);
-    assert.ok(relErr(r.fun, c.fun) <= 1e-8 || Math.abs(r.fun - c.fun) <= 1e-8 * Math.abs(c.evals[0]), `fun ${r.fun} vs ${c.fun}`);
+    assert.ok(
+      relErr(r.fun, c.fun) <= 1e-8 || Math.abs(r.fun - c.fun) <= 1e-8 * Math.abs(c.evals[0]),
+      `fun ${r.fun} vs ${c.fun}`,
+    );
     for (let i = 0; i < c.x.length; i++) {
-      assert.ok(Math.abs(r.x[i] - c.x[i]) <= 1e-8 * Math.max(1, Math.abs(c.x[i])), `${c.name}: x[${i}] ${r.x[i]} vs ${c.x[i]}`);
+      assert.ok(
+        Math.abs(r.x[i] - c.x[i]) <= 1e-8 * Math.max(1, Math.abs(c.x[i])),
+        `${c.name}: x[${i}] ${r.x[i]} vs ${c.x[i]}`,
+      );
     }
     assert.equal(r.jac.length, c.x0.length);
   });
@@ -137,8 +151,14 @@ test('tnc finds the minimum of a convex quadratic and reports local-minimum/conv
 
 test('tnc rejects bad arguments with the offending values', () => {
   const f = (x: Float64Array): FunAndGrad => [x[0] * x[0], [2 * x[0]]];
-  assert.throws(() => minimize(f, [1], { method: 'TNC', jac: true, bounds: [] }), /length of x0 \(1\) != length of bounds \(0\)/);
-  assert.throws(() => minimize(() => [0, [1, 2]], [1], { method: 'TNC', jac: true }), /gradient has length 2, expected 1/);
+  assert.throws(
+    () => minimize(f, [1], { method: 'TNC', jac: true, bounds: [] }),
+    /length of x0 \(1\) != length of bounds \(0\)/,
+  );
+  assert.throws(
+    () => minimize(() => [0, [1, 2]], [1], { method: 'TNC', jac: true }),
+    /gradient has length 2, expected 1/,
+  );
   const r = minimize(f, [1], { method: 'TNC', jac: true, bounds: [[2, 1]] });
   assert.equal(r.status, -1);
   assert.equal(r.success, false);

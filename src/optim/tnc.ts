@@ -109,15 +109,21 @@ type GetptcRc = 'ok' | 'eval' | 'einval' | 'fail';
  * memoised, and the result's fun/jac come from one more call at the final x unless that is the last point.
  */
 export function minimize(fun: Objective, x0: ArrayLike<number>, options: TncOptions): TncResult {
-  if (options.method !== 'TNC') throw new Error(`minimize: only method 'TNC' is implemented, got '${String(options.method)}'`);
-  if (options.jac !== true) throw new Error('minimize: TNC needs jac: true (the objective returns [f, grad])');
+  if (options.method !== 'TNC')
+    throw new Error(`minimize: only method 'TNC' is implemented, got '${String(options.method)}'`);
+  if (options.jac !== true)
+    throw new Error('minimize: TNC needs jac: true (the objective returns [f, grad])');
   const n = x0.length;
   const bounds = options.bounds;
   if (bounds !== undefined && bounds.length !== n) {
     throw new Error(`minimize: length of x0 (${n}) != length of bounds (${bounds.length})`);
   }
-  for (const [name, v] of [['scale', options.scale], ['offset', options.offset]] as const) {
-    if (v !== undefined && v.length !== 0 && v.length !== n) throw new Error(`minimize: ${name} has length ${v.length}, expected ${n}`);
+  for (const [name, v] of [
+    ['scale', options.scale],
+    ['offset', options.offset],
+  ] as const) {
+    if (v !== undefined && v.length !== 0 && v.length !== n)
+      throw new Error(`minimize: ${name} has length ${v.length}, expected ${n}`);
   }
   const low = new Float64Array(n).fill(-HUGE);
   const up = new Float64Array(n).fill(HUGE);
@@ -179,8 +185,11 @@ class MemoObjective {
     const n = x.length;
     this.lastX.set(x);
     const r = this.fun(Float64Array.from(x));
-    const [f, g] = Array.isArray(r) ? r : [(r as { cost: number }).cost, (r as { grad: ArrayLike<number> }).grad];
-    if (typeof f !== 'number') throw new Error(`minimize: the objective must return a number, got ${typeof f}`);
+    const [f, g] = Array.isArray(r)
+      ? r
+      : [(r as { cost: number }).cost, (r as { grad: ArrayLike<number> }).grad];
+    if (typeof f !== 'number')
+      throw new Error(`minimize: the objective must return a number, got ${typeof f}`);
     if (g.length !== n) throw new Error(`minimize: gradient has length ${g.length}, expected ${n} (len(x0))`);
     this.nfev++;
     this.lastF = f;
@@ -519,8 +528,10 @@ function setConstraints(
 ): void {
   for (let i = 0; i < x.length; i++) {
     if (xscale[i] === 0) pivot[i] = 2;
-    else if (low[i] !== -HUGE && x[i] * xscale[i] + xoffset[i] - low[i] <= EPS * 10 * (Math.abs(low[i]) + 1)) pivot[i] = -1;
-    else if (up[i] !== HUGE && x[i] * xscale[i] + xoffset[i] - up[i] >= EPS * 10 * (Math.abs(up[i]) + 1)) pivot[i] = 1;
+    else if (low[i] !== -HUGE && x[i] * xscale[i] + xoffset[i] - low[i] <= EPS * 10 * (Math.abs(low[i]) + 1))
+      pivot[i] = -1;
+    else if (up[i] !== HUGE && x[i] * xscale[i] + xoffset[i] - up[i] >= EPS * 10 * (Math.abs(up[i]) + 1))
+      pivot[i] = 1;
     else pivot[i] = 0;
   }
 }
@@ -803,7 +814,7 @@ function ssbfgs(
     delta = 0;
     beta = 0;
   } else {
-    delta = ((((gamma * yjhyj) / yjsj + 1) * vsj) / yjsj) - (gamma * vhyj) / yjsj;
+    delta = (((gamma * yjhyj) / yjsj + 1) * vsj) / yjsj - (gamma * vhyj) / yjsj;
     beta = (-gamma * vsj) / yjsj;
   }
   for (let i = 0; i < sj.length; i++) hjp1v[i] = gamma * hjv[i] + delta * sj[i] + beta * hjyj[i];

@@ -25,7 +25,13 @@ function randomData(rng: Rng, m: number, s0: number, K: number): { X: Float64Arr
 }
 
 /** Plain per-example reference of the cost: explicit loops, log(h) and log(1 − h) as the notebook writes them. */
-function naiveCost(spec: NetSpec, params: Float64Array, X: Float64Array, y: ArrayLike<number>, lambda: number): number {
+function naiveCost(
+  spec: NetSpec,
+  params: Float64Array,
+  X: Float64Array,
+  y: ArrayLike<number>,
+  lambda: number,
+): number {
   const { sizes, hiddenScale } = spec;
   const m = y.length;
   const L = sizes.length - 1;
@@ -52,7 +58,8 @@ function naiveCost(spec: NetSpec, params: Float64Array, X: Float64Array, y: Arra
   let off = 0;
   let reg = 0;
   for (let l = 0; l < L; l++) {
-    for (let r = 0; r < sizes[l + 1]; r++) for (let c = 1; c <= sizes[l]; c++) reg += params[off + r * (sizes[l] + 1) + c] ** 2;
+    for (let r = 0; r < sizes[l + 1]; r++)
+      for (let c = 1; c <= sizes[l]; c++) reg += params[off + r * (sizes[l] + 1) + c] ** 2;
     off += sizes[l + 1] * (sizes[l] + 1);
   }
   return J + (lambda / (2 * m)) * reg;
@@ -99,7 +106,10 @@ test('cost (with and without λ) equals the plain per-example reference, for bot
     for (const lambda of [0, 1, 3.5]) {
       const got = cost(spec, p, X, y, lambda);
       const want = naiveCost(spec, p, X, y, lambda);
-      assert.ok(Math.abs(got - want) <= 1e-12 * Math.abs(want), `${spec.sizes} λ=${lambda}: ${got} vs ${want}`);
+      assert.ok(
+        Math.abs(got - want) <= 1e-12 * Math.abs(want),
+        `${spec.sizes} λ=${lambda}: ${got} vs ${want}`,
+      );
       assert.equal(backprop(spec, p, X, y, lambda).cost, got);
     }
     // forward_propagate's outputs are probabilities of the 10 classes per example.

@@ -89,10 +89,13 @@ export class Ex4Network {
     if (sizes.length < 2 || sizes.some((s) => !Number.isInteger(s) || s < 1)) {
       throw new Error(`Ex4Network: invalid layer sizes [${sizes.join(', ')}]`);
     }
-    if (!(spec.hiddenScale > 0)) throw new Error(`Ex4Network: hiddenScale must be > 0, got ${spec.hiddenScale}`);
+    if (!(spec.hiddenScale > 0))
+      throw new Error(`Ex4Network: hiddenScale must be > 0, got ${spec.hiddenScale}`);
     const m = y === null ? X.length / sizes[0] : y.length;
     if (!Number.isInteger(m) || m < 1 || X.length !== m * sizes[0]) {
-      throw new Error(`Ex4Network: X has ${X.length} values, expected m·${sizes[0]} for m = ${y === null ? 'X.length/' + sizes[0] : m} examples`);
+      throw new Error(
+        `Ex4Network: X has ${X.length} values, expected m·${sizes[0]} for m = ${y === null ? 'X.length/' + sizes[0] : m} examples`,
+      );
     }
     this.spec = spec;
     this.m = m;
@@ -135,7 +138,8 @@ export class Ex4Network {
   }
 
   private labels(fn: string): Float64Array {
-    if (this.yOneHot === null) throw new Error(`Ex4Network.${fn}: this network was built without labels (y = null)`);
+    if (this.yOneHot === null)
+      throw new Error(`Ex4Network.${fn}: this network was built without labels (y = null)`);
     return this.yOneHot;
   }
 
@@ -160,13 +164,25 @@ export class Ex4Network {
     const m = this.m;
     for (let l = 1; l <= L; l++) {
       const z = this.z[l];
-      this.backend.gemm(false, true, m, sizes[l], sizes[l - 1] + 1, 1, this.a[l - 1], this.theta[l - 1], 0, z);
+      this.backend.gemm(
+        false,
+        true,
+        m,
+        sizes[l],
+        sizes[l - 1] + 1,
+        1,
+        this.a[l - 1],
+        this.theta[l - 1],
+        0,
+        z,
+      );
       if (l < L) {
         const a = this.a[l];
         const s = sizes[l];
         for (let i = 0; i < m; i++) {
           a[i * (s + 1)] = 1;
-          for (let j = 0; j < s; j++) a[i * (s + 1) + 1 + j] = 1 / (1 + Math.exp(-hiddenScale * z[i * s + j]));
+          for (let j = 0; j < s; j++)
+            a[i * (s + 1) + 1 + j] = 1 / (1 + Math.exp(-hiddenScale * z[i * s + j]));
         }
       }
     }
@@ -236,7 +252,8 @@ export class Ex4Network {
       if (lambda !== 0) {
         const t = this.theta[l - 1];
         const r = lambda / m;
-        for (let row = 0; row < sizes[l]; row++) for (let c = 1; c < cols; c++) g[row * cols + c] += r * t[row * cols + c];
+        for (let row = 0; row < sizes[l]; row++)
+          for (let c = 1; c < cols; c++) g[row * cols + c] += r * t[row * cols + c];
       }
       if (l > 1) {
         // back = δ⁽ˡ⁾·Θ⁽ˡ⁻¹⁾ (m × (s_{l−1}+1)); drop its bias column and multiply by σ_k′ of layer l−1.
@@ -289,7 +306,8 @@ function oneHotLabels(y: ArrayLike<number>, K: number): Float64Array {
   const out = new Float64Array(y.length * K);
   for (let i = 0; i < y.length; i++) {
     const k = y[i];
-    if (!Number.isInteger(k) || k < 1 || k > K) throw new Error(`Ex4Network: label y[${i}] = ${k} is not in 1..${K}`);
+    if (!Number.isInteger(k) || k < 1 || k > K)
+      throw new Error(`Ex4Network: label y[${i}] = ${k} is not in 1..${K}`);
     out[i * K + k - 1] = 1;
   }
   return out;
@@ -301,7 +319,13 @@ export function forwardPropagate(spec: NetSpec, params: ArrayLike<number>, X: Fl
 }
 
 /** One-shot cost(params, X, y, λ) of the homework; λ = 0 is the unregularised version. */
-export function cost(spec: NetSpec, params: ArrayLike<number>, X: Float64Array, y: ArrayLike<number>, lambda = 0): number {
+export function cost(
+  spec: NetSpec,
+  params: ArrayLike<number>,
+  X: Float64Array,
+  y: ArrayLike<number>,
+  lambda = 0,
+): number {
   return withNetwork(spec, X, y, (net) => net.cost(params, lambda));
 }
 
@@ -316,7 +340,12 @@ export function backprop(
   return withNetwork(spec, X, y, (net) => net.backprop(params, lambda));
 }
 
-function withNetwork<T>(spec: NetSpec, X: Float64Array, y: ArrayLike<number> | null, f: (net: Ex4Network) => T): T {
+function withNetwork<T>(
+  spec: NetSpec,
+  X: Float64Array,
+  y: ArrayLike<number> | null,
+  f: (net: Ex4Network) => T,
+): T {
   const net = new Ex4Network(spec, X, y);
   try {
     return f(net);

@@ -88,7 +88,15 @@ export interface P2Summary {
 export interface P2Result {
   config: P2Config;
   seed: number;
-  data: { source: string; m: number; side: number; meanIntensity: number; minIntensity: number; maxIntensity: number; perLabel: number[] };
+  data: {
+    source: string;
+    m: number;
+    side: number;
+    meanIntensity: number;
+    minIntensity: number;
+    maxIntensity: number;
+    perLabel: number[];
+  };
   /** How the notebook's `maxiter` maps onto TNC's evaluation budget. */
   optimizerNote: string;
   nets: P2Net[];
@@ -103,7 +111,14 @@ export interface P2Result {
 }
 
 /** The published numbers of the original notebook (400-25-10, λ = 1, TNC, 250 evaluations, ex4data1.mat). */
-export const P2_REFERENCE = { accuracy: 0.9922, correct: 4961, finalCost: 0.339, nfev: 250, nit: 21, status: 3 } as const;
+export const P2_REFERENCE = {
+  accuracy: 0.9922,
+  correct: 4961,
+  finalCost: 0.339,
+  nfev: 250,
+  nit: 21,
+  status: 3,
+} as const;
 
 export const p2Defaults: P2Config = {
   dataset: 'mnist-ex4',
@@ -122,7 +137,11 @@ export const p2Defaults: P2Config = {
 export const p2Quick: Partial<P2Config> = { examples: 1000, maxfun: 30, seeds: 2, gradCheckCoords: 20 };
 
 export const p2Fields = [
-  { name: 'dataset', description: "'mnist-ex4' (MNIST-derived ex4 set) or the path of an ex4data1.mat-style MAT file (X m×400, y m×1)" },
+  {
+    name: 'dataset',
+    description:
+      "'mnist-ex4' (MNIST-derived ex4 set) or the path of an ex4data1.mat-style MAT file (X m×400, y m×1)",
+  },
   { name: 'examples', description: 'examples used (0 = all); a subset takes every (m/examples)-th one' },
   { name: 'lambda', description: 'regularisation λ (the notebook calls it learning_rate)' },
   { name: 'maxfun', description: "TNC's budget of function evaluations (the notebook's maxiter: 250)" },
@@ -147,8 +166,12 @@ export function validateP2(c: P2Config): string[] {
   posInt('maxfun', c.maxfun);
   posInt('seeds', c.seeds);
   if (!(c.initEpsilon > 0)) errs.push(`initEpsilon must be > 0, got ${c.initEpsilon}`);
-  for (const [name, h] of [['originalHidden', c.originalHidden], ['deepHidden', c.deepHidden]] as const) {
-    if (h.length === 0 || h.some((u) => !Number.isInteger(u) || u < 1)) errs.push(`${name} must be a non-empty list of positive integers, got [${h.join(', ')}]`);
+  for (const [name, h] of [
+    ['originalHidden', c.originalHidden],
+    ['deepHidden', c.deepHidden],
+  ] as const) {
+    if (h.length === 0 || h.some((u) => !Number.isInteger(u) || u < 1))
+      errs.push(`${name} must be a non-empty list of positive integers, got [${h.join(', ')}]`);
   }
   if (!(c.deepHiddenScale > 0)) errs.push(`deepHiddenScale must be > 0, got ${c.deepHiddenScale}`);
   posInt('gradCheckExamples', c.gradCheckExamples);

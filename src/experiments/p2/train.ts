@@ -19,8 +19,18 @@ export function p2Nets(config: P2Config, inputs: number): P2Net[] {
     return { key, label, sizes, hiddenScale, params };
   };
   return [
-    make('original', config.originalHidden, 1, `${[inputs, ...config.originalHidden, 10].join('-')} (logistic hidden)`),
-    make('deep', config.deepHidden, config.deepHiddenScale, `${[inputs, ...config.deepHidden, 10].join('-')} (σ(${config.deepHiddenScale}z) hidden)`),
+    make(
+      'original',
+      config.originalHidden,
+      1,
+      `${[inputs, ...config.originalHidden, 10].join('-')} (logistic hidden)`,
+    ),
+    make(
+      'deep',
+      config.deepHidden,
+      config.deepHiddenScale,
+      `${[inputs, ...config.deepHidden, 10].join('-')} (σ(${config.deepHiddenScale}z) hidden)`,
+    ),
   ];
 }
 
@@ -48,7 +58,8 @@ let cache: { key: string; data: Ex4Data } | null = null;
 /** The data of a config, loaded once per thread (jobs of one run share it). */
 export function p2Data(config: P2Config): Ex4Data {
   const key = `${config.dataset}\u0000${config.examples}`;
-  if (cache === null || cache.key !== key) cache = { key, data: subsetEx4(loadEx4(config.dataset), config.examples) };
+  if (cache === null || cache.key !== key)
+    cache = { key, data: subsetEx4(loadEx4(config.dataset), config.examples) };
   return cache.data;
 }
 
@@ -58,7 +69,14 @@ export function initRng(seed: number, seedIndex: number, net: P2NetKey): Rng {
 }
 
 /** Trains one net from one seed's initial parameters; returns its measured run. */
-export function trainNet(config: P2Config, data: Ex4Data, net: P2Net, seed: number, seedIndex: number, ctx?: JobContext): P2Run {
+export function trainNet(
+  config: P2Config,
+  data: Ex4Data,
+  net: P2Net,
+  seed: number,
+  seedIndex: number,
+  ctx?: JobContext,
+): P2Run {
   const t0 = performance.now();
   const model = new Ex4Network(specOf(net), data.X, data.y);
   try {
@@ -70,7 +88,13 @@ export function trainNet(config: P2Config, data: Ex4Data, net: P2Net, seed: numb
         const out = model.backprop(x, config.lambda);
         evalCosts.push(out.cost);
         if (ctx && evalCosts.length % 10 === 0) {
-          ctx.progress({ label, done: evalCosts.length, total: config.maxfun, unit: 'evaluations', info: `cost ${out.cost.toFixed(4)}` });
+          ctx.progress({
+            label,
+            done: evalCosts.length,
+            total: config.maxfun,
+            unit: 'evaluations',
+            info: `cost ${out.cost.toFixed(4)}`,
+          });
         }
         return out;
       },
@@ -112,7 +136,9 @@ export function trainP2Seed(args: P2JobArgs, ctx: JobContext): P2Run[] {
   const done = ctx.checkpoints.load<P2Run[]>(key);
   if (done !== undefined) return done;
   const data = p2Data(args.config);
-  const runs = p2Nets(args.config, data.side * data.side).map((net) => trainNet(args.config, data, net, args.seed, args.seedIndex, ctx));
+  const runs = p2Nets(args.config, data.side * data.side).map((net) =>
+    trainNet(args.config, data, net, args.seed, args.seedIndex, ctx),
+  );
   ctx.checkpoints.save(key, runs);
   return runs;
 }

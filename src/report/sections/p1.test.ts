@@ -4,7 +4,12 @@ import { p1, type P1Config, type P1Result } from '../../experiments/p1.js';
 import type { Block, TableOutput } from '../document.js';
 import { p1Section } from './p1.js';
 
-const ctx = { workers: 1, runJobs: async () => [], progress: () => {}, checkpoints: { load: () => undefined, save: () => {} } };
+const ctx = {
+  workers: 1,
+  runJobs: async () => [],
+  progress: () => {},
+  checkpoints: { load: () => undefined, save: () => {} },
+};
 
 async function quickResult(): Promise<P1Result> {
   return p1.run({ ...p1.defaults, ...p1.quick } as P1Config, 1, ctx);
@@ -17,7 +22,9 @@ function text(blocks: Block[]): string {
 test('p1Section: both parts with their derivations, the tables of every case, a code cell', async () => {
   const r = await quickResult();
   const blocks = p1Section(r);
-  const headings = blocks.filter((b) => b.kind === 'heading').map((b) => (b.kind === 'heading' ? b.text : ''));
+  const headings = blocks
+    .filter((b) => b.kind === 'heading')
+    .map((b) => (b.kind === 'heading' ? b.text : ''));
   assert.ok(headings.some((h) => h.startsWith('Problem 1.1')));
   assert.ok(headings.some((h) => h.startsWith('Problem 1.2')));
   const all = text(blocks);

@@ -33,7 +33,10 @@ The factor $1/o_i$ from the logarithm cancels the factor $o_i$ of the Jacobian, 
 
 const STABILITY = String.raw`**Why the maximum is subtracted.** Multiplying numerator and denominator of $o_i$ by $e^{-c}$ shows $\operatorname{softmax}(v) = \operatorname{softmax}(v - c\,\mathbf{1})$ for every constant $c$. With $c = m = \max_j v_j$ every exponent is $\le 0$, so nothing overflows and the largest term is exactly $e^0 = 1$, so the denominator is at least 1. In float64, $e^{v}$ overflows to $\infty$ once $v > 709.78$, and the naive quotient then becomes $\infty/\infty = \text{NaN}$. The loss is computed the same way, $L = \log \sum_j e^{v_j - m} - (v_y - m)$, which never takes $\log 0$ even when $o_y$ underflows to 0.`;
 
-const METHOD = String.raw`**How the check works.** Each column $j$ of the Jacobian is estimated by a central difference, $\big(o(v + h e_j) - o(v - h e_j)\big) / (2h)$, and each $\partial L/\partial v_j$ the same way, all in float64. The step is $h = \sqrt[3]{\varepsilon} \approx 6\times 10^{-6}$ for the softmax, and $h\,\max(1,|L|)^{1/3}$ for the loss, because rounding noise in $L$ grows with its size. Both steps balance the $O(h^2)$ truncation error against the $O(\varepsilon/h)$ rounding error. Each step is rounded to a representable number at $v_j$ before dividing, so it stays exact even at $|v_j| = 10^5$. The *noise floor* $\varepsilon \max(1,|L|)/h$ is the smallest gradient error that finite differences can resolve at all. Every vector is also passed through nnlab's fused ` + '`softmaxCrossEntropy`' + String.raw` kernel (the reference backend, float64), to check that the library computes the same $o - y$.`;
+const METHOD =
+  String.raw`**How the check works.** Each column $j$ of the Jacobian is estimated by a central difference, $\big(o(v + h e_j) - o(v - h e_j)\big) / (2h)$, and each $\partial L/\partial v_j$ the same way, all in float64. The step is $h = \sqrt[3]{\varepsilon} \approx 6\times 10^{-6}$ for the softmax, and $h\,\max(1,|L|)^{1/3}$ for the loss, because rounding noise in $L$ grows with its size. Both steps balance the $O(h^2)$ truncation error against the $O(\varepsilon/h)$ rounding error. Each step is rounded to a representable number at $v_j$ before dividing, so it stays exact even at $|v_j| = 10^5$. The *noise floor* $\varepsilon \max(1,|L|)/h$ is the smallest gradient error that finite differences can resolve at all. Every vector is also passed through nnlab's fused ` +
+  '`softmaxCrossEntropy`' +
+  String.raw` kernel (the reference backend, float64), to check that the library computes the same $o - y$.`;
 
 function casesTable(cases: P1Case[], kind: 'random' | 'extreme'): TableOutput {
   const rows = cases
@@ -55,7 +58,17 @@ function casesTable(cases: P1Case[], kind: 'random' | 'extreme'): TableOutput {
       kind === 'random'
         ? 'Random logits: maximum absolute errors of the analytic forms against central finite differences'
         : 'Extreme logits: the same errors, and whether the naive softmax e^v/Σe^v survived',
-    columns: ['k', 'logits', 'vectors', 'max |v|', 'max |ΔJ|', 'max |Δ∇L|', 'FD noise floor', 'kernel |Δ|', 'naive softmax'],
+    columns: [
+      'k',
+      'logits',
+      'vectors',
+      'max |v|',
+      'max |ΔJ|',
+      'max |Δ∇L|',
+      'FD noise floor',
+      'kernel |Δ|',
+      'naive softmax',
+    ],
     rows,
   };
 }
@@ -123,7 +136,10 @@ export function p1Section(result: P1Result): Block[] {
         { kind: 'text', text: exampleText(result) },
         casesTable(result.cases, 'random'),
         casesTable(result.cases, 'extreme'),
-        { kind: 'text', text: `seed ${result.seed}; ${result.cases.length} groups checked in ${result.wallSeconds.toFixed(2)} s` },
+        {
+          kind: 'text',
+          text: `seed ${result.seed}; ${result.cases.length} groups checked in ${result.wallSeconds.toFixed(2)} s`,
+        },
       ],
     },
     { kind: 'markdown', text: discussion(result) },

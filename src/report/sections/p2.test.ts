@@ -51,7 +51,15 @@ function fakeResult(acc: Record<P2NetKey, number[]>): P2Result {
   return {
     config: { ...config, seeds: acc.original.length },
     seed: 1,
-    data: { source: 'MNIST test stand-in', m, side: 20, meanIntensity: 0.13, minIntensity: 0, maxIntensity: 1, perLabel: new Array<number>(10).fill(500) },
+    data: {
+      source: 'MNIST test stand-in',
+      m,
+      side: 20,
+      meanIntensity: 0.13,
+      minIntensity: 0,
+      maxIntensity: 1,
+      perLabel: new Array<number>(10).fill(500),
+    },
     optimizerNote: 'maxiter meant maxfun.',
     nets: p2Nets(config, 400),
     gradChecks: [
@@ -91,12 +99,21 @@ function allText(blocks: Block[]): string {
 test('p2Section: a heading per homework part, nnlab code cells, tables and both figures', async () => {
   const r = fakeResult({ original: [0.99, 0.991, 0.989], deep: [0.995, 0.996, 0.994] });
   const blocks = p2Section(r);
-  const headings = blocks.filter((b) => b.kind === 'heading').map((b) => (b.kind === 'heading' ? b.text : ''));
-  for (let part = 1; part <= 8; part++) assert.ok(headings.some((h) => h.startsWith(`Problem 2.${part} `)), `part ${part}`);
+  const headings = blocks
+    .filter((b) => b.kind === 'heading')
+    .map((b) => (b.kind === 'heading' ? b.text : ''));
+  for (let part = 1; part <= 8; part++)
+    assert.ok(
+      headings.some((h) => h.startsWith(`Problem 2.${part} `)),
+      `part ${part}`,
+    );
   const codes = blocks.filter((b) => b.kind === 'code');
   assert.ok(codes.length >= 7);
-  for (const c of codes) if (c.kind === 'code' && c.source.includes('import')) assert.match(c.source, /from 'nnlab'/);
-  const figures = codes.flatMap((c) => (c.kind === 'code' ? c.outputs : [])).filter((o): o is FigureOutput => o.kind === 'figure');
+  for (const c of codes)
+    if (c.kind === 'code' && c.source.includes('import')) assert.match(c.source, /from 'nnlab'/);
+  const figures = codes
+    .flatMap((c) => (c.kind === 'code' ? c.outputs : []))
+    .filter((o): o is FigureOutput => o.kind === 'figure');
   assert.deepEqual(figures.map((f) => f.id).sort(), ['p2-accuracy-comparison', 'p2-tnc-progress']);
   for (const f of figures) {
     const svg = await renderSvg(f.spec);
@@ -109,11 +126,15 @@ test('p2Section: a heading per homework part, nnlab code cells, tables and both 
 });
 
 test('p2Section: the comparison sentences follow the numbers', () => {
-  const better = part8(p2Section(fakeResult({ original: [0.99, 0.991, 0.989, 0.99], deep: [0.995, 0.996, 0.994, 0.9952] })));
+  const better = part8(
+    p2Section(fakeResult({ original: [0.99, 0.991, 0.989, 0.99], deep: [0.995, 0.996, 0.994, 0.9952] })),
+  );
   assert.match(better, /accuracy is higher by 0\.50 points \(difference \+0\.50\)/);
   assert.match(better, /better in 4 of 4 runs, worse in 0/);
   assert.match(better, /systematic/);
-  const worse = part8(p2Section(fakeResult({ original: [0.99, 0.991, 0.989, 0.99], deep: [0.98, 0.992, 0.97, 0.99] })));
+  const worse = part8(
+    p2Section(fakeResult({ original: [0.99, 0.991, 0.989, 0.99], deep: [0.98, 0.992, 0.97, 0.99] })),
+  );
   assert.match(worse, /accuracy is lower by 0\.70 points \(difference −0\.70\)/);
   assert.match(worse, /better in 1 of 4 runs, worse in 2, and tied in 1/);
   assert.doesNotMatch(worse, /systematic/);

@@ -3,7 +3,13 @@
  * commented nnlab code cell per part with the measured outputs, the accuracy comparison over seeds as a
  * Vega-Lite figure, and a discussion whose every number comes from the stored result.
  */
-import { P2_REFERENCE, type P2NetKey, type P2Result, type P2Run, type P2Stats } from '../../experiments/p2.js';
+import {
+  P2_REFERENCE,
+  type P2NetKey,
+  type P2Result,
+  type P2Run,
+  type P2Stats,
+} from '../../experiments/p2.js';
 import { sigmoid, sigmoidGradient } from '../../experiments/p2/network.js';
 import type { Block, FigureOutput, TableOutput, VegaLiteSpec } from '../document.js';
 
@@ -12,7 +18,8 @@ const COLORS: Record<P2NetKey, string> = { original: '#1f77b4', deep: '#d62728' 
 
 const pct = (x: number, d = 2): string => `${(100 * x).toFixed(d)}%`;
 const sci = (x: number): string => (x === 0 ? '0' : x.toExponential(1));
-const meanStd = (s: P2Stats, f: (x: number) => string): string => (s.n > 1 ? `${f(s.mean)} ± ${f(s.std)}` : f(s.mean));
+const meanStd = (s: P2Stats, f: (x: number) => string): string =>
+  s.n > 1 ? `${f(s.mean)} ± ${f(s.std)}` : f(s.mean);
 
 function net(r: P2Result, key: P2NetKey) {
   const n = r.nets.find((x) => x.key === key);
@@ -40,16 +47,20 @@ function setupText(r: P2Result): string {
   const d = net(r, 'deep');
   const fromMnist = c.dataset === 'mnist-ex4';
   return [
-    `**Data.** ${r.data.m} grey ${r.data.side}×${r.data.side} digit images (${r.data.perLabel.map((n, i) => `${n} of label ${i + 1}`).join(', ')}), ${fromMnist ? "rebuilt from MNIST because the original `ex4data1.mat` is not redistributable" : 'read from the MAT file the user supplied'}: ${r.data.source}. ` +
+    `**Data.** ${r.data.m} grey ${r.data.side}×${r.data.side} digit images (${r.data.perLabel.map((n, i) => `${n} of label ${i + 1}`).join(', ')}), ${fromMnist ? 'rebuilt from MNIST because the original `ex4data1.mat` is not redistributable' : 'read from the MAT file the user supplied'}: ${r.data.source}. ` +
       `Intensities span ${r.data.minIntensity.toFixed(3)} to ${r.data.maxIntensity.toFixed(3)} with mean ${r.data.meanIntensity.toFixed(3)}. ` +
       `As in ex4, each image is unrolled column by column into a row of $X$ (pixel $(r, c)$ is $X_{i,\\,20c + r}$), and label 10 stands for the digit 0.` +
-      (fromMnist ? ' A user with the original file runs `nnlab run p2 --set p2.dataset=/path/to/ex4data1.mat`.' : ''),
+      (fromMnist
+        ? ' A user with the original file runs `nnlab run p2 --set p2.dataset=/path/to/ex4data1.mat`.'
+        : ''),
     `**Networks.** The original notebook's net is ${o.label}, with ${o.params.toLocaleString('en-US')} parameters. The homework's net is ${d.label}, with ${d.params.toLocaleString('en-US')} parameters. Both nets prepend a bias unit to every layer's input. Both keep the logistic sigmoid at the output, because the loss is the binary cross-entropy of each of the 10 outputs against its one-hot target, and that loss needs outputs in $(0, 1)$. The scaled sigmoid, also with range $(0, 1)$, would work too, but it would change the cost function the homework asks us to keep.`,
     `**Training.** Both nets use the notebook's hyperparameters unchanged: regularisation $\\lambda = ${c.lambda}$ (the notebook names this variable \`learning_rate\`), the optimiser \`minimize(..., method='TNC', jac=True)\` with a budget of ${c.maxfun} function evaluations, and initial parameters drawn i.i.d. uniformly from $[-${c.initEpsilon}, ${c.initEpsilon})$. The notebook did not seed its initialisation, so we train each net from ${c.seeds} seeded initialisations and compare distributions. ${r.optimizerNote} nnlab's TNC is our TypeScript port of scipy 1.10's C implementation of Nash's truncated Newton method; its test suite compares it with scipy evaluation by evaluation on Rosenbrock (n = 2, 10), Powell's singular function, Beale's function and bounded problems.`,
   ].join('\n\n');
 }
 
-const DATA_CODE = (r: P2Result): string => `// Problem 2 setup: the ex4 digit set (5000 × 400, labels 1..10) and the two network shapes.
+const DATA_CODE = (
+  r: P2Result,
+): string => `// Problem 2 setup: the ex4 digit set (5000 × 400, labels 1..10) and the two network shapes.
 import { loadEx4, NET_ORIGINAL, NET_TWO_HIDDEN } from 'nnlab';
 
 // 'mnist-ex4' rebuilds ex4's set from MNIST; pass a path to load the original ex4data1.mat instead.
@@ -108,12 +119,20 @@ function functionsTable(): TableOutput {
   return {
     kind: 'table',
     caption: 'The logistic sigmoid σ, the scaled sigmoid σ̂(z) = σ(2z) and their derivatives',
-    columns: ['z', 'σ(z)', 'σ̂(z)', "σ′(z)", "σ̂′(z) = 2σ̂(1 − σ̂)"],
-    rows: [-2, -1, 0, 1, 2].map((z) => [z, sigmoid(z).toFixed(4), sigmoid(z, 2).toFixed(4), sigmoidGradient(z).toFixed(4), sigmoidGradient(z, 2).toFixed(4)]),
+    columns: ['z', 'σ(z)', 'σ̂(z)', 'σ′(z)', 'σ̂′(z) = 2σ̂(1 − σ̂)'],
+    rows: [-2, -1, 0, 1, 2].map((z) => [
+      z,
+      sigmoid(z).toFixed(4),
+      sigmoid(z, 2).toFixed(4),
+      sigmoidGradient(z).toFixed(4),
+      sigmoidGradient(z, 2).toFixed(4),
+    ]),
   };
 }
 
-const FORWARD_CODE = (r: P2Result): string => `// Parts 2 and 3: forward propagation and both versions of the cost at the first seed's initial weights.
+const FORWARD_CODE = (
+  r: P2Result,
+): string => `// Parts 2 and 3: forward propagation and both versions of the cost at the first seed's initial weights.
 import { Ex4Network, NET_TWO_HIDDEN, NET_ORIGINAL, initParams, loadEx4, Rng } from 'nnlab';
 
 const data = loadEx4(${JSON.stringify(r.config.dataset)});
@@ -130,11 +149,18 @@ function initialCostTable(r: P2Result): TableOutput {
     kind: 'table',
     caption: `Cost at the initial parameters of seed index 0, on all ${r.data.m} examples`,
     columns: ['network', 'forward output h', 'cost, λ = 0', `cost, λ = ${r.config.lambda}`],
-    rows: r.initialCosts.map((c) => [net(r, c.net).label, `${r.data.m} × 10`, c.unregularised.toFixed(6), c.regularised.toFixed(6)]),
+    rows: r.initialCosts.map((c) => [
+      net(r, c.net).label,
+      `${r.data.m} × 10`,
+      c.unregularised.toFixed(6),
+      c.regularised.toFixed(6),
+    ]),
   };
 }
 
-const BACKPROP_CODE = (r: P2Result): string => `// Part 5: backprop returns { cost, grad }; compare the gradient with central differences of the cost.
+const BACKPROP_CODE = (
+  r: P2Result,
+): string => `// Part 5: backprop returns { cost, grad }; compare the gradient with central differences of the cost.
 import { Ex4Network, NET_TWO_HIDDEN, initParams, loadEx4, Rng } from 'nnlab';
 
 const data = loadEx4(${JSON.stringify(r.config.dataset)});            // the experiment checks on ${r.config.gradCheckExamples} examples
@@ -155,7 +181,13 @@ function gradCheckTable(r: P2Result): TableOutput {
     kind: 'table',
     caption: `backprop's gradient against central differences (h = 1e−5) at initial parameters, ${r.config.gradCheckExamples} examples`,
     columns: ['network', 'λ', 'coordinates', 'max |fd − grad|', 'max relative'],
-    rows: r.gradChecks.map((g) => [net(r, g.net).label, g.lambda, g.coords, sci(g.maxAbsErr), sci(g.maxRelErr)]),
+    rows: r.gradChecks.map((g) => [
+      net(r, g.net).label,
+      g.lambda,
+      g.coords,
+      sci(g.maxAbsErr),
+      sci(g.maxRelErr),
+    ]),
   };
 }
 
@@ -177,13 +209,35 @@ function runsTable(r: P2Result): TableOutput {
   const rows: (string | number)[][] = [];
   for (const key of ['original', 'deep'] as const) {
     for (const run of runsOf(r, key)) {
-      rows.push([shortLabel(r, key), run.seedIndex, run.initialCost.toFixed(4), run.finalCost.toFixed(4), run.finalDataCost.toFixed(4), run.nfev, run.nit, run.status, pct(run.trainAccuracy), run.seconds.toFixed(1)]);
+      rows.push([
+        shortLabel(r, key),
+        run.seedIndex,
+        run.initialCost.toFixed(4),
+        run.finalCost.toFixed(4),
+        run.finalDataCost.toFixed(4),
+        run.nfev,
+        run.nit,
+        run.status,
+        pct(run.trainAccuracy),
+        run.seconds.toFixed(1),
+      ]);
     }
   }
   return {
     kind: 'table',
     caption: 'Every training run: TNC result and training-set accuracy',
-    columns: ['network', 'seed index', 'initial cost', 'final cost (λ)', 'final cost (λ = 0)', 'nfev', 'nit', 'status', 'train accuracy', 'seconds'],
+    columns: [
+      'network',
+      'seed index',
+      'initial cost',
+      'final cost (λ)',
+      'final cost (λ = 0)',
+      'nfev',
+      'nit',
+      'status',
+      'train accuracy',
+      'seconds',
+    ],
     rows,
   };
 }
@@ -200,21 +254,51 @@ function convergenceFigure(r: P2Result): FigureOutput {
     const len = Math.min(...curves.map((c) => c.length));
     for (let e = 0; e < len; e++) {
       const col = curves.map((c) => c[e]);
-      values.push({ network: net(r, key).label, evaluation: e + 1, mean: col.reduce((a, b) => a + b, 0) / col.length, min: Math.min(...col), max: Math.max(...col) });
+      values.push({
+        network: net(r, key).label,
+        evaluation: e + 1,
+        mean: col.reduce((a, b) => a + b, 0) / col.length,
+        min: Math.min(...col),
+        max: Math.max(...col),
+      });
     }
   }
-  const color = { field: 'network', type: 'nominal', title: 'network', scale: { domain: r.nets.map((n) => n.label), range: r.nets.map((n) => COLORS[n.key]) }, legend: { orient: 'bottom' } };
+  const color = {
+    field: 'network',
+    type: 'nominal',
+    title: 'network',
+    scale: { domain: r.nets.map((n) => n.label), range: r.nets.map((n) => COLORS[n.key]) },
+    legend: { orient: 'bottom' },
+  };
   const x = { field: 'evaluation', type: 'quantitative', title: 'function evaluations (count)' };
   const yTitle = `lowest cost so far, λ = ${r.config.lambda} (nats per example)`;
   const spec: VegaLiteSpec = {
     $schema: SCHEMA,
-    title: { text: 'TNC progress on the regularised cost', subtitle: `line: mean of ${r.config.seeds} seeds; band: min–max over seeds; log scale` },
+    title: {
+      text: 'TNC progress on the regularised cost',
+      subtitle: `line: mean of ${r.config.seeds} seeds; band: min–max over seeds; log scale`,
+    },
     width: 460,
     height: 260,
     data: { values },
     layer: [
-      { mark: { type: 'area', opacity: 0.2 }, encoding: { x, y: { field: 'min', type: 'quantitative', title: yTitle, scale: { type: 'log' } }, y2: { field: 'max' }, color: { ...color, legend: null } } },
-      { mark: { type: 'line' }, encoding: { x, y: { field: 'mean', type: 'quantitative', title: yTitle, scale: { type: 'log' } }, color } },
+      {
+        mark: { type: 'area', opacity: 0.2 },
+        encoding: {
+          x,
+          y: { field: 'min', type: 'quantitative', title: yTitle, scale: { type: 'log' } },
+          y2: { field: 'max' },
+          color: { ...color, legend: null },
+        },
+      },
+      {
+        mark: { type: 'line' },
+        encoding: {
+          x,
+          y: { field: 'mean', type: 'quantitative', title: yTitle, scale: { type: 'log' } },
+          color,
+        },
+      },
     ],
   };
   return { kind: 'figure', id: 'p2-tnc-progress', title: 'TNC progress on the regularised cost', spec };
@@ -222,7 +306,11 @@ function convergenceFigure(r: P2Result): FigureOutput {
 
 /** Training accuracy of every seed (points) with the mean ± one standard deviation (bar and tick), per net. */
 function accuracyFigure(r: P2Result): FigureOutput {
-  const points = r.runs.map((run) => ({ network: net(r, run.net).label, seed: run.seedIndex, accuracy: 100 * run.trainAccuracy }));
+  const points = r.runs.map((run) => ({
+    network: net(r, run.net).label,
+    seed: run.seedIndex,
+    accuracy: 100 * run.trainAccuracy,
+  }));
   const summaries = r.summaries.map((s) => ({
     network: net(r, s.net).label,
     mean: 100 * s.accuracy.mean,
@@ -231,10 +319,29 @@ function accuracyFigure(r: P2Result): FigureOutput {
   }));
   const all = [...points.map((p) => p.accuracy), ...summaries.flatMap((s) => [s.lo, s.hi])];
   // Half-point steps with a quarter-point margin around every point and bar.
-  const domain = [Math.floor((Math.min(...all) - 0.25) * 2) / 2, Math.min(100, Math.ceil((Math.max(...all) + 0.25) * 2) / 2)];
-  const color = { field: 'network', type: 'nominal', title: 'network', scale: { domain: r.nets.map((n) => n.label), range: r.nets.map((n) => COLORS[n.key]) }, legend: { orient: 'bottom' } };
-  const x = { field: 'network', type: 'nominal', title: null, sort: r.nets.map((n) => n.label), axis: { labelAngle: 0, labelLimit: 240 } };
-  const y = { type: 'quantitative', title: 'training-set accuracy (%)', scale: { domain, zero: false, nice: false } };
+  const domain = [
+    Math.floor((Math.min(...all) - 0.25) * 2) / 2,
+    Math.min(100, Math.ceil((Math.max(...all) + 0.25) * 2) / 2),
+  ];
+  const color = {
+    field: 'network',
+    type: 'nominal',
+    title: 'network',
+    scale: { domain: r.nets.map((n) => n.label), range: r.nets.map((n) => COLORS[n.key]) },
+    legend: { orient: 'bottom' },
+  };
+  const x = {
+    field: 'network',
+    type: 'nominal',
+    title: null,
+    sort: r.nets.map((n) => n.label),
+    axis: { labelAngle: 0, labelLimit: 240 },
+  };
+  const y = {
+    type: 'quantitative',
+    title: 'training-set accuracy (%)',
+    scale: { domain, zero: false, nice: false },
+  };
   const spec: VegaLiteSpec = {
     $schema: SCHEMA,
     title: {
@@ -267,7 +374,12 @@ function accuracyFigure(r: P2Result): FigureOutput {
       },
     ],
   };
-  return { kind: 'figure', id: 'p2-accuracy-comparison', title: 'Training accuracy: original vs two-hidden-layer net', spec };
+  return {
+    kind: 'figure',
+    id: 'p2-accuracy-comparison',
+    title: 'Training accuracy: original vs two-hidden-layer net',
+    spec,
+  };
 }
 
 function summaryTable(r: P2Result): TableOutput {
@@ -298,7 +410,9 @@ function part7Text(r: P2Result): string {
   const s = summary(r, 'deep');
   return (
     `For seed index 0, the trained ${shortLabel(r, 'deep')} net classifies ${d0.correct} of ${r.data.m} training images correctly, which is ${pct(d0.trainAccuracy)}. ` +
-    (s.accuracy.n > 1 ? `Over all ${s.accuracy.n} seeds its training accuracy is ${meanStd(s.accuracy, (x) => pct(x))}, from ${pct(s.accuracy.min)} to ${pct(s.accuracy.max)}. ` : '') +
+    (s.accuracy.n > 1
+      ? `Over all ${s.accuracy.n} seeds its training accuracy is ${meanStd(s.accuracy, (x) => pct(x))}, from ${pct(s.accuracy.min)} to ${pct(s.accuracy.max)}. `
+      : '') +
     `Like the notebook, this measures accuracy on the training data. With ${net(r, 'deep').params.toLocaleString('en-US')} parameters for ${r.data.m} examples, it shows how well the optimiser fitted the data, not how well the net generalises.`
   );
 }
@@ -350,7 +464,16 @@ export function p2Section(result: P2Result): Block[] {
   return [
     { kind: 'heading', level: 1, text: 'Problem 2 — Neural network training and backpropagation' },
     { kind: 'markdown', text: setupText(r) },
-    { kind: 'code', source: DATA_CODE(r), outputs: [{ kind: 'text', text: `${r.data.m} ${r.data.side * r.data.side} ${r.data.source}\n${r.nets.map((n) => `[${n.sizes.join(', ')}] hidden k = ${n.hiddenScale}`).join('\n')}` }] },
+    {
+      kind: 'code',
+      source: DATA_CODE(r),
+      outputs: [
+        {
+          kind: 'text',
+          text: `${r.data.m} ${r.data.side * r.data.side} ${r.data.source}\n${r.nets.map((n) => `[${n.sizes.join(', ')}] hidden k = ${n.hiddenScale}`).join('\n')}`,
+        },
+      ],
+    },
     { kind: 'heading', level: 2, text: 'Problem 2.1 — sigmoid() returns the scaled sigmoid' },
     { kind: 'markdown', text: PART1 },
     { kind: 'code', source: FUNCTIONS_CODE, outputs: [functionsTable()] },
@@ -362,7 +485,10 @@ export function p2Section(result: P2Result): Block[] {
     {
       kind: 'markdown',
       text: r.initialCosts
-        .map((c) => `At its initial weights, the ${shortLabel(r, c.net)} net's cost is ${c.unregularised.toFixed(4)}; regularisation adds ${(c.regularised - c.unregularised).toExponential(2)}. For comparison, $10 \\log 2 = ${(10 * Math.LN2).toFixed(4)}$ is the cost of outputs that are all exactly $\\tfrac12$.`)
+        .map(
+          (c) =>
+            `At its initial weights, the ${shortLabel(r, c.net)} net's cost is ${c.unregularised.toFixed(4)}; regularisation adds ${(c.regularised - c.unregularised).toExponential(2)}. For comparison, $10 \\log 2 = ${(10 * Math.LN2).toFixed(4)}$ is the cost of outputs that are all exactly $\\tfrac12$.`,
+        )
         .join(' '),
     },
     { kind: 'heading', level: 2, text: 'Problem 2.4 — sigmoid_gradient() of the scaled sigmoid' },
@@ -375,9 +501,26 @@ export function p2Section(result: P2Result): Block[] {
       text: `Across both nets and both values of λ, the largest deviation between backprop and the finite differences is ${sci(Math.max(...r.gradChecks.map((g) => g.maxAbsErr)))} (relative ${sci(Math.max(...r.gradChecks.map((g) => g.maxRelErr)))}). ${Math.max(...r.gradChecks.map((g) => g.maxAbsErr)) < 1e-8 ? 'This is at the level of finite-difference rounding error, so the analytic gradient is correct.' : 'That is larger than finite-difference rounding error alone would explain; the gradient needs checking.'}`,
     },
     { kind: 'heading', level: 2, text: 'Problem 2.6 — Training with TNC, hyperparameters unchanged' },
-    { kind: 'code', source: TRAIN_CODE(r), outputs: [convergenceFigure(r), runsTable(r), { kind: 'text', text: `wall time ${r.wallSeconds.toFixed(1)} s` }] },
+    {
+      kind: 'code',
+      source: TRAIN_CODE(r),
+      outputs: [
+        convergenceFigure(r),
+        runsTable(r),
+        { kind: 'text', text: `wall time ${r.wallSeconds.toFixed(1)} s` },
+      ],
+    },
     { kind: 'heading', level: 2, text: 'Problem 2.7 — Predictions and accuracy' },
-    { kind: 'code', source: PREDICT_CODE, outputs: [{ kind: 'text', text: `accuracy = ${pct(runsOf(r, 'deep')[0].trainAccuracy)}  (seed index 0, ${runsOf(r, 'deep')[0].correct}/${r.data.m})` }] },
+    {
+      kind: 'code',
+      source: PREDICT_CODE,
+      outputs: [
+        {
+          kind: 'text',
+          text: `accuracy = ${pct(runsOf(r, 'deep')[0].trainAccuracy)}  (seed index 0, ${runsOf(r, 'deep')[0].correct}/${r.data.m})`,
+        },
+      ],
+    },
     { kind: 'markdown', text: part7Text(r) },
     { kind: 'heading', level: 2, text: 'Problem 2.8 — Comparison with the 2-layer network' },
     { kind: 'code', source: COMPARE_CODE, outputs: [accuracyFigure(r), summaryTable(r)] },
