@@ -13,10 +13,18 @@ test('p5 quick: a diverging lr is recorded, bounds follow the rule, CLR ends at 
   const config = resolveConfig(exp, { quick: true, overrides: QUICK });
   const r = (await executeExperiment(exp, config, { seed: 3, workers: 1 })) as P5Result;
   const c = r.config;
-  assert.deepEqual(r.data, { ...r.data, trainSize: c.trainLimit, validationSize: c.validationSize, testSize: c.testLimit });
+  assert.deepEqual(r.data, {
+    ...r.data,
+    trainSize: c.trainLimit,
+    validationSize: c.validationSize,
+    testSize: c.testLimit,
+  });
 
   // 5.1: every lr has a record in order; lr 1e4 diverges (NaN/∞) without stopping the sweep.
-  assert.deepEqual(r.sweep.runs.map((x) => x.lr), QUICK.sweepLrs);
+  assert.deepEqual(
+    r.sweep.runs.map((x) => x.lr),
+    QUICK.sweepLrs,
+  );
   const big = r.sweep.runs[3];
   assert.ok(big.diverged !== null && big.finalLoss === null, 'lr 1e4 diverged');
   for (const x of r.sweep.runs.slice(0, 3)) {
@@ -36,14 +44,26 @@ test('p5 quick: a diverging lr is recorded, bounds follow the rule, CLR ends at 
   assert.equal(clr.epochs.length, 2 * c.stepSizeEpochs * c.cycles);
   assert.equal(clr.stepSize, c.stepSizeEpochs * Math.ceil(c.trainLimit / c.clrBatchSize));
   clr.lr.iteration.forEach((t, i) =>
-    assert.equal(clr.lr.value[i], cyclicLearningRate(t, { lrMin: clr.lrMin, lrMax: clr.lrMax, stepSize: clr.stepSize, mode: 'exp_range', gamma: clr.gamma })),
+    assert.equal(
+      clr.lr.value[i],
+      cyclicLearningRate(t, {
+        lrMin: clr.lrMin,
+        lrMax: clr.lrMax,
+        stepSize: clr.stepSize,
+        mode: 'exp_range',
+        gamma: clr.gamma,
+      }),
+    ),
   );
   assert.ok(clr.final !== null && clr.final.testAccuracy >= 0 && clr.final.testAccuracy <= 1);
   assert.ok(clr.epochs.every((e) => e.valLoss !== null && e.valAccuracy !== null));
 
   // 5.3: lr = lrMax, batch sizes in order, epochsPerBatchSize each.
   assert.equal(r.batch.lr, r.sweep.chosen.lrMax);
-  assert.deepEqual(r.batch.epochs.map((e) => e.batchSize), c.batchSizes.flatMap((b) => Array(c.epochsPerBatchSize).fill(b)));
+  assert.deepEqual(
+    r.batch.epochs.map((e) => e.batchSize),
+    c.batchSizes.flatMap((b) => Array(c.epochsPerBatchSize).fill(b)),
+  );
   assert.doesNotThrow(() => JSON.stringify(r));
 });
 
@@ -58,7 +78,10 @@ test('p5SweepJob: resuming from an epoch checkpoint gives the same epochs as an 
     epochs: 2,
   };
   const trained: number[] = [];
-  const ctx = () => ({ progress: (p: { done: number }) => trained.push(p.done), checkpoints: new MemoryCheckpointStore() });
+  const ctx = () => ({
+    progress: (p: { done: number }) => trained.push(p.done),
+    checkpoints: new MemoryCheckpointStore(),
+  });
   const whole = await p5SweepJob(args, ctx());
   const interrupted = ctx();
   await p5SweepJob({ ...args, epochs: 1 }, interrupted); // leaves the epoch-1 checkpoint behind
@@ -70,7 +93,14 @@ test('p5SweepJob: resuming from an epoch checkpoint gives the same epochs as an 
 });
 
 test('p5.validate names bad settings', () => {
-  const bad = p5.validate({ ...p5.defaults, stepSizeEpochs: 0.3, activation: 'sigmoid', lrMin: 0.1, lrMax: 0.01, batchSizes: [] });
+  const bad = p5.validate({
+    ...p5.defaults,
+    stepSizeEpochs: 0.3,
+    activation: 'sigmoid',
+    lrMin: 0.1,
+    lrMax: 0.01,
+    batchSizes: [],
+  });
   assert.equal(bad.length, 4);
   assert.ok(bad.some((m) => m.includes('stepSizeEpochs must be a positive multiple of 0.5')));
   assert.ok(bad.some((m) => m.includes('activation must be one of relu, tanh, got sigmoid')));

@@ -52,63 +52,105 @@ const defaults: P5Config = {
 };
 
 const fields: ConfigField[] = [
-  { name: 'validationSize', description: 'training images held out (seeded permutation) as the validation set' },
-  { name: 'trainLimit', description: 'training images used after the split (0 = all the rest, 55,000 by default)' },
-  { name: 'testLimit', description: 'test images evaluated (0 = all 10,000); the test set is used for final metrics only' },
+  {
+    name: 'validationSize',
+    description: 'training images held out (seeded permutation) as the validation set',
+  },
+  {
+    name: 'trainLimit',
+    description: 'training images used after the split (0 = all the rest, 55,000 by default)',
+  },
+  {
+    name: 'testLimit',
+    description: 'test images evaluated (0 = all 10,000); the test set is used for final metrics only',
+  },
   { name: 'normalize', description: "'standardize' (training split's pixel mean/std) or 'unit' (x/255)" },
   { name: 'activation', description: 'LeNet-5 hidden activation (relu or tanh)' },
   { name: 'momentum', description: 'SGD momentum of every run (0 = plain SGD)' },
   { name: 'sweepLrs', description: '5.1: the fixed learning rates swept' },
   { name: 'sweepBatchSize', description: '5.1: batch size of the sweep and of the range test' },
   { name: 'sweepEpochs', description: '5.1: epochs per swept lr' },
-  { name: 'dropFraction', description: '5.1 rule: lrMin = smallest lr whose loss fell by this fraction of the largest drop' },
+  {
+    name: 'dropFraction',
+    description: '5.1 rule: lrMin = smallest lr whose loss fell by this fraction of the largest drop',
+  },
   { name: 'lrMin', description: 'lower CLR bound (0 = from the 5.1 rule)' },
   { name: 'lrMax', description: 'upper CLR bound and the 5.3 lr (0 = from the 5.1 rule)' },
   { name: 'finderStartLr', description: 'range test: first lr' },
-  { name: 'finderEndLr', description: 'range test: lr reached after finderEpochs epochs (it stops earlier once the loss explodes)' },
+  {
+    name: 'finderEndLr',
+    description: 'range test: lr reached after finderEpochs epochs (it stops earlier once the loss explodes)',
+  },
   { name: 'finderEpochs', description: 'range test: epochs over which the lr grows geometrically' },
   { name: 'clrBatchSize', description: '5.2: batch size' },
   { name: 'stepSizeEpochs', description: '5.2: half-cycle in epochs (a multiple of 0.5)' },
   { name: 'cycles', description: '5.2: number of cycles; training lasts 2·stepSizeEpochs·cycles epochs' },
-  { name: 'gamma', description: '5.2: exp_range decay per iteration (0 = the γ giving the last cycle lastCycleRatio of the first amplitude)' },
+  {
+    name: 'gamma',
+    description:
+      '5.2: exp_range decay per iteration (0 = the γ giving the last cycle lastCycleRatio of the first amplitude)',
+  },
   { name: 'lastCycleRatio', description: '5.2: last-cycle / first-cycle peak amplitude when gamma = 0' },
   { name: 'batchSizes', description: '5.3: the batch sizes in order' },
   { name: 'epochsPerBatchSize', description: '5.3: epochs trained at each batch size' },
-  { name: 'maxSeriesPoints', description: 'per-iteration series longer than this are kept at a fixed stride' },
+  {
+    name: 'maxSeriesPoints',
+    description: 'per-iteration series longer than this are kept at a fixed stride',
+  },
 ];
 
 function validate(c: P5Config): string[] {
   const bad: string[] = [];
   const isInt = (v: number, lo: number, hi = Infinity) => Number.isInteger(v) && v >= lo && v <= hi;
   const positive = (v: number) => Number.isFinite(v) && v > 0;
-  if (!isInt(c.validationSize, 1, 59000)) bad.push(`validationSize must be an integer in 1..59000, got ${c.validationSize}`);
+  if (!isInt(c.validationSize, 1, 59000))
+    bad.push(`validationSize must be an integer in 1..59000, got ${c.validationSize}`);
   if (!isInt(c.trainLimit, 0)) bad.push(`trainLimit must be an integer ≥ 0, got ${c.trainLimit}`);
   if (!isInt(c.testLimit, 0, 10000)) bad.push(`testLimit must be an integer in 0..10000, got ${c.testLimit}`);
-  if (c.normalize !== 'standardize' && c.normalize !== 'unit') bad.push(`normalize must be 'standardize' or 'unit', got ${c.normalize}`);
-  if (!isLeNetActivation(c.activation)) bad.push(`activation must be one of ${LENET_ACTIVATIONS.join(', ')}, got ${c.activation}`);
+  if (c.normalize !== 'standardize' && c.normalize !== 'unit')
+    bad.push(`normalize must be 'standardize' or 'unit', got ${c.normalize}`);
+  if (!isLeNetActivation(c.activation))
+    bad.push(`activation must be one of ${LENET_ACTIVATIONS.join(', ')}, got ${c.activation}`);
   if (!(c.momentum >= 0 && c.momentum < 1)) bad.push(`momentum must be in [0, 1), got ${c.momentum}`);
-  if (c.sweepLrs.length === 0 || !c.sweepLrs.every(positive)) bad.push(`sweepLrs must be positive numbers, got [${c.sweepLrs.join(', ')}]`);
-  if (new Set(c.sweepLrs).size !== c.sweepLrs.length) bad.push(`sweepLrs must not repeat a value, got [${c.sweepLrs.join(', ')}]`);
-  for (const k of ['sweepBatchSize', 'sweepEpochs', 'finderEpochs', 'clrBatchSize', 'cycles', 'epochsPerBatchSize'] as const) {
+  if (c.sweepLrs.length === 0 || !c.sweepLrs.every(positive))
+    bad.push(`sweepLrs must be positive numbers, got [${c.sweepLrs.join(', ')}]`);
+  if (new Set(c.sweepLrs).size !== c.sweepLrs.length)
+    bad.push(`sweepLrs must not repeat a value, got [${c.sweepLrs.join(', ')}]`);
+  for (const k of [
+    'sweepBatchSize',
+    'sweepEpochs',
+    'finderEpochs',
+    'clrBatchSize',
+    'cycles',
+    'epochsPerBatchSize',
+  ] as const) {
     if (!isInt(c[k], 1)) bad.push(`${k} must be an integer ≥ 1, got ${c[k]}`);
   }
-  if (!(c.dropFraction > 0 && c.dropFraction < 1)) bad.push(`dropFraction must be in (0, 1), got ${c.dropFraction}`);
+  if (!(c.dropFraction > 0 && c.dropFraction < 1))
+    bad.push(`dropFraction must be in (0, 1), got ${c.dropFraction}`);
   for (const k of ['lrMin', 'lrMax'] as const) {
-    if (!(c[k] >= 0 && Number.isFinite(c[k]))) bad.push(`${k} must be 0 (from the rule) or a positive lr, got ${c[k]}`);
+    if (!(c[k] >= 0 && Number.isFinite(c[k])))
+      bad.push(`${k} must be 0 (from the rule) or a positive lr, got ${c[k]}`);
   }
-  if (c.lrMin > 0 && c.lrMax > 0 && !(c.lrMin < c.lrMax)) bad.push(`lrMin ${c.lrMin} must be below lrMax ${c.lrMax}`);
+  if (c.lrMin > 0 && c.lrMax > 0 && !(c.lrMin < c.lrMax))
+    bad.push(`lrMin ${c.lrMin} must be below lrMax ${c.lrMax}`);
   if (!(positive(c.finderStartLr) && positive(c.finderEndLr) && c.finderStartLr < c.finderEndLr)) {
     bad.push(`need 0 < finderStartLr < finderEndLr, got ${c.finderStartLr}, ${c.finderEndLr}`);
   }
   if (!(positive(c.stepSizeEpochs) && Number.isInteger(2 * c.stepSizeEpochs))) {
-    bad.push(`stepSizeEpochs must be a positive multiple of 0.5 (cycles then end at epoch boundaries), got ${c.stepSizeEpochs}`);
+    bad.push(
+      `stepSizeEpochs must be a positive multiple of 0.5 (cycles then end at epoch boundaries), got ${c.stepSizeEpochs}`,
+    );
   }
-  if (!(c.gamma === 0 || (c.gamma > 0 && c.gamma <= 1))) bad.push(`gamma must be 0 (auto) or in (0, 1], got ${c.gamma}`);
-  if (!(c.lastCycleRatio > 0 && c.lastCycleRatio <= 1)) bad.push(`lastCycleRatio must be in (0, 1], got ${c.lastCycleRatio}`);
+  if (!(c.gamma === 0 || (c.gamma > 0 && c.gamma <= 1)))
+    bad.push(`gamma must be 0 (auto) or in (0, 1], got ${c.gamma}`);
+  if (!(c.lastCycleRatio > 0 && c.lastCycleRatio <= 1))
+    bad.push(`lastCycleRatio must be in (0, 1], got ${c.lastCycleRatio}`);
   if (c.batchSizes.length === 0 || !c.batchSizes.every((b) => isInt(b, 1))) {
     bad.push(`batchSizes must be positive integers, got [${c.batchSizes.join(', ')}]`);
   }
-  if (!isInt(c.maxSeriesPoints, 2)) bad.push(`maxSeriesPoints must be an integer ≥ 2, got ${c.maxSeriesPoints}`);
+  if (!isInt(c.maxSeriesPoints, 2))
+    bad.push(`maxSeriesPoints must be an integer ≥ 2, got ${c.maxSeriesPoints}`);
   return bad;
 }
 
@@ -118,7 +160,8 @@ function job<A>(fn: string, key: string, args: A): JobSpec<A> {
 
 async function run(c: P5Config, seed: number, ctx: RunContext): Promise<P5Result> {
   const problems = validate(c);
-  if (problems.length > 0 || !isLeNetActivation(c.activation)) throw new Error(`p5: invalid config: ${problems.join('; ')}`);
+  if (problems.length > 0 || !isLeNetActivation(c.activation))
+    throw new Error(`p5: invalid config: ${problems.join('; ')}`);
   const t0 = performance.now();
   const root = new Rng(seed);
   const data: P5DataArgs = {
@@ -128,12 +171,22 @@ async function run(c: P5Config, seed: number, ctx: RunContext): Promise<P5Result
     normalize: c.normalize,
     splitSeed: root.derive(0).nextUint32(),
   };
-  const common: P5CommonArgs = { data, activation: c.activation, momentum: c.momentum, seed: root.derive(1).nextUint32() };
+  const common: P5CommonArgs = {
+    data,
+    activation: c.activation,
+    momentum: c.momentum,
+    seed: root.derive(1).nextUint32(),
+  };
   const splits = p5Splits(data);
 
   // 5.1: the sweep and the range test are independent of each other; the range test goes last as it is shortest.
   const sweepJobs = c.sweepLrs.map((lr) =>
-    job<SweepJobArgs>('p5SweepJob', `sweep-${lr}`, { ...common, lr, batchSize: c.sweepBatchSize, epochs: c.sweepEpochs }),
+    job<SweepJobArgs>('p5SweepJob', `sweep-${lr}`, {
+      ...common,
+      lr,
+      batchSize: c.sweepBatchSize,
+      epochs: c.sweepEpochs,
+    }),
   );
   const finderJob = job<FinderJobArgs>('p5FinderJob', 'finder', {
     ...common,
@@ -160,7 +213,8 @@ async function run(c: P5Config, seed: number, ctx: RunContext): Promise<P5Result
         'set lrMin and lrMax in the config',
     );
   }
-  if (!(lrMin < lrMax)) throw new Error(`p5: lrMin ${lrMin} must be below lrMax ${lrMax} (set both in the config)`);
+  if (!(lrMin < lrMax))
+    throw new Error(`p5: lrMin ${lrMin} must be below lrMax ${lrMax} (set both in the config)`);
 
   const [clr, batch] = await ctx.runJobs<ClrResult | BatchSizeResult>([
     job<ClrJobArgs>('p5ClrJob', 'clr', {

@@ -29,7 +29,12 @@ function leastSquares(n: number, seed: number) {
   return { x, y, lambdaMax };
 }
 
-function runFinder(finder: LearningRateFinder, data: ReturnType<typeof leastSquares>, batch: number, maxEpochs: number) {
+function runFinder(
+  finder: LearningRateFinder,
+  data: ReturnType<typeof leastSquares>,
+  batch: number,
+  maxEpochs: number,
+) {
   const ctx = { optimizer: { learningRate: NaN }, stopTraining: false };
   const w = [0, 0];
   finder.onTrainBegin(ctx);
@@ -110,5 +115,8 @@ test('LearningRateFinder.summary: steepest descent and minimum of a known curve'
   f2.onBatchEnd(0, { loss: NaN }, c2);
   assert.equal(f2.stopReason, 'exploded');
   assert.ok(c2.stopTraining);
-  assert.throws(() => new LearningRateFinder({ startLr: 1, endLr: 0.1, numIterations: 5 }), /startLr 1, endLr 0.1/);
+  assert.throws(
+    () => new LearningRateFinder({ startLr: 1, endLr: 0.1, numIterations: 5 }),
+    /startLr 1, endLr 0.1/,
+  );
 });

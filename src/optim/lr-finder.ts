@@ -46,13 +46,17 @@ export class LearningRateFinder {
   constructor(o: LearningRateFinderOptions) {
     const { startLr, endLr, numIterations, beta = 0.98, stopFactor = 4 } = o;
     if (!(startLr > 0) || !(endLr > startLr) || !Number.isFinite(endLr)) {
-      throw new Error(`LearningRateFinder: need 0 < startLr < endLr < ∞, got startLr ${startLr}, endLr ${endLr}`);
+      throw new Error(
+        `LearningRateFinder: need 0 < startLr < endLr < ∞, got startLr ${startLr}, endLr ${endLr}`,
+      );
     }
     if (!Number.isInteger(numIterations) || numIterations < 1) {
       throw new Error(`LearningRateFinder: numIterations must be an integer ≥ 1, got ${numIterations}`);
     }
     if (!(beta >= 0 && beta < 1) || !(stopFactor > 1)) {
-      throw new Error(`LearningRateFinder: need 0 ≤ beta < 1 and stopFactor > 1, got beta ${beta}, stopFactor ${stopFactor}`);
+      throw new Error(
+        `LearningRateFinder: need 0 ≤ beta < 1 and stopFactor > 1, got beta ${beta}, stopFactor ${stopFactor}`,
+      );
     }
     this.startLr = startLr;
     this.endLr = endLr;
@@ -112,7 +116,8 @@ export class LearningRateFinder {
     let steepest = p[0].lr;
     let bestSlope = Infinity;
     for (let i = k; i + k <= iMin; i++) {
-      const slope = (p[i + k].smoothed - p[i - k].smoothed) / (Math.log10(p[i + k].lr) - Math.log10(p[i - k].lr));
+      const slope =
+        (p[i + k].smoothed - p[i - k].smoothed) / (Math.log10(p[i + k].lr) - Math.log10(p[i - k].lr));
       if (slope < bestSlope) {
         bestSlope = slope;
         steepest = p[i].lr;

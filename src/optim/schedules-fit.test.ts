@@ -13,7 +13,10 @@ import { SGD } from './sgd.js';
 function regression(n: number, seed: number) {
   const rng = new Rng(seed);
   const x = Array.from({ length: n * 4 }, () => rng.normal());
-  const y = Array.from({ length: n }, (_, i) => x[4 * i] - 2 * x[4 * i + 1] + 0.5 * x[4 * i + 3] + 0.1 * rng.normal());
+  const y = Array.from(
+    { length: n },
+    (_, i) => x[4 * i] - 2 * x[4 * i + 1] + 0.5 * x[4 * i + 3] + 0.1 * rng.normal(),
+  );
   const model = new Sequential([new Dense({ units: 1 })], { inputShape: [4], seed });
   model.compile({ optimizer: new SGD({ learningRate: 123 }), loss: 'meanSquaredError' });
   return { model, x: Tensor.fromArray(x, [n, 4]), y: Tensor.fromArray(y, [n, 1]) };
@@ -39,14 +42,24 @@ test('CyclicLR in fit: every batch trains at the formula rate; the count survive
   await model.fit(x, y, { epochs: 2, batchSize: 8, callbacks: [clr, obs.cb] });
   await model.fit(x, y, { epochs: 4, initialEpoch: 2, batchSize: 8, callbacks: [clr, obs.cb] });
   assert.equal(clr.iteration, 28);
-  assert.deepEqual(obs.lrs, Array.from({ length: 28 }, (_, t) => cyclicLearningRate(t, o)));
+  assert.deepEqual(
+    obs.lrs,
+    Array.from({ length: 28 }, (_, t) => cyclicLearningRate(t, o)),
+  );
 });
 
 test('CyclicLR in fit: lr 0 leaves the weights untouched (fit uses the rate set in onBatchBegin)', async () => {
   const { model, x, y } = regression(40, 2);
   const before = model.getWeights().map((w) => Array.from(w));
-  await model.fit(x, y, { epochs: 2, batchSize: 8, callbacks: [new CyclicLR({ lrMin: 0, lrMax: 0, stepSize: 3 })] });
-  assert.deepEqual(model.getWeights().map((w) => Array.from(w)), before);
+  await model.fit(x, y, {
+    epochs: 2,
+    batchSize: 8,
+    callbacks: [new CyclicLR({ lrMin: 0, lrMax: 0, stepSize: 3 })],
+  });
+  assert.deepEqual(
+    model.getWeights().map((w) => Array.from(w)),
+    before,
+  );
 });
 
 test('LearningRateFinder in fit: records the rate each batch used and stops right after the explosion', async () => {

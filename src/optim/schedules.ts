@@ -54,7 +54,8 @@ export function cyclicLearningRate(t: number, options: CyclicLROptions): number 
   const mode = options.mode ?? 'triangular';
   const cycle = Math.floor(1 + t / (2 * s));
   const x = Math.abs(t / s - 2 * cycle + 1);
-  const scale = mode === 'triangular' ? 1 : mode === 'triangular2' ? 1 / 2 ** (cycle - 1) : options.gamma! ** t;
+  const scale =
+    mode === 'triangular' ? 1 : mode === 'triangular2' ? 1 / 2 ** (cycle - 1) : options.gamma! ** t;
   return lrMin + (lrMax - lrMin) * Math.max(0, 1 - x) * scale;
 }
 

@@ -35,7 +35,10 @@ test('subsampleSeries: fixed stride, first and last kept, at most maxPoints', ()
   assert.deepEqual(subsampleSeries(v, 20), { stride: 1, iteration: [...v.keys()], value: v });
   const s = subsampleSeries(v, 4); // k = ⌈10/3⌉ = 4: 0, 4, 8, then the last (9)
   assert.deepEqual(s, { stride: 4, iteration: [0, 4, 8, 9], value: [0, 16, 64, 81] });
-  const long = subsampleSeries(Array.from({ length: 20641 }, (_, i) => i), 2000);
+  const long = subsampleSeries(
+    Array.from({ length: 20641 }, (_, i) => i),
+    2000,
+  );
   assert.ok(long.iteration.length <= 2000);
   assert.equal(long.iteration[long.iteration.length - 1], 20640);
   assert.deepEqual(long.value, long.iteration);

@@ -16,7 +16,10 @@ export const LR_BOUNDS_RULE =
  * one point down when it equals lrMax. Null when the curve gives no reading: fewer than 2 finite points, or the
  * loss never fell below L_ref.
  */
-export function suggestLrBounds(points: { lr: number; loss: number | null }[], dropFraction: number): LrBounds | null {
+export function suggestLrBounds(
+  points: { lr: number; loss: number | null }[],
+  dropFraction: number,
+): LrBounds | null {
   if (!(dropFraction > 0 && dropFraction < 1)) {
     throw new Error(`suggestLrBounds: dropFraction must be in (0, 1), got ${dropFraction}`);
   }

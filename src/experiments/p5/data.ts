@@ -2,7 +2,15 @@
  * Problem 5's data: Fashion-MNIST with a validation set carved from the training images by a seeded
  * permutation (`trainValidationSplit`); the test set is only ever evaluated, never trained or tuned on.
  */
-import { headIdx, loadIdxDataset, oneHot, pixelStats, toImageTensor, trainValidationSplit, type IdxDataset } from '../../data/index.js';
+import {
+  headIdx,
+  loadIdxDataset,
+  oneHot,
+  pixelStats,
+  toImageTensor,
+  trainValidationSplit,
+  type IdxDataset,
+} from '../../data/index.js';
 import type { Tensor } from '../../tensor/tensor.js';
 
 export interface P5DataArgs {
@@ -42,6 +50,12 @@ export interface LabelledTensors {
 /** N×1×28×28 images scaled as `normalize` says ('standardize' with the training stats, or 'unit') and one-hot N×10 targets. */
 export function toTensors(ds: IdxDataset, splits: P5Splits, normalize: string): LabelledTensors {
   const norm = normalize === 'unit' ? 'unit' : 'standardize';
-  const x = toImageTensor(ds.images, ds.count, { normalize: norm, mean: splits.mean, std: splits.std, rows: ds.rows, cols: ds.cols });
+  const x = toImageTensor(ds.images, ds.count, {
+    normalize: norm,
+    mean: splits.mean,
+    std: splits.std,
+    rows: ds.rows,
+    cols: ds.cols,
+  });
   return { x, y: oneHot(ds.labels, 10) };
 }

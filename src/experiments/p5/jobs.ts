@@ -26,7 +26,8 @@ import type {
 
 export type LeNetActivation = 'relu' | 'tanh';
 export const LENET_ACTIVATIONS: readonly LeNetActivation[] = ['relu', 'tanh'];
-export const isLeNetActivation = (s: string): s is LeNetActivation => (LENET_ACTIVATIONS as readonly string[]).includes(s);
+export const isLeNetActivation = (s: string): s is LeNetActivation =>
+  (LENET_ACTIVATIONS as readonly string[]).includes(s);
 
 /** What every job needs to rebuild the same data and the same initial LeNet-5. */
 export interface P5CommonArgs {
@@ -168,7 +169,8 @@ async function trainEpochs(
       done: e + 1,
       total: plan.epochs,
       unit: 'epochs',
-      info: `loss ${r.loss.toFixed(4)}` + (r.valAccuracy !== null ? ` val acc ${r.valAccuracy.toFixed(4)}` : ''),
+      info:
+        `loss ${r.loss.toFixed(4)}` + (r.valAccuracy !== null ? ` val acc ${r.valAccuracy.toFixed(4)}` : ''),
     });
   }
   return { records, diverged: null };
@@ -248,7 +250,13 @@ export async function p5FinderJob(a: FinderJobArgs, ctx: JobContext): Promise<Fi
       if (!(err instanceof DivergenceError)) throw err;
       diverged = true;
     }
-    ctx.progress({ label: 'p5/lr finder', done: 1, total: 1, unit: 'runs', info: `${finder.points.length} batches` });
+    ctx.progress({
+      label: 'p5/lr finder',
+      done: 1,
+      total: 1,
+      unit: 'runs',
+      info: `${finder.points.length} batches`,
+    });
     const pts = finder.points;
     const idx = subsampleSeries(
       pts.map((_, i) => i),
@@ -320,7 +328,9 @@ export async function p5ClrJob(a: ClrJobArgs, ctx: JobContext): Promise<ClrResul
       ctx,
     );
     if (diverged === null && clr.iteration !== epochs * ipe) {
-      throw new Error(`p5ClrJob: the schedule ran ${clr.iteration} iterations, expected ${epochs} epochs × ${ipe} (a cycle boundary)`);
+      throw new Error(
+        `p5ClrJob: the schedule ran ${clr.iteration} iterations, expected ${epochs} epochs × ${ipe} (a cycle boundary)`,
+      );
     }
     // The rate is a pure function of the iteration, so the whole schedule is recomputed rather than stored.
     const lrs = Array.from({ length: epochs * ipe }, (_, t) => clr.lrAt(t));

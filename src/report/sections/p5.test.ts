@@ -18,8 +18,22 @@ const rec = (epoch: number, loss: number, acc: number): EpochRecord => ({
 export function fakeP5Result(clrTest: number, batchTest: number): P5Result {
   const lrs = [1e-4, 1e-3, 1e-2, 1e-1, 1, 10];
   const final = [2.2, 0.8, 0.4, 0.3, 5e4, null];
-  const config = { ...p5.defaults, sweepLrs: lrs, sweepEpochs: 2, stepSizeEpochs: 1, cycles: 2, batchSizes: [32, 64, 128], epochsPerBatchSize: 1 };
-  const metrics = (test: number) => ({ trainLoss: 0.25, valLoss: 0.3, valAccuracy: test + 0.005, testLoss: 0.31, testAccuracy: test });
+  const config = {
+    ...p5.defaults,
+    sweepLrs: lrs,
+    sweepEpochs: 2,
+    stepSizeEpochs: 1,
+    cycles: 2,
+    batchSizes: [32, 64, 128],
+    epochsPerBatchSize: 1,
+  };
+  const metrics = (test: number) => ({
+    trainLoss: 0.25,
+    valLoss: 0.3,
+    valAccuracy: test + 0.005,
+    testLoss: 0.31,
+    testAccuracy: test,
+  });
   return {
     config,
     seed: 1,
@@ -27,7 +41,10 @@ export function fakeP5Result(clrTest: number, batchTest: number): P5Result {
     sweep: {
       runs: lrs.map((lr, i) => ({
         lr,
-        epochs: final[i] === null ? [rec(1, 2.3, 0.1)] : [rec(1, (final[i] as number) + 0.2, 0.7), rec(2, final[i] as number, 0.8)],
+        epochs:
+          final[i] === null
+            ? [rec(1, 2.3, 0.1)]
+            : [rec(1, (final[i] as number) + 0.2, 0.7), rec(2, final[i] as number, 0.8)],
         finalLoss: final[i],
         diverged: final[i] === null ? { epoch: 1, iteration: 900, message: 'training diverged' } : null,
         seconds: 10,
@@ -71,7 +88,10 @@ export function fakeP5Result(clrTest: number, batchTest: number): P5Result {
       lr: 1e-1,
       batchSizes: [32, 64, 128],
       epochsPerBatchSize: 1,
-      epochs: [32, 64, 128].map((batchSize, i) => ({ ...rec(i + 1, 0.5 - 0.1 * i, 0.8 + 0.03 * i), batchSize })),
+      epochs: [32, 64, 128].map((batchSize, i) => ({
+        ...rec(i + 1, 0.5 - 0.1 * i, 0.8 + 0.03 * i),
+        batchSize,
+      })),
       final: metrics(batchTest),
       diverged: null,
       seconds: 30,
@@ -81,13 +101,19 @@ export function fakeP5Result(clrTest: number, batchTest: number): P5Result {
 }
 
 function figures(blocks: Block[]): FigureOutput[] {
-  return blocks.flatMap((b) => (b.kind === 'code' ? b.outputs.filter((o): o is FigureOutput => o.kind === 'figure') : []));
+  return blocks.flatMap((b) =>
+    b.kind === 'code' ? b.outputs.filter((o): o is FigureOutput => o.kind === 'figure') : [],
+  );
 }
 
 test('p5Section: the three parts, every figure compiles and renders, diverged runs and bounds are marked', async () => {
   const blocks = p5Section(fakeP5Result(0.9, 0.89));
   const headings = blocks.flatMap((b) => (b.kind === 'heading' ? [b.text] : []));
-  assert.ok(headings.some((h) => h.startsWith('5.1')) && headings.some((h) => h.startsWith('5.2')) && headings.some((h) => h.startsWith('5.3')));
+  assert.ok(
+    headings.some((h) => h.startsWith('5.1')) &&
+      headings.some((h) => h.startsWith('5.2')) &&
+      headings.some((h) => h.startsWith('5.3')),
+  );
   const figs = figures(blocks);
   assert.deepEqual(
     figs.map((f) => f.id),
@@ -98,9 +124,18 @@ test('p5Section: the three parts, every figure compiles and renders, diverged ru
     assert.ok(svg.includes('<svg'), f.id);
   }
   const sweepJson = JSON.stringify(figs[0].spec);
-  const statuses = (figs[0].spec.layer as { data?: { values: { status: string }[] } }[])[1].data?.values.map((v) => v.status);
+  const statuses = (figs[0].spec.layer as { data?: { values: { status: string }[] } }[])[1].data?.values.map(
+    (v) => v.status,
+  );
   // top = max(2.5, min(5e4, 2·ln 10))·1.08 = 4.97
-  assert.deepEqual(statuses, ['trained', 'trained', 'trained', 'trained', 'loss > 4.97 (drawn at the top)', 'diverged (NaN/∞ loss)']);
+  assert.deepEqual(statuses, [
+    'trained',
+    'trained',
+    'trained',
+    'trained',
+    'loss > 4.97 (drawn at the top)',
+    'diverged (NaN/∞ loss)',
+  ]);
   assert.ok(sweepJson.includes('"lrMin = 1e-3"') && sweepJson.includes('"lrMax = 1e-1"'));
   assert.ok(sweepJson.includes('"type":"log"'));
   const code = blocks.flatMap((b) => (b.kind === 'code' ? [b.source] : [])).join('\n');

@@ -20,29 +20,33 @@ const pct = (x: number, digits = 2): string => `${(100 * x).toFixed(digits)}%`;
 const int = (n: number): string => n.toLocaleString('en-US');
 
 const LOG_LR_AXIS = { type: 'log' } as const;
+/** Axis labels like 1e-3 and 1e1 (d3's .0e writes 1e+1, which runs into its neighbour). */
+const LR_LABEL = "replace(format(datum.value, '.0e'), 'e+', 'e')";
 
+/** Dashed rules at lrMin and lrMax, labelled outward (lrMin to the left of its rule, lrMax to the right). */
 function boundsLayer(lrMin: number, lrMax: number): VegaLiteSpec {
-  return {
-    data: {
-      values: [
-        // Two rows of labels (pixel offsets from the top) so adjacent bounds do not overprint.
-        { lr: lrMin, label: `lrMin = ${fmtLr(lrMin)}`, row: 2 },
-        { lr: lrMax, label: `lrMax = ${fmtLr(lrMax)}`, row: 18 },
-      ],
+  const label = (lr: number, text: string, align: 'left' | 'right'): VegaLiteSpec => ({
+    data: { values: [{ lr, text }] },
+    mark: {
+      type: 'text',
+      align,
+      dx: align === 'left' ? 4 : -4,
+      y: 4,
+      baseline: 'top',
+      color: '#2ca02c',
+      fontSize: 11,
     },
+    encoding: { x: { field: 'lr', type: 'quantitative' }, text: { field: 'text' } },
+  });
+  return {
     layer: [
       {
+        data: { values: [{ lr: lrMin }, { lr: lrMax }] },
         mark: { type: 'rule', strokeDash: [5, 4], color: '#2ca02c', strokeWidth: 1.5 },
         encoding: { x: { field: 'lr', type: 'quantitative' } },
       },
-      {
-        mark: { type: 'text', align: 'left', dx: 4, color: '#2ca02c', fontSize: 11, baseline: 'top' },
-        encoding: {
-          x: { field: 'lr', type: 'quantitative' },
-          y: { field: 'row', type: 'quantitative', scale: null },
-          text: { field: 'label' },
-        },
-      },
+      label(lrMin, `lrMin = ${fmtLr(lrMin)}`, 'right'),
+      label(lrMax, `lrMax = ${fmtLr(lrMax)}`, 'left'),
     ],
   };
 }
@@ -73,8 +77,16 @@ function sweepFigure(r: P5Result): FigureOutput {
     type: 'quantitative',
     title: 'learning rate (log scale)',
     scale: LOG_LR_AXIS,
-    axis: { values: runs.map((x) => x.lr), format: '.0e' },
+    axis: { values: runs.map((x) => x.lr), labelExpr: LR_LABEL },
   };
+  // The legend lists only the kinds of run present.
+  const kinds = (['trained', offScale, DIVERGED] as const)
+    .map((k, i) => ({
+      k,
+      colour: ['#1f77b4', '#ff7f0e', '#d62728'][i],
+      shape: ['circle', 'triangle-up', 'cross'][i],
+    }))
+    .filter(({ k }) => rows.some((d) => d.status === k));
   const spec: VegaLiteSpec = {
     $schema: SCHEMA,
     title: {
@@ -104,13 +116,13 @@ function sweepFigure(r: P5Result): FigureOutput {
             field: 'status',
             type: 'nominal',
             title: 'run',
-            scale: { domain: ['trained', offScale, DIVERGED], range: ['#1f77b4', '#ff7f0e', '#d62728'] },
+            scale: { domain: kinds.map((d) => d.k), range: kinds.map((d) => d.colour) },
             legend: { orient: 'bottom' },
           },
           shape: {
             field: 'status',
             type: 'nominal',
-            scale: { domain: ['trained', offScale, DIVERGED], range: ['circle', 'triangle-up', 'cross'] },
+            scale: { domain: kinds.map((d) => d.k), range: kinds.map((d) => d.shape) },
           },
           tooltip: [{ field: 'lr', format: '.0e' }, { field: 'detail' }],
         },
@@ -128,9 +140,23 @@ function finderFigure(r: P5Result): FigureOutput {
     { lr, loss: f.loss[i], curve: 'batch loss' },
     { lr, loss: f.smoothed[i], curve: 'smoothed (bias-corrected EMA, β = 0.98)' },
   ]);
-  const finite = rows.map((d) => d.loss).filter((v) => Number.isFinite(v));
-  const top = Math.min(Math.max(...finite), 4 * Math.min(...f.smoothed)) * 1.1;
-  const x = { field: 'lr', type: 'quantitative', title: 'learning rate (log scale)', scale: LOG_LR_AXIS, axis: { format: '.0e' } };
+  // The top: 1.25 × the starting smoothed loss, so the flat part and the dip are readable; the explosion is clipped.
+  const top =
+    1.25 *
+    Math.max(
+      f.smoothed[0],
+      ...f.smoothed.filter((v) => Number.isFinite(v)).slice(0, Math.ceil(f.smoothed.length / 2)),
+    );
+  const decades: number[] = [];
+  for (let e = Math.ceil(Math.log10(f.lr[0]) - 1e-9); e <= Math.log10(f.lr[f.lr.length - 1]) + 1e-9; e++)
+    decades.push(10 ** e);
+  const x = {
+    field: 'lr',
+    type: 'quantitative',
+    title: 'learning rate (log scale)',
+    scale: LOG_LR_AXIS,
+    axis: { values: decades, labelExpr: LR_LABEL },
+  };
   const spec: VegaLiteSpec = {
     $schema: SCHEMA,
     title: {
@@ -145,7 +171,12 @@ function finderFigure(r: P5Result): FigureOutput {
         mark: { type: 'line', clip: true },
         encoding: {
           x,
-          y: { field: 'loss', type: 'quantitative', title: 'training cross-entropy (nats per image)', scale: { domain: [0, top], nice: false } },
+          y: {
+            field: 'loss',
+            type: 'quantitative',
+            title: 'training cross-entropy (nats per image)',
+            scale: { domain: [0, top], nice: false },
+          },
           color: {
             field: 'curve',
             type: 'nominal',
@@ -207,7 +238,7 @@ function clrScheduleFigure(r: P5Result): FigureOutput {
     $schema: SCHEMA,
     title: {
       text: 'The exp_range schedule',
-      subtitle: `stepSize = ${int(c.stepSize)} iterations (${c.stepSizeEpochs} epochs × ${int(c.iterationsPerEpoch)}); ${
+      subtitle: `stepSize = ${int(c.stepSize)} iterations (${plural(c.stepSizeEpochs, 'epoch')} × ${int(c.iterationsPerEpoch)}); ${
         c.lr.stride > 1 ? `every ${c.lr.stride}th iteration shown` : 'every iteration shown'
       }`,
     },
@@ -217,7 +248,7 @@ function clrScheduleFigure(r: P5Result): FigureOutput {
     mark: { type: 'line', color: '#9467bd', strokeWidth: 1.2 },
     encoding: {
       x: { field: 'epoch', type: 'quantitative', title: 'epoch (iteration / iterations per epoch)' },
-      y: { field: 'lr', type: 'quantitative', title: 'learning rate', axis: { format: '.2~e' } },
+      y: { field: 'lr', type: 'quantitative', title: 'learning rate', axis: { format: '~g' } },
     },
   };
   return { kind: 'figure', id: 'p5-clr-schedule', title: 'CLR learning-rate schedule (5.2)', spec };
@@ -238,8 +269,14 @@ function batchFigure(r: P5Result): FigureOutput {
     field: 'log2b',
     type: 'quantitative',
     title: 'log₂(batch size)   (batch size in brackets)',
-    scale: { domain: [Math.log2(b.batchSizes[0]) - 0.3, Math.log2(b.batchSizes[b.batchSizes.length - 1]) + 0.3], nice: false },
-    axis: { values: b.batchSizes.map((s) => Math.log2(s)), labelExpr: "datum.value + ' (' + pow(2, datum.value) + ')'" },
+    scale: {
+      domain: [Math.log2(b.batchSizes[0]) - 0.3, Math.log2(b.batchSizes[b.batchSizes.length - 1]) + 0.3],
+      nice: false,
+    },
+    axis: {
+      values: b.batchSizes.map((s) => Math.log2(s)),
+      labelExpr: "datum.value + ' (' + pow(2, datum.value) + ')'",
+    },
   };
   const spec: VegaLiteSpec = {
     $schema: SCHEMA,
@@ -251,14 +288,22 @@ function batchFigure(r: P5Result): FigureOutput {
     height: 260,
     data: { values: rows },
     layer: [
-      { mark: { type: 'line', color: '#1f77b4' }, encoding: { x, y: { field: 'loss', type: 'quantitative' }, order: { field: 'epoch' } } },
+      {
+        mark: { type: 'line', color: '#1f77b4' },
+        encoding: { x, y: { field: 'loss', type: 'quantitative' }, order: { field: 'epoch' } },
+      },
       {
         mark: { type: 'point', filled: true, size: 60 },
         encoding: {
           x,
           y: { field: 'loss', type: 'quantitative', title: 'training cross-entropy (nats per image)' },
           color: { field: 'which', type: 'nominal', title: null, legend: { orient: 'bottom' } },
-          tooltip: [{ field: 'batchSize' }, { field: 'epoch' }, { field: 'loss', format: '.4f' }, { field: 'valLoss', format: '.4f' }],
+          tooltip: [
+            { field: 'batchSize' },
+            { field: 'epoch' },
+            { field: 'loss', format: '.4f' },
+            { field: 'valLoss', format: '.4f' },
+          ],
         },
       },
     ],
@@ -269,14 +314,37 @@ function batchFigure(r: P5Result): FigureOutput {
 /** Validation accuracy per epoch of 5.2 and 5.3 side by side, for the generalisation comparison. */
 function comparisonFigure(r: P5Result): FigureOutput {
   const rows = [
-    ...r.clr.epochs.map((e) => ({ epoch: e.epoch, run: '5.2 CLR exp_range, batch 64', set: 'validation', value: e.valAccuracy })),
-    ...r.clr.epochs.map((e) => ({ epoch: e.epoch, run: '5.2 CLR exp_range, batch 64', set: 'train', value: e.accuracy })),
-    ...r.batch.epochs.map((e) => ({ epoch: e.epoch, run: `5.3 lr ${fmtLr(r.batch.lr)}, growing batch`, set: 'validation', value: e.valAccuracy })),
-    ...r.batch.epochs.map((e) => ({ epoch: e.epoch, run: `5.3 lr ${fmtLr(r.batch.lr)}, growing batch`, set: 'train', value: e.accuracy })),
+    ...r.clr.epochs.map((e) => ({
+      epoch: e.epoch,
+      run: '5.2 CLR exp_range, batch 64',
+      set: 'validation',
+      value: e.valAccuracy,
+    })),
+    ...r.clr.epochs.map((e) => ({
+      epoch: e.epoch,
+      run: '5.2 CLR exp_range, batch 64',
+      set: 'train',
+      value: e.accuracy,
+    })),
+    ...r.batch.epochs.map((e) => ({
+      epoch: e.epoch,
+      run: `5.3 lr ${fmtLr(r.batch.lr)}, growing batch`,
+      set: 'validation',
+      value: e.valAccuracy,
+    })),
+    ...r.batch.epochs.map((e) => ({
+      epoch: e.epoch,
+      run: `5.3 lr ${fmtLr(r.batch.lr)}, growing batch`,
+      set: 'train',
+      value: e.accuracy,
+    })),
   ];
   const spec: VegaLiteSpec = {
     $schema: SCHEMA,
-    title: { text: 'Train and validation accuracy: CLR (5.2) vs growing batch (5.3)', subtitle: 'solid: validation; dashed: train (mean over the epoch’s batches)' },
+    title: {
+      text: 'Train and validation accuracy: CLR (5.2) vs growing batch (5.3)',
+      subtitle: 'solid: validation; dashed: train (mean over the epoch’s batches)',
+    },
     width: 460,
     height: 240,
     data: { values: rows },
@@ -289,7 +357,13 @@ function comparisonFigure(r: P5Result): FigureOutput {
         field: 'set',
         type: 'nominal',
         title: null,
-        scale: { domain: ['validation', 'train'], range: [[1, 0], [5, 3]] },
+        scale: {
+          domain: ['validation', 'train'],
+          range: [
+            [1, 0],
+            [5, 3],
+          ],
+        },
         legend: { orient: 'bottom' },
       },
       tooltip: [{ field: 'run' }, { field: 'set' }, { field: 'epoch' }, { field: 'value', format: '.4f' }],
@@ -302,10 +376,18 @@ function sweepTable(r: P5Result): TableOutput {
   return {
     kind: 'table',
     caption: `5.1: training loss per epoch for each learning rate (batch ${r.config.sweepBatchSize})`,
-    columns: ['lr', ...Array.from({ length: r.config.sweepEpochs }, (_, i) => `epoch ${i + 1}`), 'final', 'train acc. (last epoch)', 'wall time'],
+    columns: [
+      'lr',
+      ...Array.from({ length: r.config.sweepEpochs }, (_, i) => `epoch ${i + 1}`),
+      'final',
+      'train acc. (last epoch)',
+      'wall time',
+    ],
     rows: r.sweep.runs.map((x) => [
       fmtLr(x.lr),
-      ...Array.from({ length: r.config.sweepEpochs }, (_, i) => (i < x.epochs.length ? x.epochs[i].loss.toFixed(4) : '—')),
+      ...Array.from({ length: r.config.sweepEpochs }, (_, i) =>
+        i < x.epochs.length ? x.epochs[i].loss.toFixed(4) : '—',
+      ),
       x.diverged === null ? (x.finalLoss as number).toFixed(4) : `diverged (epoch ${x.diverged.epoch + 1})`,
       x.epochs.length > 0 && x.diverged === null ? pct(x.epochs[x.epochs.length - 1].accuracy) : '—',
       `${x.seconds.toFixed(0)} s`,
@@ -313,7 +395,12 @@ function sweepTable(r: P5Result): TableOutput {
   };
 }
 
-function finalRow(name: string, f: FinalMetrics | null, epochs: number, seconds: number): (string | number)[] {
+function finalRow(
+  name: string,
+  f: FinalMetrics | null,
+  epochs: number,
+  seconds: number,
+): (string | number)[] {
   if (f === null) return [name, epochs, 'diverged', '—', '—', '—', '—', `${seconds.toFixed(0)} s`];
   return [
     name,
@@ -331,10 +418,29 @@ function comparisonTable(r: P5Result): TableOutput {
   return {
     kind: 'table',
     caption: `Final metrics: validation = ${int(r.data.validationSize)} held-out training images, test = ${int(r.data.testSize)} test images`,
-    columns: ['run', 'epochs', 'train loss (last epoch)', 'validation loss', 'val − train loss', 'validation accuracy', 'test accuracy', 'wall time'],
+    columns: [
+      'run',
+      'epochs',
+      'train loss (last epoch)',
+      'validation loss',
+      'val − train loss',
+      'validation accuracy',
+      'test accuracy',
+      'wall time',
+    ],
     rows: [
-      finalRow(`5.2 CLR exp_range ${fmtLr(r.clr.lrMin)}…${fmtLr(r.clr.lrMax)}, batch ${r.clr.batchSize}`, r.clr.final, r.clr.epochs.length, r.clr.seconds),
-      finalRow(`5.3 lr ${fmtLr(r.batch.lr)}, batch ${r.batch.batchSizes[0]} → ${r.batch.batchSizes[r.batch.batchSizes.length - 1]}`, r.batch.final, r.batch.epochs.length, r.batch.seconds),
+      finalRow(
+        `5.2 CLR exp_range ${fmtLr(r.clr.lrMin)}…${fmtLr(r.clr.lrMax)}, batch ${r.clr.batchSize}`,
+        r.clr.final,
+        r.clr.epochs.length,
+        r.clr.seconds,
+      ),
+      finalRow(
+        `5.3 lr ${fmtLr(r.batch.lr)}, batch ${r.batch.batchSizes[0]} → ${r.batch.batchSizes[r.batch.batchSizes.length - 1]}`,
+        r.batch.final,
+        r.batch.epochs.length,
+        r.batch.seconds,
+      ),
     ],
   };
 }
@@ -365,7 +471,11 @@ export function generalisationText(r: P5Result): string {
   return [
     `**Generalisation.** Test accuracy ${pct(a.testAccuracy)} with CLR (5.2) vs ${pct(b.testAccuracy)} with the growing batch at lr ${fmtLr(r.batch.lr)} (5.3): ${verdict}. ` +
       `The gap between validation and training loss is ${gapA.toFixed(3)} for CLR and ${gapB.toFixed(3)} for the growing batch` +
-      (Math.abs(gapA - gapB) < 0.02 ? ', about the same.' : gapA < gapB ? ', so CLR overfits less.' : ', so the growing batch overfits less.'),
+      (Math.abs(gapA - gapB) < 0.02
+        ? ', about the same.'
+        : gapA < gapB
+          ? ', so CLR overfits less.'
+          : ', so the growing batch overfits less.'),
     `**Why they are comparable at all.** With SGD the gradient noise scale is $g \\approx \\epsilon N / B$ (Smith et al., 2018), so doubling $B$ at fixed $\\epsilon$ halves the noise as halving $\\epsilon$ at fixed $B$ would: the batch-size ladder ${bMin} → ${bMax} is an annealing schedule that divides the effective learning rate by ${bMax / bMin}, like the decaying envelope of exp_range. ` +
       `It also takes far fewer steps: the last stage runs ${int(Math.ceil(r.data.trainSize / bMax))} updates per epoch instead of ${int(Math.ceil(r.data.trainSize / bMin))}. ` +
       `The training loss went from ${lossesAtFirst.map((v) => v.toFixed(3)).join(', ')} at batch ${bMin} to ${lossesAtLast.map((v) => v.toFixed(3)).join(', ')} at batch ${bMax}. ` +
@@ -382,7 +492,9 @@ function settingsText(r: P5Result): string {
   ].join('\n\n');
 }
 
-const SWEEP_CODE = (r: P5Result) => `// 5.1: one run per learning rate, ${r.config.sweepEpochs} epochs at batch ${r.config.sweepBatchSize}, all from the same initial weights.
+const SWEEP_CODE = (
+  r: P5Result,
+) => `// 5.1: one run per learning rate, ${r.config.sweepEpochs} epochs at batch ${r.config.sweepBatchSize}, all from the same initial weights.
 import { lenet5, SGD, DivergenceError, LearningRateFinder, loadIdxDataset, trainValidationSplit, toImageTensor, oneHot } from 'nnlab';
 
 const { train } = trainValidationSplit(loadIdxDataset('fashion-mnist', 'train'), ${r.config.validationSize}, splitSeed);
@@ -402,10 +514,14 @@ for (const lr of [${r.config.sweepLrs.map(fmtLr).join(', ')}]) {
 
 // Cross-check: the continuous range test, lr × q every batch, stopped when the smoothed loss > 4 × best.
 const finder = new LearningRateFinder({ startLr: ${fmtLr(r.finder.startLr)}, endLr: ${fmtLr(r.finder.endLr)}, numIterations: ${r.finder.numIterations}, beta: 0.98, stopFactor: 4 });
-await lenet5({ activation: '${r.config.activation}', seed }).fit(x, y, { epochs: ${r.config.finderEpochs}, batchSize: ${r.finder.batchSize}, callbacks: [finder] });
+const probe = lenet5({ activation: '${r.config.activation}', seed }); // the same initial weights again
+probe.compile({ optimizer: new SGD({ momentum: ${r.config.momentum} }), loss: 'categoricalCrossentropy' }); // the finder sets the lr
+await probe.fit(x, y, { epochs: ${r.config.finderEpochs}, batchSize: ${r.finder.batchSize}, callbacks: [finder] });
 finder.points; // [{ lr, loss, smoothed }, …]`;
 
-const CLR_CODE = (r: P5Result) => `// 5.2: cyclical learning rate with exponential decay (exp_range), ending at a cycle boundary.
+const CLR_CODE = (
+  r: P5Result,
+) => `// 5.2: cyclical learning rate with exponential decay (exp_range), ending at a cycle boundary.
 import { CyclicLR, expRangeGamma } from 'nnlab';
 
 const itersPerEpoch = Math.ceil(x.shape[0] / ${r.clr.batchSize}); // ${r.clr.iterationsPerEpoch}
@@ -419,7 +535,9 @@ const h = await model.fit(x, y, {
   callbacks: [clr], // sets optimizer.learningRate before every batch
 });`;
 
-const BATCH_CODE = (r: P5Result) => `// 5.3: lr fixed at lrMax; the batch size doubles every ${r.batch.epochsPerBatchSize} epoch(s).
+const BATCH_CODE = (
+  r: P5Result,
+) => `// 5.3: lr fixed at lrMax; the batch size doubles every ${r.batch.epochsPerBatchSize} epoch(s).
 const model = lenet5({ activation: '${r.config.activation}', seed });
 model.compile({ optimizer: new SGD({ learningRate: ${fmtLr(r.batch.lr)}, momentum: ${r.config.momentum} }), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
 let epoch = 0;
@@ -438,14 +556,18 @@ export function p5Section(r: P5Result): Block[] {
     s.chosen.source === 'rule'
       ? `The rule gives **lrMin = ${fmtLr(s.chosen.lrMin)}** and **lrMax = ${fmtLr(s.chosen.lrMax)}**, used below.`
       : `The config set the bounds by hand: **lrMin = ${fmtLr(s.chosen.lrMin)}**, **lrMax = ${fmtLr(s.chosen.lrMax)}**` +
-        (s.suggested !== null ? ` (the rule would give ${fmtLr(s.suggested.lrMin)} and ${fmtLr(s.suggested.lrMax)}).` : ' (the rule gave no reading).');
+        (s.suggested !== null
+          ? ` (the rule would give ${fmtLr(s.suggested.lrMin)} and ${fmtLr(s.suggested.lrMax)}).`
+          : ' (the rule gave no reading).');
   const f = r.finder;
   const finderText =
-    `The continuous range test (one run, ${int(f.iterations)} batches) puts the minimum of the smoothed loss at lr ≈ ${fmtLr(f.minLossLr)} and its steepest descent at ≈ ${fmtLr(f.steepestLr)}` +
+    `The continuous range test (one run, ${int(f.iterations)} batches, stopped: ${f.stopReason}) puts the minimum of the smoothed loss at lr ≈ ${fmtLr(f.minLossLr)} and its steepest descent at ≈ ${fmtLr(f.steepestLr)}` +
     (f.suggested !== null
       ? `; the same rule applied to its smoothed curve gives lrMin ≈ ${fmtLr(f.suggested.lrMin)}, lrMax ≈ ${fmtLr(f.suggested.lrMax)}.`
       : '.') +
-    ' The EMA lags the raw loss by about 1/(1 − β) = 50 batches, so its minimum sits somewhat to the right of where the raw loss turns; a 5-epoch run at a fixed lr also tolerates a larger lr than a single batch at that lr does, which is why the two readings differ.';
+    (f.minLossLr > s.chosen.lrMax
+      ? ` Its minimum lies ${(f.minLossLr / s.chosen.lrMax).toFixed(1)}× above the sweep's lrMax: the EMA lags the raw loss by about 1/(1 − β) = 50 batches, and in the range test each lr is used for only ${Math.round(Math.log(10) / Math.log((f.endLr / f.startLr) ** (1 / f.numIterations)))} batches per decade, too few for the slow instability that a whole run at that fixed lr develops.`
+      : ` Its minimum is at or below the sweep's lrMax, so the two readings agree on where training stops improving.`);
   const c = r.clr;
   const clrFinal = c.final;
   const b = r.batch;
@@ -466,12 +588,16 @@ export function p5Section(r: P5Result): Block[] {
           : 'No run diverged. ') +
         `**Rule for the bounds.** ${s.rule} Here f = ${r.config.dropFraction}. ${chosenText}`,
     },
-    { kind: 'code', source: '// The range test\'s curve (PyImageSearch Figure 2 analogue).\nfinder.points;', outputs: [finderFigure(r)] },
+    {
+      kind: 'code',
+      source: "// The range test's curve (PyImageSearch Figure 2 analogue).\nfinder.points;",
+      outputs: [finderFigure(r)],
+    },
     { kind: 'markdown', text: finderText },
     { kind: 'heading', level: 2, text: '5.2 Cyclical learning rate with exponential decay' },
     {
       kind: 'markdown',
-      text: `With $t$ the batch iteration from 0 and $s$ the step size: $\\mathrm{cycle} = \\lfloor 1 + t/(2s) \\rfloor$, $x = |t/s - 2\\,\\mathrm{cycle} + 1|$, $\\eta_t = \\eta_{\\min} + (\\eta_{\\max} - \\eta_{\\min})\\max(0, 1 - x)\\,\\gamma^t$. Here $s = ${int(c.stepSize)}$ iterations (${c.stepSizeEpochs} epochs), $\\gamma = ${c.gamma.toPrecision(8)}$ (the last cycle's peak is ${(c.gamma ** ((2 * c.cycles - 2) * c.stepSize)).toFixed(3)} of the first's) and ${c.cycles} cycles, i.e. ${c.epochs.length} epochs, ending at a trough.`,
+      text: `With $t$ the batch iteration from 0 and $s$ the step size: $\\mathrm{cycle} = \\lfloor 1 + t/(2s) \\rfloor$, $x = |t/s - 2\\,\\mathrm{cycle} + 1|$, $\\eta_t = \\eta_{\\min} + (\\eta_{\\max} - \\eta_{\\min})\\max(0, 1 - x)\\,\\gamma^t$. Here $s = ${int(c.stepSize)}$ iterations (${plural(c.stepSizeEpochs, 'epoch')}), $\\gamma = ${c.gamma.toPrecision(8)}$ (the last cycle's peak is ${(c.gamma ** ((2 * c.cycles - 2) * c.stepSize)).toFixed(3)} of the first's) and ${plural(c.cycles, 'cycle')}, i.e. ${plural(c.epochs.length, 'epoch')}, ending at a trough. As in PyTorch's and bckenstler's exp_range, the decay $\\gamma^t$ runs from $t = 0$, so even the first peak stays below $\\eta_{\\max}$: it reaches $\\eta_{\\min} + \\gamma^{s}(\\eta_{\\max} - \\eta_{\\min})$ = ${fmtLr(c.lrMin + c.gamma ** c.stepSize * (c.lrMax - c.lrMin))}.`,
     },
     { kind: 'code', source: CLR_CODE(r), outputs: [clrCurvesFigure(r), clrScheduleFigure(r)] },
     {
@@ -483,7 +609,11 @@ export function p5Section(r: P5Result): Block[] {
             `The best validation accuracy, ${pct(Math.max(...c.epochs.map((e) => e.valAccuracy ?? 0)))}, came in epoch ${c.epochs.reduce((best, e) => ((e.valAccuracy ?? 0) > (best.valAccuracy ?? 0) ? e : best)).epoch}.`,
     },
     { kind: 'heading', level: 2, text: '5.3 Growing the batch size at a fixed learning rate' },
-    { kind: 'code', source: BATCH_CODE(r), outputs: [batchFigure(r), comparisonFigure(r), comparisonTable(r)] },
+    {
+      kind: 'code',
+      source: BATCH_CODE(r),
+      outputs: [batchFigure(r), comparisonFigure(r), comparisonTable(r)],
+    },
     { kind: 'markdown', text: generalisationText(r) },
     {
       kind: 'markdown',
