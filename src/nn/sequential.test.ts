@@ -78,6 +78,10 @@ test('lenet5 has 61,706 parameters and the documented layer stack', () => {
   ]);
   assert.equal(kinds.filter((k) => k === 'batch_normalization').length, 5);
   assert.equal(kinds.filter((k) => k === 'dropout').length, 5);
+  const summary = m.summary().split('\n');
+  assert.equal(summary.length, 10);
+  assert.match(summary[1], /^conv2d\s+conv2d\s+\[6, 28, 28\]\s+156$/);
+  assert.equal(summary[9], 'total params: 61706');
   m.dispose();
   full.dispose();
 });

@@ -186,6 +186,21 @@ export class Sequential {
     return this.layers.reduce((s, l) => s + l.countParams, 0);
   }
 
+  /** A Keras-like table: one row per layer with its name, kind, output shape and number of weights. */
+  summary(): string {
+    const rows = this.layers.map((l) => [
+      l.name,
+      l.kind,
+      `[${l.outputShape.join(', ')}]`,
+      String(l.countParams),
+    ]);
+    const head = ['layer', 'kind', 'output shape', 'params'];
+    const widths = head.map((h, j) => Math.max(h.length, ...rows.map((r) => r[j].length)));
+    const line = (r: string[]): string =>
+      r.map((c, j) => (j === 3 ? c.padStart(widths[j]) : c.padEnd(widths[j]))).join('  ');
+    return [line(head), ...rows.map(line), `total params: ${this.countParams()}`].join('\n');
+  }
+
   /**
    * Checks x [N, ...inputShape] and y [N, ...outputShape] (y may be null), all values finite; returns N.
    */
