@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import assert from 'node:assert/strict';
 import { Rng } from '../util/rng.js';
 import { referenceBackend as R } from './reference.js';
-import { wasmBackend as W, wasmBytesInUse, wasmKernelVariant } from './wasm.js';
+import { wasmBackend as W, wasmBytesInUse, wasmConvAlgorithm, wasmKernelVariant } from './wasm.js';
 import type { ActivationKind, ConvGeometry, FloatArray, PoolGeometry } from './backend.js';
 
 const rng = new Rng(20261201);
@@ -115,8 +115,9 @@ test('conv2d forward and both backward passes match the reference (same, valid, 
     conv(2, 4, 5, 3, 3, 1, 1, 1, 0, 0, 5, 3), // pointwise
     conv(1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 1, 1),
   ];
-  for (const g of geos) {
-    const tag = `conv ${JSON.stringify(g)}`;
+  for (const [algo, g] of geos.flatMap((g) => (['im2col', 'direct'] as const).map((a) => [a, g] as const))) {
+    wasmConvAlgorithm(algo);
+    const tag = `conv ${algo} ${JSON.stringify(g)}`;
     const xl = g.n * g.cIn * g.h * g.w;
     const wl = g.cOut * g.cIn * g.kh * g.kw;
     const yl = g.n * g.cOut * g.outH * g.outW;
@@ -146,6 +147,7 @@ test('conv2d forward and both backward passes match the reference (same, valid, 
     near(`${tag} backward filter without bias`, dw, dw64, f32tol(g.n * g.outH * g.outW));
     for (const a of [x, w, b, dy, dx, dw, db]) W.free(a);
   }
+  wasmConvAlgorithm('auto');
 });
 
 test('float64 conv falls through to the reference on wasm memory', () => {

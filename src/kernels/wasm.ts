@@ -49,6 +49,7 @@ interface Kernels {
     scratch: number,
   ): void;
   setConvGeometry(...g: number[]): void;
+  setConvAlgorithm(mode: number): void;
   convScratchFloats(): number;
   conv2d_fwd_f32(x: number, w: number, b: number, y: number, col: number): void;
   conv2d_bwd_input_f32(dy: number, w: number, dx: number, scratch: number): void;
@@ -806,6 +807,15 @@ export const wasmBackend: Backend = {
     );
   },
 };
+
+/**
+ * Forces this thread's convolution algorithm: 'auto' (by shape: direct over padded wide rows for stride 1
+ * when few extra columns are computed, else im2col + GEMM), 'im2col', or 'direct' (stride 1 only). For tests
+ * and measurements; results agree to rounding.
+ */
+export function wasmConvAlgorithm(mode: 'auto' | 'im2col' | 'direct'): void {
+  getHeap().kernels.setConvAlgorithm({ auto: 0, im2col: 1, direct: 2 }[mode]);
+}
 
 /** The kernel build this thread runs. */
 export function wasmKernelVariant(): KernelVariant {

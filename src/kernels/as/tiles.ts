@@ -664,3 +664,80 @@ export function nt_f32_1x1(pa: usize, lda: usize, pb: usize, ldb: usize, pc: usi
   }
   store<f32>(pc + 0, load<f32>(pc + 0) + alpha * s0_0);
 }
+
+export function dconv_f32_2x4(pw: usize, ldw: usize, px: usize, po: usize, ldo: usize, cin: i32, kh: i32, kw: i32, plane: usize, row: usize): void {
+  let c0_0 = f32x4.splat(0);
+  let c0_1 = f32x4.splat(0);
+  let c0_2 = f32x4.splat(0);
+  let c0_3 = f32x4.splat(0);
+  let c1_0 = f32x4.splat(0);
+  let c1_1 = f32x4.splat(0);
+  let c1_2 = f32x4.splat(0);
+  let c1_3 = f32x4.splat(0);
+  let wp = pw;
+  for (let ci = 0; ci < cin; ci++) {
+    let xr = px + <usize>ci * plane;
+    for (let i = 0; i < kh; i++) {
+      let xj = xr;
+      for (let j = 0; j < kw; j++) {
+        const b0 = v128.load(xj, 0);
+        const b1 = v128.load(xj, 16);
+        const b2 = v128.load(xj, 32);
+        const b3 = v128.load(xj, 48);
+        const a0 = f32x4.splat(load<f32>(wp));
+        c0_0 = madd4(a0, b0, c0_0);
+        c0_1 = madd4(a0, b1, c0_1);
+        c0_2 = madd4(a0, b2, c0_2);
+        c0_3 = madd4(a0, b3, c0_3);
+        const a1 = f32x4.splat(load<f32>(wp + ldw));
+        c1_0 = madd4(a1, b0, c1_0);
+        c1_1 = madd4(a1, b1, c1_1);
+        c1_2 = madd4(a1, b2, c1_2);
+        c1_3 = madd4(a1, b3, c1_3);
+        wp += 4;
+        xj += 4;
+      }
+      xr += row;
+    }
+  }
+  v128.store(po, c0_0, 0);
+  v128.store(po, c0_1, 16);
+  v128.store(po, c0_2, 32);
+  v128.store(po, c0_3, 48);
+  v128.store(po + ldo, c1_0, 0);
+  v128.store(po + ldo, c1_1, 16);
+  v128.store(po + ldo, c1_2, 32);
+  v128.store(po + ldo, c1_3, 48);
+}
+
+export function dconv_f32_1x4(pw: usize, ldw: usize, px: usize, po: usize, ldo: usize, cin: i32, kh: i32, kw: i32, plane: usize, row: usize): void {
+  let c0_0 = f32x4.splat(0);
+  let c0_1 = f32x4.splat(0);
+  let c0_2 = f32x4.splat(0);
+  let c0_3 = f32x4.splat(0);
+  let wp = pw;
+  for (let ci = 0; ci < cin; ci++) {
+    let xr = px + <usize>ci * plane;
+    for (let i = 0; i < kh; i++) {
+      let xj = xr;
+      for (let j = 0; j < kw; j++) {
+        const b0 = v128.load(xj, 0);
+        const b1 = v128.load(xj, 16);
+        const b2 = v128.load(xj, 32);
+        const b3 = v128.load(xj, 48);
+        const a0 = f32x4.splat(load<f32>(wp));
+        c0_0 = madd4(a0, b0, c0_0);
+        c0_1 = madd4(a0, b1, c0_1);
+        c0_2 = madd4(a0, b2, c0_2);
+        c0_3 = madd4(a0, b3, c0_3);
+        wp += 4;
+        xj += 4;
+      }
+      xr += row;
+    }
+  }
+  v128.store(po, c0_0, 0);
+  v128.store(po, c0_1, 16);
+  v128.store(po, c0_2, 32);
+  v128.store(po, c0_3, 48);
+}
