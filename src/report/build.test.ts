@@ -5,7 +5,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pngSize } from '../plot/render.js';
 import type { P4Result } from '../experiments/p4.js';
-import { buildReport, collectFigures, formatDuration, reportDocument, writeReport } from './build.js';
+import {
+  buildReport,
+  collectFigures,
+  formatDuration,
+  lintDocument,
+  renderFigures,
+  reportDocument,
+  writeReport,
+} from './build.js';
+import type { ReportDocument } from './document.js';
 import { validateNotebook } from './notebook.js';
 import { sampleDocument } from './sample-document.js';
 
@@ -110,4 +119,56 @@ test('formatDuration switches units at 90 s and 90 min', () => {
   assert.equal(formatDuration(89), '89 s');
   assert.equal(formatDuration(90), '1.5 min');
   assert.equal(formatDuration(5400), '1.50 h');
+});
+
+test('lintDocument flags uncommented code, figures without axis titles, and lost legends', async () => {
+  const values = [
+    { x: 1, y: 2, s: 'a' },
+    { x: 2, y: 1, s: 'b' },
+  ];
+  const enc = {
+    x: { field: 'x', type: 'quantitative' },
+    y: { field: 'y', type: 'quantitative' },
+    color: { field: 's', type: 'nominal' },
+  };
+  const doc: ReportDocument = {
+    title: 't',
+    subtitle: [],
+    blocks: [
+      {
+        kind: 'code',
+        source: '// fine\nplot();',
+        outputs: [
+          { kind: 'figure', id: 'ok', title: 'ok', spec: { data: { values }, mark: 'line', encoding: enc } },
+        ],
+      },
+      {
+        kind: 'code',
+        source: 'plot();',
+        outputs: [
+          {
+            kind: 'figure',
+            id: 'nolegend',
+            title: 'n',
+            spec: { data: { values }, mark: 'line', encoding: enc, config: { legend: { disable: true } } },
+          },
+          {
+            kind: 'figure',
+            id: 'noaxes',
+            title: 'a',
+            spec: {
+              data: { values },
+              mark: 'line',
+              encoding: { x: { ...enc.x, axis: null }, y: { ...enc.y, axis: null } },
+            },
+          },
+        ],
+      },
+    ],
+  };
+  assert.deepEqual(lintDocument(doc, await renderFigures(doc)), [
+    'code cell 2: no comment explains it',
+    'figure nolegend: encodes a field by colour/shape but draws no legend',
+    'figure noaxes: no axis title',
+  ]);
 });

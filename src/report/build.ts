@@ -172,6 +172,45 @@ function texWarnings(doc: ReportDocument): string[] {
   return out;
 }
 
+/** Whether a spec (at any depth: layers, facets, concats) encodes a field by colour/shape/dash with a legend wanted. */
+function wantsLegend(v: unknown): boolean {
+  if (Array.isArray(v)) return v.some(wantsLegend);
+  if (typeof v !== 'object' || v === null) return false;
+  const o = v as { [k: string]: unknown };
+  const enc = o['encoding'];
+  if (typeof enc === 'object' && enc !== null) {
+    for (const ch of ['color', 'fill', 'stroke', 'shape', 'strokeDash']) {
+      const d = (enc as { [k: string]: unknown })[ch];
+      if (typeof d === 'object' && d !== null && 'field' in d && (d as { legend?: unknown }).legend !== null)
+        return true;
+    }
+  }
+  return Object.entries(o).some(([k, x]) => k !== 'data' && k !== 'datasets' && wantsLegend(x));
+}
+
+/**
+ * Checks of the homework's General Instructions that can be made mechanically: every code cell carries a
+ * comment, every figure has an axis title, and a figure that encodes a field by colour actually shows a legend.
+ */
+export function lintDocument(doc: ReportDocument, figures: ReadonlyMap<string, RenderedFigure>): string[] {
+  const out: string[] = [];
+  let cell = 0;
+  for (const b of doc.blocks) {
+    if (b.kind !== 'code') continue;
+    cell++;
+    if (!/\/\/|\/\*/.test(b.source)) out.push(`code cell ${cell}: no comment explains it`);
+    for (const o of b.outputs) {
+      if (o.kind !== 'figure') continue;
+      const f = figures.get(o.id);
+      if (!f) continue;
+      if (!f.svg.includes('role-axis-title')) out.push(`figure ${o.id}: no axis title`);
+      if (wantsLegend(o.spec) && !f.svg.includes('role-legend'))
+        out.push(`figure ${o.id}: encodes a field by colour/shape but draws no legend`);
+    }
+  }
+  return out;
+}
+
 export interface WrittenReport {
   notebook: string;
   html: string;
@@ -198,7 +237,13 @@ export async function writeReport(doc: ReportDocument, outDir: string): Promise<
   writeFileAtomic(html, toHtml(doc, figures));
   writeFileAtomic(pdf, await toPdf(doc, figures));
   const figureWarnings = [...figures].flatMap(([id, f]) => f.warnings.map((w) => `figure ${id}: ${w}`));
-  return { notebook, html, pdf, figures: figureFiles, warnings: [...figureWarnings, ...texWarnings(doc)] };
+  return {
+    notebook,
+    html,
+    pdf,
+    figures: figureFiles,
+    warnings: [...figureWarnings, ...texWarnings(doc), ...lintDocument(doc, figures)],
+  };
 }
 
 /** Builds the report from the results: the document, then every file (see writeReport). */
