@@ -182,7 +182,7 @@ export class ProgressView {
   private draw(): void {
     if (!this.tty) return;
     const now = this.now();
-    const width = Math.max(20, (this.out.columns ?? 100) - 1);
+    const width = Math.max(20, (this.out.columns || 100) - 1);
     const lines = [...this.jobs.values()].map((j) => `  ${this.line(j, now)}`.slice(0, width));
     if (lines.length > 0) this.out.write(lines.join('\n') + '\n');
     this.drawn = lines.length;
