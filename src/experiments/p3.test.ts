@@ -25,7 +25,11 @@ test('p3 quick: gradient study and dying-ReLU shards produce a consistent, plaus
   assert.ok(small !== undefined && small.layers[0].summary.std < 1e-2 * small.layers[4].summary.std);
   // Glorot normal weights have std √(2/(fanIn+fanOut)).
   for (const g of result.gradients.filter((r) => r.std === null)) {
-    for (const l of g.layers) assert.ok(Math.abs(l.weightStd / Math.sqrt(2 / (l.fanIn + l.fanOut)) - 1) < 0.1, `${g.label} ${l.layer}`);
+    for (const l of g.layers)
+      assert.ok(
+        Math.abs(l.weightStd / Math.sqrt(2 / (l.fanIn + l.fanOut)) - 1) < 0.1,
+        `${g.label} ${l.layer}`,
+      );
   }
   const [relu, leaky] = result.dying.runs;
   assert.equal(relu.nets, c.nets);
@@ -41,7 +45,8 @@ test('p3 quick: gradient study and dying-ReLU shards produce a consistent, plaus
   // ReLU study loses more nets than the leaky one.
   assert.ok(relu.collapsed.count > leaky.collapsed.count);
   assert.equal(result.dying.exampleTarget.length, result.dying.exampleGrid.length);
-  for (const e of [...relu.examples, ...leaky.examples]) assert.equal(e.outputs.length, result.dying.exampleGrid.length);
+  for (const e of [...relu.examples, ...leaky.examples])
+    assert.equal(e.outputs.length, result.dying.exampleGrid.length);
   assert.equal(relu.lossCurve.length, c.epochs);
   JSON.parse(JSON.stringify(result));
 });
@@ -49,7 +54,10 @@ test('p3 quick: gradient study and dying-ReLU shards produce a consistent, plaus
 test('p3: checkpoint keys change with any shard setting; validate names bad fields', () => {
   const a = dyingJobs(p3.defaults, 1, 'relu');
   assert.equal(a.length, 8);
-  assert.equal(a.reduce((n, j) => n + j.args.count, 0), 1000);
+  assert.equal(
+    a.reduce((n, j) => n + j.args.count, 0),
+    1000,
+  );
   const b = dyingJobs({ ...p3.defaults, epochs: 101 }, 1, 'relu');
   assert.notEqual(a[0].key, b[0].key);
   assert.equal(new Set([...a, ...dyingJobs(p3.defaults, 1, 'leakyRelu')].map((j) => j.key)).size, 16);

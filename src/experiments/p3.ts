@@ -10,9 +10,26 @@ import type { EnsembleActivation } from '../nn/ensemble.js';
 import type { InitializerName } from '../nn/initializers.js';
 import { Rng } from '../util/rng.js';
 import type { Experiment, JobSpec, RunContext } from './types.js';
-import { dyingGrid, targetFunction, type DyingShardArgs, type DyingShardResult, type DyingTarget, type NetStatus } from './p3/dying.js';
+import {
+  dyingGrid,
+  targetFunction,
+  type DyingShardArgs,
+  type DyingShardResult,
+  type DyingTarget,
+  type NetStatus,
+} from './p3/dying.js';
 import { gradientStudy } from './p3/gradients.js';
-import { p3Defaults, p3Fields, p3Quick, validateP3, type P3Config, type P3DyingRun, type P3Fraction, type P3GradientRun, type P3Result } from './p3/spec.js';
+import {
+  p3Defaults,
+  p3Fields,
+  p3Quick,
+  validateP3,
+  type P3Config,
+  type P3DyingRun,
+  type P3Fraction,
+  type P3GradientRun,
+  type P3Result,
+} from './p3/spec.js';
 import { bornDeadBounds, quantile, wilsonInterval } from './p3/stats.js';
 
 export * from './p3/spec.js';
@@ -38,7 +55,11 @@ function fnv1a(text: string): string {
 }
 
 /** The shard jobs of one activation: nets first…first+shardSize−1, each a checkpointed unit. */
-export function dyingJobs(config: P3Config, seed: number, activation: EnsembleActivation): JobSpec<DyingShardArgs>[] {
+export function dyingJobs(
+  config: P3Config,
+  seed: number,
+  activation: EnsembleActivation,
+): JobSpec<DyingShardArgs>[] {
   const jobs: JobSpec<DyingShardArgs>[] = [];
   for (let first = 0; first < config.nets; first += config.shardSize) {
     const base = {
@@ -70,13 +91,19 @@ export function dyingJobs(config: P3Config, seed: number, activation: EnsembleAc
 }
 
 /** Merges the shards of one activation into the reported fractions, loss curves and examples. */
-export function summariseDying(config: P3Config, activation: EnsembleActivation, shards: DyingShardResult[]): P3DyingRun {
+export function summariseDying(
+  config: P3Config,
+  activation: EnsembleActivation,
+  shards: DyingShardResult[],
+): P3DyingRun {
   const status: NetStatus[] = shards.flatMap((s) => s.status);
   const finalLoss = shards.flatMap((s) => s.finalLoss);
   const n = status.length;
   const count = (p: (s: NetStatus, k: number) => boolean): number => status.filter(p).length;
   const rangeInit = shards.flatMap((s) => s.rangeInit);
-  const targetGrid = dyingGrid(config.inputRange, config.gridPoints).map(targetFunction(config.target as DyingTarget));
+  const targetGrid = dyingGrid(config.inputRange, config.gridPoints).map(
+    targetFunction(config.target as DyingTarget),
+  );
   const variance = targetVariance(targetGrid);
   const limit = config.collapseTolerance * (Math.max(...targetGrid) - Math.min(...targetGrid));
   const E = config.epochs;
@@ -90,7 +117,13 @@ export function summariseDying(config: P3Config, activation: EnsembleActivation,
   const lossCurve = Array.from({ length: E }, (_, e) => {
     const a = alive.map((k) => epochLoss(k, e));
     const c = dead.map((k) => epochLoss(k, e));
-    return { epoch: e + 1, aliveMedian: q(a, 0.5), aliveQ10: q(a, 0.1), aliveQ90: q(a, 0.9), collapsedMedian: q(c, 0.5) };
+    return {
+      epoch: e + 1,
+      aliveMedian: q(a, 0.5),
+      aliveQ10: q(a, 0.1),
+      aliveQ90: q(a, 0.9),
+      collapsedMedian: q(c, 0.5),
+    };
   });
   const examples = (['collapsed', 'bornDead', 'alive'] as const).flatMap((want) =>
     shards.flatMap((s) => s.examples.filter((x) => x.status === want)).slice(0, config.examples),
@@ -101,8 +134,14 @@ export function summariseDying(config: P3Config, activation: EnsembleActivation,
     nets: n,
     bornDead: fraction(rangeInit.filter((r) => r <= limit).length, n),
     exactlyConstantAtInit: rangeInit.filter((r) => r === 0).length,
-    collapsed: fraction(count((s) => s !== 'alive'), n),
-    collapsedDuringTraining: fraction(count((s) => s === 'collapsed'), n),
+    collapsed: fraction(
+      count((s) => s !== 'alive'),
+      n,
+    ),
+    collapsedDuringTraining: fraction(
+      count((s) => s === 'collapsed'),
+      n,
+    ),
     alive: fraction(alive.length, n),
     fitWell: fraction(alive.filter((k) => finalLoss[k] <= config.fitTolerance * variance).length, n),
     constantTrace: shards[0].constantTrace.map((t, i) => ({
@@ -115,8 +154,14 @@ export function summariseDying(config: P3Config, activation: EnsembleActivation,
     rangeFinal: shards.flatMap((s) => s.rangeFinal),
     rangeLimit: limit,
     lossCurve,
-    aliveMedianLoss: q(alive.map((k) => finalLoss[k]), 0.5),
-    collapsedMedianLoss: q(dead.map((k) => finalLoss[k]), 0.5),
+    aliveMedianLoss: q(
+      alive.map((k) => finalLoss[k]),
+      0.5,
+    ),
+    collapsedMedianLoss: q(
+      dead.map((k) => finalLoss[k]),
+      0.5,
+    ),
     examples,
     cpuSeconds: shards.reduce((t, sh) => t + sh.seconds, 0),
   };
@@ -125,9 +170,15 @@ export function summariseDying(config: P3Config, activation: EnsembleActivation,
 async function runP3(config: P3Config, seed: number, ctx: RunContext): Promise<P3Result> {
   const t0 = performance.now();
   // 3.1/3.2 on this thread: 8 full-batch gradient evaluations of a 10→100⁵→1 MLP take well under a second.
-  const ball = makeBall(new Rng(seed).derive(1), { dims: config.ballDims, points: config.ballPoints, radiusFraction: config.ballRadiusFraction });
+  const ball = makeBall(new Rng(seed).derive(1), {
+    dims: config.ballDims,
+    points: config.ballPoints,
+    radiusFraction: config.ballRadiusFraction,
+  });
   const modelSeed = new Rng(seed).derive(2).nextUint32();
-  const settings = config.gradActivations.flatMap((activation) => [...config.gradStds.map((std): number | null => std), null].map((std) => ({ activation, std })));
+  const settings = config.gradActivations.flatMap((activation) =>
+    [...config.gradStds.map((std): number | null => std), null].map((std) => ({ activation, std })),
+  );
   const gradients: P3GradientRun[] = settings.map(({ activation, std }, i) => {
     ctx.progress({ label: 'p3/gradients', done: i, total: settings.length, unit: 'models' });
     return gradientStudy(ball, {
@@ -153,12 +204,19 @@ async function runP3(config: P3Config, seed: number, ctx: RunContext): Promise<P
     offset += jobsByActivation[i].length;
     return summariseDying(config, a, shards);
   });
-  const exampleGrid = dyingGrid(config.inputRange, config.gridPoints).filter((_, p) => p % config.exampleStride === 0);
+  const exampleGrid = dyingGrid(config.inputRange, config.gridPoints).filter(
+    (_, p) => p % config.exampleStride === 0,
+  );
   const f = targetFunction(config.target as DyingTarget);
   return {
     config,
     seed,
-    ball: { points: ball.points, dims: ball.dims, radius: ball.radius, positiveFraction: ball.y.reduce((s, v) => s + v, 0) / ball.points },
+    ball: {
+      points: ball.points,
+      dims: ball.dims,
+      radius: ball.radius,
+      positiveFraction: ball.y.reduce((s, v) => s + v, 0) / ball.points,
+    },
     gradients,
     dying: {
       target: config.target as DyingTarget,

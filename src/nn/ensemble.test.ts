@@ -77,7 +77,9 @@ class ReferenceNet {
       for (let k = 0; k < p.length; k++) {
         m[k] = a.beta1 * m[k] + (1 - a.beta1) * g[k];
         v[k] = a.beta2 * v[k] + (1 - a.beta2) * g[k] * g[k];
-        p[k] -= (a.learningRate * (m[k] / (1 - a.beta1 ** this.t))) / (Math.sqrt(v[k] / (1 - a.beta2 ** this.t)) + a.epsilon);
+        p[k] -=
+          (a.learningRate * (m[k] / (1 - a.beta1 ** this.t))) /
+          (Math.sqrt(v[k] / (1 - a.beta2 ** this.t)) + a.epsilon);
       }
     };
     this.W.forEach((M, l) => M.forEach((row, o) => upd(row, gW[l][o], this.m.W[l][o], this.v.W[l][o])));
@@ -89,22 +91,40 @@ function netOf(e: MlpEnsemble, n: number): ReferenceNet {
   const W = e.weights.map((A, l) => {
     const fin = e.sizes[l];
     const fout = e.sizes[l + 1];
-    return Array.from({ length: fout }, (_, o) => Array.from({ length: fin }, (_, i) => A[n * fout * fin + o * fin + i]));
+    return Array.from({ length: fout }, (_, o) =>
+      Array.from({ length: fin }, (_, i) => A[n * fout * fin + o * fin + i]),
+    );
   });
-  const b = e.biases.map((A, l) => Array.from({ length: e.sizes[l + 1] }, (_, o) => A[n * e.sizes[l + 1] + o]));
+  const b = e.biases.map((A, l) =>
+    Array.from({ length: e.sizes[l + 1] }, (_, o) => A[n * e.sizes[l + 1] + o]),
+  );
   return new ReferenceNet(W, b, e.negativeSlope);
 }
 
 /** Random nets with random (non-zero) biases so that every code path, including the bias gradients, matters. */
-function randomEnsemble(count: number, sizes: number[], activation: 'relu' | 'leakyRelu', seed: number): MlpEnsemble {
+function randomEnsemble(
+  count: number,
+  sizes: number[],
+  activation: 'relu' | 'leakyRelu',
+  seed: number,
+): MlpEnsemble {
   const e = new MlpEnsemble({ count, sizes, activation, slope: 0.1, maxBatch: 16 });
   const rng = new Rng(seed);
-  e.initialize(new HeNormal(), Array.from({ length: count }, (_, n) => rng.derive(n)));
+  e.initialize(
+    new HeNormal(),
+    Array.from({ length: count }, (_, n) => rng.derive(n)),
+  );
   for (const b of e.biases) for (let k = 0; k < b.length; k++) b[k] = rng.normal(0, 0.3);
   return e;
 }
 
-function randomData(count: number, points: number, dIn: number, dOut: number, seed: number): { x: Float64Array; y: Float64Array } {
+function randomData(
+  count: number,
+  points: number,
+  dIn: number,
+  dOut: number,
+  seed: number,
+): { x: Float64Array; y: Float64Array } {
   const rng = new Rng(seed);
   const x = Float64Array.from({ length: count * points * dIn }, () => rng.uniformIn(-2, 2));
   const y = Float64Array.from({ length: count * points * dOut }, () => rng.normal());
@@ -116,7 +136,12 @@ const close = (a: number, b: number, tol: number, what: string): void =>
 
 test('MlpEnsemble: training with minibatches and Adam matches a per-net reference for every net', () => {
   // [3, 4, 2, 2] runs the general loops; [3, 2, 2, 2, 2] also the unrolled 2→2 hidden layers.
-  for (const [activation, sizes] of [['relu', [3, 4, 2, 2]], ['leakyRelu', [3, 4, 2, 2]], ['relu', [3, 2, 2, 2, 2]], ['leakyRelu', [3, 2, 2, 2, 2]]] as const) {
+  for (const [activation, sizes] of [
+    ['relu', [3, 4, 2, 2]],
+    ['leakyRelu', [3, 4, 2, 2]],
+    ['relu', [3, 2, 2, 2, 2]],
+    ['leakyRelu', [3, 2, 2, 2, 2]],
+  ] as const) {
     const count = 5;
     const points = 37;
     const e = randomEnsemble(count, [...sizes], activation, 7);
@@ -132,7 +157,9 @@ test('MlpEnsemble: training with minibatches and Adam matches a per-net referenc
         let sum = 0;
         let batches = 0;
         for (let start = 0; start < points; start += 16) {
-          const ids = Array.from(index.subarray(n * points + start, n * points + Math.min(points, start + 16)));
+          const ids = Array.from(
+            index.subarray(n * points + start, n * points + Math.min(points, start + 16)),
+          );
           const xs = ids.map((s) => Array.from(x.subarray((n * points + s) * 3, (n * points + s + 1) * 3)));
           const ys = ids.map((s) => Array.from(y.subarray((n * points + s) * 2, (n * points + s + 1) * 2)));
           const { loss, gW, gb } = refs[n].lossAndGrad(xs, ys);
@@ -145,8 +172,14 @@ test('MlpEnsemble: training with minibatches and Adam matches a per-net referenc
     }
     for (let n = 0; n < count; n++) {
       const r = netOf(e, n);
-      r.W.forEach((M, l) => M.forEach((row, o) => row.forEach((w, i) => close(w, refs[n].W[l][o][i], 1e-11, `${activation} W${l}[${o}][${i}]`))));
-      r.b.forEach((row, l) => row.forEach((v, o) => close(v, refs[n].b[l][o], 1e-11, `${activation} b${l}[${o}]`)));
+      r.W.forEach((M, l) =>
+        M.forEach((row, o) =>
+          row.forEach((w, i) => close(w, refs[n].W[l][o][i], 1e-11, `${activation} W${l}[${o}][${i}]`)),
+        ),
+      );
+      r.b.forEach((row, l) =>
+        row.forEach((v, o) => close(v, refs[n].b[l][o], 1e-11, `${activation} b${l}[${o}]`)),
+      );
     }
     // Predictions on a shared grid and the full-data loss agree with the reference too.
     const grid = [-1.5, 0, 0.25, 1, 1.5, 2].flatMap((v) => [v, -v, 0.5 * v]);
@@ -156,17 +189,28 @@ test('MlpEnsemble: training with minibatches and Adam matches a per-net referenc
     for (let n = 0; n < count; n++) {
       for (let p = 0; p < 6; p++) {
         const { hs } = refs[n].run(grid.slice(p * 3, p * 3 + 3));
-        hs[hs.length - 1].forEach((v, k) => close(out[(n * 6 + p) * 2 + k], v, 1e-12, `predict net ${n} point ${p}`));
+        hs[hs.length - 1].forEach((v, k) =>
+          close(out[(n * 6 + p) * 2 + k], v, 1e-12, `predict net ${n} point ${p}`),
+        );
       }
-      const xs = Array.from({ length: points }, (_, s) => Array.from(x.subarray((n * points + s) * 3, (n * points + s + 1) * 3)));
-      const ys = Array.from({ length: points }, (_, s) => Array.from(y.subarray((n * points + s) * 2, (n * points + s + 1) * 2)));
+      const xs = Array.from({ length: points }, (_, s) =>
+        Array.from(x.subarray((n * points + s) * 3, (n * points + s + 1) * 3)),
+      );
+      const ys = Array.from({ length: points }, (_, s) =>
+        Array.from(y.subarray((n * points + s) * 2, (n * points + s + 1) * 2)),
+      );
       close(full[n], refs[n].lossAndGrad(xs, ys).loss, 1e-12, `evaluate net ${n}`);
     }
   }
 });
 
 test('MlpEnsemble: gradients agree with central finite differences of the loss', () => {
-  for (const [activation, sizes] of [['relu', [1, 3, 2, 1]], ['leakyRelu', [1, 3, 2, 1]], ['relu', [1, 2, 2, 2, 1]], ['leakyRelu', [1, 2, 2, 2, 1]]] as const) {
+  for (const [activation, sizes] of [
+    ['relu', [1, 3, 2, 1]],
+    ['leakyRelu', [1, 3, 2, 1]],
+    ['relu', [1, 2, 2, 2, 1]],
+    ['leakyRelu', [1, 2, 2, 2, 1]],
+  ] as const) {
     const count = 3;
     const points = 12;
     const e = randomEnsemble(count, [...sizes], activation, 21);
@@ -175,7 +219,11 @@ test('MlpEnsemble: gradients agree with central finite differences of the loss',
     const gW = e.gradW.map((a) => a.slice());
     const gB = e.gradB.map((a) => a.slice());
     const h = 1e-6;
-    const check = (arrays: Float64Array[] | (Float32Array | Float64Array)[], grads: (Float32Array | Float64Array)[], name: string): void => {
+    const check = (
+      arrays: Float64Array[] | (Float32Array | Float64Array)[],
+      grads: (Float32Array | Float64Array)[],
+      name: string,
+    ): void => {
       arrays.forEach((A, l) => {
         const per = A.length / count;
         for (let k = 0; k < A.length; k++) {
@@ -201,9 +249,24 @@ test('MlpEnsemble: getState/setState resumes training exactly', () => {
   const a = randomEnsemble(4, [1, 2, 2, 1], 'relu', 3);
   const b = randomEnsemble(4, [1, 2, 2, 1], 'relu', 99);
   const { x, y } = randomData(4, points, 1, 1, 4);
-  a.trainEpoch(x, y, points, new Int32Array(4 * points).map((_, k) => k % points), 8, defaultAdam);
+  a.trainEpoch(
+    x,
+    y,
+    points,
+    new Int32Array(4 * points).map((_, k) => k % points),
+    8,
+    defaultAdam,
+  );
   b.setState(a.getState());
-  for (const e of [a, b]) e.trainEpoch(x, y, points, new Int32Array(4 * points).map((_, k) => points - 1 - (k % points)), 8, defaultAdam);
+  for (const e of [a, b])
+    e.trainEpoch(
+      x,
+      y,
+      points,
+      new Int32Array(4 * points).map((_, k) => points - 1 - (k % points)),
+      8,
+      defaultAdam,
+    );
   assert.deepEqual(Array.from(b.weights[1]), Array.from(a.weights[1]));
   assert.equal(b.step, a.step);
 });
@@ -211,8 +274,12 @@ test('MlpEnsemble: getState/setState resumes training exactly', () => {
 test('MlpEnsemble: initialize draws each net like Dense kernels [in, out] from its own generator, biases 0', () => {
   const e = new MlpEnsemble({ count: 2000, sizes: [1, 2, 2], activation: 'relu' });
   const rng = new Rng(5);
-  e.initialize(new HeNormal(), Array.from({ length: 2000 }, (_, n) => rng.derive(n)));
-  const std = (a: ArrayLike<number>): number => Math.sqrt(Array.from(a).reduce((s, v) => s + v * v, 0) / a.length);
+  e.initialize(
+    new HeNormal(),
+    Array.from({ length: 2000 }, (_, n) => rng.derive(n)),
+  );
+  const std = (a: ArrayLike<number>): number =>
+    Math.sqrt(Array.from(a).reduce((s, v) => s + v * v, 0) / a.length);
   close(std(e.weights[0]), Math.SQRT2, 0.05, 'layer 0 std √(2/1)');
   close(std(e.weights[1]), 1, 0.05, 'layer 1 std √(2/2)');
   assert.ok(e.biases.every((b) => b.every((v) => v === 0)));
@@ -224,14 +291,27 @@ test('MlpEnsemble: initialize draws each net like Dense kernels [in, out] from i
   new HeNormal().fill(k1, { fanIn: 2, fanOut: 2 }, r);
   assert.deepEqual(Array.from(e.weights[0].subarray(14, 16)), Array.from(k0));
   assert.deepEqual(Array.from(e.weights[1].subarray(28, 32)), [k1[0], k1[2], k1[1], k1[3]]);
-  assert.throws(() => e.predictShared([0, 1], 3, new Float64Array(2000 * 3 * 2)), /predictShared: grid has 2 values, expected 3/);
+  assert.throws(
+    () => e.predictShared([0, 1], 3, new Float64Array(2000 * 3 * 2)),
+    /predictShared: grid has 2 values, expected 3/,
+  );
 });
 
 test('MlpEnsemble: one net trains exactly like the nn engine (Sequential of Dense + Adam + MSE) on the same batches', () => {
   const sizes = [1, 2, 2, 2, 1];
   const model = new Sequential(
     [
-      ...sizes.slice(1, -1).map((units) => new Dense({ units, activation: { kind: 'leakyRelu', slope: 0.01 }, kernelInitializer: 'heNormal', biasInitializer: new RandomNormal({ stddev: 0.2 }) })),
+      ...sizes
+        .slice(1, -1)
+        .map(
+          (units) =>
+            new Dense({
+              units,
+              activation: { kind: 'leakyRelu', slope: 0.01 },
+              kernelInitializer: 'heNormal',
+              biasInitializer: new RandomNormal({ stddev: 0.2 }),
+            }),
+        ),
       new Dense({ units: 1, kernelInitializer: 'heNormal' }),
     ],
     { inputShape: [1], dtype: 'float64', seed: 17 },
@@ -242,7 +322,8 @@ test('MlpEnsemble: one net trains exactly like the nn engine (Sequential of Dens
   const w = model.getWeights();
   for (let l = 0; l < sizes.length - 1; l++) {
     const [fin, fout] = [sizes[l], sizes[l + 1]];
-    for (let o = 0; o < fout; o++) for (let i = 0; i < fin; i++) e.weights[l][o * fin + i] = w[2 * l][i * fout + o];
+    for (let o = 0; o < fout; o++)
+      for (let i = 0; i < fin; i++) e.weights[l][o * fin + i] = w[2 * l][i * fout + o];
     e.biases[l].set(w[2 * l + 1]);
   }
   const rng = new Rng(4);
@@ -254,12 +335,19 @@ test('MlpEnsemble: one net trains exactly like the nn engine (Sequential of Dens
     const xt = Tensor.fromArray(x.subarray(start, start + 16), [16, 1], { dtype: 'float64' });
     const yt = Tensor.fromArray(y.subarray(start, start + 16), [16, 1], { dtype: 'float64' });
     const ref = model.trainOnBatch(xt, yt).loss;
-    const got = e.trainStep(x, y, points, null, start, 16, { learningRate: 0.01, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 })[0];
+    const got = e.trainStep(x, y, points, null, start, 16, {
+      learningRate: 0.01,
+      beta1: 0.9,
+      beta2: 0.999,
+      epsilon: 1e-7,
+    })[0];
     close(got, ref, 1e-12, `step ${step} loss`);
   }
   const after = model.getWeights();
   for (let l = 0; l < sizes.length - 1; l++) {
     const [fin, fout] = [sizes[l], sizes[l + 1]];
-    for (let o = 0; o < fout; o++) for (let i = 0; i < fin; i++) close(e.weights[l][o * fin + i], after[2 * l][i * fout + o], 1e-12, `W${l}[${o}][${i}]`);
+    for (let o = 0; o < fout; o++)
+      for (let i = 0; i < fin; i++)
+        close(e.weights[l][o * fin + i], after[2 * l][i * fout + o], 1e-12, `W${l}[${o}][${i}]`);
   }
 });

@@ -80,7 +80,8 @@ export class MlpEnsemble {
 
   constructor(spec: EnsembleSpec) {
     const { count, sizes } = spec;
-    if (!Number.isInteger(count) || count < 1) throw new Error(`MlpEnsemble: count must be a positive integer, got ${count}`);
+    if (!Number.isInteger(count) || count < 1)
+      throw new Error(`MlpEnsemble: count must be a positive integer, got ${count}`);
     if (sizes.length < 2 || sizes.some((s) => !Number.isInteger(s) || s < 1)) {
       throw new Error(`MlpEnsemble: sizes must be ≥ 2 positive integers, got [${sizes.join(', ')}]`);
     }
@@ -91,7 +92,8 @@ export class MlpEnsemble {
     this.maxBatch = spec.maxBatch ?? 64;
     const make = (n: number): Float64Array => new Float64Array(n);
     const L = sizes.length - 1;
-    const perLayer = (f: (l: number) => number): Float64Array[] => Array.from({ length: L }, (_, l) => make(f(l)));
+    const perLayer = (f: (l: number) => number): Float64Array[] =>
+      Array.from({ length: L }, (_, l) => make(f(l)));
     this.weights = perLayer((l) => count * sizes[l + 1] * sizes[l]);
     this.biases = perLayer((l) => count * sizes[l + 1]);
     this.gradW = perLayer((l) => count * sizes[l + 1] * sizes[l]);
@@ -117,7 +119,8 @@ export class MlpEnsemble {
    * as the born-dead theory of Lu et al. assumes. Resets the optimizer.
    */
   initialize(initializer: Initializer, rngs: readonly Rng[]): void {
-    if (rngs.length !== this.count) throw new Error(`MlpEnsemble.initialize: need ${this.count} generators, got ${rngs.length}`);
+    if (rngs.length !== this.count)
+      throw new Error(`MlpEnsemble.initialize: need ${this.count} generators, got ${rngs.length}`);
     const { sizes } = this;
     for (let l = 0; l < this.layerCount; l++) {
       const fin = sizes[l];
@@ -126,7 +129,8 @@ export class MlpEnsemble {
       const W = this.weights[l];
       for (let n = 0; n < this.count; n++) {
         initializer.fill(kernel, { fanIn: fin, fanOut: fout }, rngs[n]);
-        for (let o = 0; o < fout; o++) for (let i = 0; i < fin; i++) W[n * fout * fin + o * fin + i] = kernel[i * fout + o];
+        for (let o = 0; o < fout; o++)
+          for (let i = 0; i < fin; i++) W[n * fout * fin + o * fin + i] = kernel[i * fout + o];
       }
       this.biases[l].fill(0);
     }
@@ -154,7 +158,8 @@ export class MlpEnsemble {
         const a0 = this.act[0];
         for (let b = 0; b < B; b++) for (let i = 0; i < d0; i++) a0[i * B + b] = grid[(p0 + b) * d0 + i];
         const y = this.forward(n, B);
-        for (let b = 0; b < B; b++) for (let k = 0; k < dOut; k++) out[(n * points + p0 + b) * dOut + k] = y[k * B + b];
+        for (let b = 0; b < B; b++)
+          for (let k = 0; k < dOut; k++) out[(n * points + p0 + b) * dOut + k] = y[k * B + b];
       }
     }
   }
@@ -174,7 +179,8 @@ export class MlpEnsemble {
       for (let p0 = 0; p0 < points; p0 += this.maxBatch) {
         const B = Math.min(this.maxBatch, points - p0);
         const a0 = this.act[0];
-        for (let b = 0; b < B; b++) for (let i = 0; i < d0; i++) a0[i * B + b] = x[(n * points + p0 + b) * d0 + i];
+        for (let b = 0; b < B; b++)
+          for (let i = 0; i < d0; i++) a0[i * B + b] = x[(n * points + p0 + b) * d0 + i];
         const out = this.forward(n, B);
         for (let b = 0; b < B; b++) {
           for (let k = 0; k < dOut; k++) {
@@ -260,7 +266,14 @@ export class MlpEnsemble {
    * (the last one smaller when batchSize does not divide points, as Keras does). Returns each net's mean
    * minibatch loss over the epoch.
    */
-  trainEpoch(x: Float64Array, y: Float64Array, points: number, index: Int32Array, batchSize: number, adam: AdamSettings): Float64Array {
+  trainEpoch(
+    x: Float64Array,
+    y: Float64Array,
+    points: number,
+    index: Int32Array,
+    batchSize: number,
+    adam: AdamSettings,
+  ): Float64Array {
     const mean = new Float64Array(this.count);
     const loss = new Float64Array(this.count);
     let batches = 0;
@@ -280,8 +293,28 @@ export class MlpEnsemble {
     // The reference kernel takes plain typed arrays (the wasm one needs its own memory): one call updates a
     // layer's parameters of all N nets at once.
     for (let l = 0; l < this.layerCount; l++) {
-      referenceBackend.adamStep(this.weights[l], this.gradW[l], this.mW[l], this.vW[l], lr, beta1, beta2, epsilon, this.step);
-      referenceBackend.adamStep(this.biases[l], this.gradB[l], this.mB[l], this.vB[l], lr, beta1, beta2, epsilon, this.step);
+      referenceBackend.adamStep(
+        this.weights[l],
+        this.gradW[l],
+        this.mW[l],
+        this.vW[l],
+        lr,
+        beta1,
+        beta2,
+        epsilon,
+        this.step,
+      );
+      referenceBackend.adamStep(
+        this.biases[l],
+        this.gradB[l],
+        this.mB[l],
+        this.vB[l],
+        lr,
+        beta1,
+        beta2,
+        epsilon,
+        this.step,
+      );
     }
   }
 
@@ -302,10 +335,13 @@ export class MlpEnsemble {
   /** Restores a state from getState() of an ensemble with the same spec. */
   setState(state: EnsembleState): void {
     const put = (name: string, dst: Float64Array[], src: Float64Array[]): void => {
-      if (src.length !== dst.length) throw new Error(`MlpEnsemble.setState: ${name} has ${src.length} layers, expected ${dst.length}`);
+      if (src.length !== dst.length)
+        throw new Error(`MlpEnsemble.setState: ${name} has ${src.length} layers, expected ${dst.length}`);
       dst.forEach((d, l) => {
         if (src[l].length !== d.length) {
-          throw new Error(`MlpEnsemble.setState: ${name}[${l}] has ${src[l].length} values, expected ${d.length}`);
+          throw new Error(
+            `MlpEnsemble.setState: ${name}[${l}] has ${src[l].length} values, expected ${d.length}`,
+          );
         }
         d.set(src[l]);
       });
@@ -462,7 +498,9 @@ export class MlpEnsemble {
 
   private checkLength(fn: string, name: string, got: number, want: number): void {
     if (got !== want) {
-      throw new Error(`MlpEnsemble.${fn}: ${name} has ${got} values, expected ${want} for ${this.count} nets of sizes [${this.sizes.join(', ')}]`);
+      throw new Error(
+        `MlpEnsemble.${fn}: ${name} has ${got} values, expected ${want} for ${this.count} nets of sizes [${this.sizes.join(', ')}]`,
+      );
     }
   }
 }

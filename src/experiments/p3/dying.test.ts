@@ -63,18 +63,32 @@ test('trainDyingShard: statuses agree with an independent look at each net, born
   // Rebuild the initial nets from the documented streams and test constancy at 5 points by hand:
   // with zero biases f(x) = x·(slope of its side), so a net is constant iff f(−a) = f(a) = 0.
   const e = new MlpEnsemble({ count: 120, sizes: [1, ...Array(10).fill(2), 1], activation: 'relu' });
-  e.initialize(new HeNormal(), Array.from({ length: 120 }, (_, k) => netStream(5, k).derive(1)));
+  e.initialize(
+    new HeNormal(),
+    Array.from({ length: 120 }, (_, k) => netStream(5, k).derive(1)),
+  );
   const out = new Float64Array(120 * 2);
   e.predictShared([-Math.sqrt(7), Math.sqrt(7)], 2, out);
-  r.rangeInit.forEach((range, k) => assert.equal(range === 0, out[2 * k] === 0 && out[2 * k + 1] === 0, `net ${k}`));
+  r.rangeInit.forEach((range, k) =>
+    assert.equal(range === 0, out[2 * k] === 0 && out[2 * k + 1] === 0, `net ${k}`),
+  );
   const dead = r.rangeInit.filter((v) => v === 0).length;
   const [lo, hi] = wilsonInterval(dead, 120, 3.3);
   const theory = bornDeadBounds(2, 10);
-  assert.ok(hi >= theory.lower && lo <= theory.upper, `born dead ${dead}/120 vs [${theory.lower}, ${theory.upper}]`);
+  assert.ok(
+    hi >= theory.lower && lo <= theory.upper,
+    `born dead ${dead}/120 vs [${theory.lower}, ${theory.upper}]`,
+  );
   // Every born-dead ReLU net stays constant: no gradient reaches the layers before the dead one.
   r.status.forEach((s, k) => r.rangeInit[k] === 0 && assert.equal(s, 'bornDead'));
-  const leaky = trainDyingShard({ ...args, activation: 'leakyRelu', slope: 0.01 }, ctxOf(new MemoryCheckpointStore()));
-  assert.ok(leaky.rangeInit.every((v) => v > 0), 'a leaky-ReLU net is never constant');
+  const leaky = trainDyingShard(
+    { ...args, activation: 'leakyRelu', slope: 0.01 },
+    ctxOf(new MemoryCheckpointStore()),
+  );
+  assert.ok(
+    leaky.rangeInit.every((v) => v > 0),
+    'a leaky-ReLU net is never constant',
+  );
 });
 
 test('targetFunction: the three targets of Lu et al.', () => {

@@ -141,7 +141,13 @@ export function trainDyingShard(args: DyingShardArgs, ctx: JobContext): DyingSha
   const { count, trainPoints: M, epochs } = args;
   const f = targetFunction(args.target);
   const sizes = [1, ...Array.from({ length: args.depth }, () => args.width), 1];
-  const ensemble = new MlpEnsemble({ count, sizes, activation: args.activation, slope: args.slope, maxBatch: args.batchSize });
+  const ensemble = new MlpEnsemble({
+    count,
+    sizes,
+    activation: args.activation,
+    slope: args.slope,
+    maxBatch: args.batchSize,
+  });
   const streams = Array.from({ length: count }, (_, k) => netStream(args.seed, args.first + k));
   const x = new Float64Array(count * M);
   const y = new Float64Array(count * M);
@@ -172,7 +178,10 @@ export function trainDyingShard(args: DyingShardArgs, ctx: JobContext): DyingSha
     rangeInit = saved.rangeInit;
     constantTrace = saved.constantTrace;
   } else {
-    ensemble.initialize(resolveInitializer(args.initializer, 'trainDyingShard'), streams.map((s) => s.derive(1)));
+    ensemble.initialize(
+      resolveInitializer(args.initializer, 'trainDyingShard'),
+      streams.map((s) => s.derive(1)),
+    );
     ensemble.predictShared(grid, args.gridPoints, out);
     rangeInit = outputRanges(out, count, args.gridPoints);
     constantTrace = [{ epoch: 0, constant: countConstant(rangeInit) }];
@@ -189,24 +198,49 @@ export function trainDyingShard(args: DyingShardArgs, ctx: JobContext): DyingSha
       constantTrace.push({ epoch: done, constant: countConstant(outputRanges(out, count, args.gridPoints)) });
     }
     if (done % args.checkpointEvery === 0 && done < epochs) {
-      ctx.checkpoints.save<ShardCheckpoint>(args.key, { epoch: done, state: ensemble.getState(), epochLoss, rangeInit, constantTrace });
+      ctx.checkpoints.save<ShardCheckpoint>(args.key, {
+        epoch: done,
+        state: ensemble.getState(),
+        epochLoss,
+        rangeInit,
+        constantTrace,
+      });
     }
-    ctx.progress({ label, done, total: epochs, unit: 'epochs', info: `median loss ${quantile(loss, 0.5).toPrecision(3)}` });
+    ctx.progress({
+      label,
+      done,
+      total: epochs,
+      unit: 'epochs',
+      info: `median loss ${quantile(loss, 0.5).toPrecision(3)}`,
+    });
   }
 
   ensemble.predictShared(grid, args.gridPoints, out);
   const rangeFinal = outputRanges(out, count, args.gridPoints);
   constantTrace.push({ epoch: epochs, constant: countConstant(rangeFinal) });
   const finalLoss = Array.from(ensemble.evaluate(x, y, M));
-  const status: NetStatus[] = rangeFinal.map((r, k) => (r > limit ? 'alive' : rangeInit[k] <= limit ? 'bornDead' : 'collapsed'));
+  const status: NetStatus[] = rangeFinal.map((r, k) =>
+    r > limit ? 'alive' : rangeInit[k] <= limit ? 'bornDead' : 'collapsed',
+  );
   const examples: DyingExample[] = [];
   for (const want of ['collapsed', 'bornDead', 'alive'] as const) {
     const picked = status.flatMap((s, k) => (s === want ? [k] : [])).slice(0, args.examples);
     for (const k of picked) {
       const outputs: number[] = [];
-      for (let p = 0; p < args.gridPoints; p += args.exampleStride) outputs.push(out[k * args.gridPoints + p]);
+      for (let p = 0; p < args.gridPoints; p += args.exampleStride)
+        outputs.push(out[k * args.gridPoints + p]);
       examples.push({ net: args.first + k, status: want, finalLoss: finalLoss[k], outputs });
     }
   }
-  return { first: args.first, rangeInit, rangeFinal, status, finalLoss, epochLoss: Array.from(epochLoss), constantTrace, examples, seconds: (performance.now() - t0) / 1000 };
+  return {
+    first: args.first,
+    rangeInit,
+    rangeFinal,
+    status,
+    finalLoss,
+    epochLoss: Array.from(epochLoss),
+    constantTrace,
+    examples,
+    seconds: (performance.now() - t0) / 1000,
+  };
 }

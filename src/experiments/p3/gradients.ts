@@ -26,10 +26,12 @@ export interface GradientStudyOptions {
  * kernel from `initializer`, zero biases; binary cross-entropy (the optimizer is irrelevant: no step is taken).
  */
 export function buildGradientModel(o: GradientStudyOptions, inputs: number): Sequential {
-  const init = (): Initializer => (o.std === null ? new GlorotNormal() : new RandomNormal({ mean: 0, stddev: o.std }));
+  const init = (): Initializer =>
+    o.std === null ? new GlorotNormal() : new RandomNormal({ mean: 0, stddev: o.std });
   const layers = Array.from(
     { length: o.hiddenLayers },
-    (_, i) => new Dense({ units: o.units, activation: o.activation, kernelInitializer: init(), name: `h${i + 1}` }),
+    (_, i) =>
+      new Dense({ units: o.units, activation: o.activation, kernelInitializer: init(), name: `h${i + 1}` }),
   );
   layers.push(new Dense({ units: 1, activation: 'sigmoid', kernelInitializer: init(), name: 'o' }));
   const model = new Sequential(layers, { inputShape: [inputs], dtype: 'float64', seed: o.seed });
@@ -40,7 +42,10 @@ export function buildGradientModel(o: GradientStudyOptions, inputs: number): Seq
 /** Looks up a layer's weight or gradient named "<layer>/<suffix>", naming what exists when it is missing. */
 function named(list: readonly { name: string; value: Tensor }[], layer: string, suffix: string): Tensor {
   const hit = list.find((w) => w.name === `${layer}/${suffix}`);
-  if (hit === undefined) throw new Error(`gradientStudy: layer ${layer} has no ${suffix} (has ${list.map((w) => w.name).join(', ')})`);
+  if (hit === undefined)
+    throw new Error(
+      `gradientStudy: layer ${layer} has no ${suffix} (has ${list.map((w) => w.name).join(', ')})`,
+    );
   return hit.value;
 }
 

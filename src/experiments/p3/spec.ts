@@ -69,7 +69,16 @@ export const p3Defaults: P3Config = {
   exampleStride: 5,
 };
 
-export const p3Quick: Partial<P3Config> = { ballPoints: 200, gradUnits: 20, gradSamples: 50, nets: 40, epochs: 3, shardSize: 20, checkpointEvery: 1, traceEvery: 1 };
+export const p3Quick: Partial<P3Config> = {
+  ballPoints: 200,
+  gradUnits: 20,
+  gradSamples: 50,
+  nets: 40,
+  epochs: 3,
+  shardSize: 20,
+  checkpointEvery: 1,
+  traceEvery: 1,
+};
 
 export const p3Fields: ConfigField[] = [
   { name: 'ballPoints', description: 'points of the ball set (3.1/3.2)' },
@@ -85,19 +94,31 @@ export const p3Fields: ConfigField[] = [
   { name: 'width', description: 'units per hidden layer of each dying-ReLU net' },
   { name: 'trainPoints', description: 'training points per net, x ~ U[−inputRange, inputRange]' },
   { name: 'inputRange', description: 'half-width a of the input interval [−a, a] (√7)' },
-  { name: 'target', description: `target function: ${dyingTargets.join(' | ')} (|x|, x·sin 5x, 1{x>0} + 0.2 sin 5x)` },
-  { name: 'initializer', description: "kernel initialiser of the dying-ReLU nets (biases zero), e.g. 'heNormal'" },
+  {
+    name: 'target',
+    description: `target function: ${dyingTargets.join(' | ')} (|x|, x·sin 5x, 1{x>0} + 0.2 sin 5x)`,
+  },
+  {
+    name: 'initializer',
+    description: "kernel initialiser of the dying-ReLU nets (biases zero), e.g. 'heNormal'",
+  },
   { name: 'batchSize', description: 'minibatch size' },
   { name: 'epochs', description: 'training epochs per net (Adam, MSE)' },
   { name: 'learningRate', description: 'Adam learning rate' },
   { name: 'dyingActivations', description: "activations compared ('relu', 'leakyRelu')" },
   { name: 'leakySlope', description: 'leaky ReLU slope for z ≤ 0' },
   { name: 'gridPoints', description: 'dense grid over [−a, a] for the constant-function test' },
-  { name: 'collapseTolerance', description: 'constant when max−min of the output ≤ tolerance·(max−min of the target) on the grid' },
+  {
+    name: 'collapseTolerance',
+    description: 'constant when max−min of the output ≤ tolerance·(max−min of the target) on the grid',
+  },
   { name: 'shardSize', description: 'nets per worker job (a checkpointed unit)' },
   { name: 'checkpointEvery', description: 'epochs between checkpoints of a shard' },
   { name: 'traceEvery', description: 'epochs between counts of constant nets during training' },
-  { name: 'fitTolerance', description: 'a net fits well when its final MSE ≤ fitTolerance·(variance of the target)' },
+  {
+    name: 'fitTolerance',
+    description: 'a net fits well when its final MSE ≤ fitTolerance·(variance of the target)',
+  },
   { name: 'examples', description: 'example fits kept per status (collapsed, born dead, alive)' },
   { name: 'exampleStride', description: 'keep every k-th grid point of an example fit' },
 ];
@@ -110,21 +131,52 @@ export function validateP3(c: P3Config): string[] {
   const errors: string[] = [];
   const positiveInt = (name: keyof P3Config, min = 1): void => {
     const v = c[name];
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < min) errors.push(`${name} must be an integer ≥ ${min}, got ${String(v)}`);
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < min)
+      errors.push(`${name} must be an integer ≥ ${min}, got ${String(v)}`);
   };
-  for (const k of ['ballPoints', 'ballDims', 'gradHiddenLayers', 'gradUnits', 'nets', 'depth', 'width', 'trainPoints', 'batchSize', 'epochs', 'shardSize', 'checkpointEvery', 'traceEvery', 'exampleStride'] as const) positiveInt(k);
+  for (const k of [
+    'ballPoints',
+    'ballDims',
+    'gradHiddenLayers',
+    'gradUnits',
+    'nets',
+    'depth',
+    'width',
+    'trainPoints',
+    'batchSize',
+    'epochs',
+    'shardSize',
+    'checkpointEvery',
+    'traceEvery',
+    'exampleStride',
+  ] as const)
+    positiveInt(k);
   positiveInt('gradSamples', 2);
   positiveInt('gridPoints', 2);
   positiveInt('examples', 0);
-  for (const k of ['ballRadiusFraction', 'inputRange', 'learningRate', 'collapseTolerance', 'fitTolerance'] as const) {
+  for (const k of [
+    'ballRadiusFraction',
+    'inputRange',
+    'learningRate',
+    'collapseTolerance',
+    'fitTolerance',
+  ] as const) {
     if (!(c[k] > 0) || !Number.isFinite(c[k])) errors.push(`${k} must be a positive number, got ${c[k]}`);
   }
-  if (!(c.leakySlope > 0 && c.leakySlope < 1)) errors.push(`leakySlope must be in (0, 1), got ${c.leakySlope}`);
-  if (c.gradStds.some((s) => !(s > 0))) errors.push(`gradStds must be positive, got [${c.gradStds.join(', ')}]`);
-  for (const a of c.gradActivations) if (!GRAD_ACTIVATIONS.includes(a)) errors.push(`gradActivations: unknown "${a}" (${GRAD_ACTIVATIONS.join(', ')})`);
-  for (const a of c.dyingActivations) if (!DYING_ACTIVATIONS.includes(a)) errors.push(`dyingActivations: unknown "${a}" (${DYING_ACTIVATIONS.join(', ')})`);
-  if (!(dyingTargets as readonly string[]).includes(c.target)) errors.push(`target must be one of ${dyingTargets.join(', ')}, got "${c.target}"`);
-  if (!INITIALIZERS.includes(c.initializer)) errors.push(`initializer must be one of ${INITIALIZERS.join(', ')}, got "${c.initializer}"`);
+  if (!(c.leakySlope > 0 && c.leakySlope < 1))
+    errors.push(`leakySlope must be in (0, 1), got ${c.leakySlope}`);
+  if (c.gradStds.some((s) => !(s > 0)))
+    errors.push(`gradStds must be positive, got [${c.gradStds.join(', ')}]`);
+  for (const a of c.gradActivations)
+    if (!GRAD_ACTIVATIONS.includes(a))
+      errors.push(`gradActivations: unknown "${a}" (${GRAD_ACTIVATIONS.join(', ')})`);
+  for (const a of c.dyingActivations)
+    if (!DYING_ACTIVATIONS.includes(a))
+      errors.push(`dyingActivations: unknown "${a}" (${DYING_ACTIVATIONS.join(', ')})`);
+  if (!(dyingTargets as readonly string[]).includes(c.target))
+    errors.push(`target must be one of ${dyingTargets.join(', ')}, got "${c.target}"`);
+  if (!INITIALIZERS.includes(c.initializer))
+    errors.push(`initializer must be one of ${INITIALIZERS.join(', ')}, got "${c.initializer}"`);
   return errors;
 }
 
@@ -196,7 +248,13 @@ export interface P3DyingRun {
   /** The constant-function threshold: collapseTolerance·(max − min of the target on the grid). */
   rangeLimit: number;
   /** Median and 10%/90% quantiles of the epoch loss of the alive nets (and of the collapsed ones), per epoch. */
-  lossCurve: { epoch: number; aliveMedian: number | null; aliveQ10: number | null; aliveQ90: number | null; collapsedMedian: number | null }[];
+  lossCurve: {
+    epoch: number;
+    aliveMedian: number | null;
+    aliveQ10: number | null;
+    aliveQ90: number | null;
+    collapsedMedian: number | null;
+  }[];
   /** Median final loss of alive and of collapsed nets (NaN → null when there are none). */
   aliveMedianLoss: number | null;
   collapsedMedianLoss: number | null;

@@ -4,13 +4,17 @@ import { bornDeadBounds, quantile, quantileSample, summarise, wilsonInterval } f
 
 test('wilsonInterval: textbook values', () => {
   // Wilson 95% for 5/10 is [0.2366, 0.7634]; for 0/10 [0, 0.2775]; for 10/10 [0.7225, 1] (e.g. Brown, Cai & DasGupta 2001).
-  const near = (a: [number, number], b: [number, number]): void => a.forEach((v, i) => assert.ok(Math.abs(v - b[i]) < 5e-5, `${a} vs ${b}`));
+  const near = (a: [number, number], b: [number, number]): void =>
+    a.forEach((v, i) => assert.ok(Math.abs(v - b[i]) < 5e-5, `${a} vs ${b}`));
   near(wilsonInterval(5, 10), [0.2366, 0.7634]);
   near(wilsonInterval(0, 10), [0, 0.2775]);
   near(wilsonInterval(10, 10), [0.7225, 1]);
   // For large n it approaches the normal interval p ± 1.96·√(p(1−p)/n).
   const [lo, hi] = wilsonInterval(300_000, 1_000_000);
-  assert.ok(Math.abs(lo - (0.3 - 1.96 * Math.sqrt(0.21 / 1e6))) < 1e-6 && Math.abs(hi - (0.3 + 1.96 * Math.sqrt(0.21 / 1e6))) < 1e-6);
+  assert.ok(
+    Math.abs(lo - (0.3 - 1.96 * Math.sqrt(0.21 / 1e6))) < 1e-6 &&
+      Math.abs(hi - (0.3 + 1.96 * Math.sqrt(0.21 / 1e6))) < 1e-6,
+  );
   assert.throws(() => wilsonInterval(11, 10), /wilsonInterval: need 0 ≤ k ≤ n/);
 });
 

@@ -6,7 +6,8 @@
  * Unlike p̂ ± z·√(p̂(1−p̂)/n) it stays inside [0, 1] and does not collapse to a point at k = 0 or k = n.
  */
 export function wilsonInterval(k: number, n: number, z = 1.96): [number, number] {
-  if (!(n > 0) || !(k >= 0 && k <= n)) throw new Error(`wilsonInterval: need 0 ≤ k ≤ n and n > 0, got k ${k}, n ${n}`);
+  if (!(n > 0) || !(k >= 0 && k <= n))
+    throw new Error(`wilsonInterval: need 0 ≤ k ≤ n and n > 0, got k ${k}, n ${n}`);
   const p = k / n;
   const z2 = z * z;
   const denom = 1 + z2 / n;

@@ -25,8 +25,14 @@ test('p3Section: parts 3.1–3.4, valid Vega-Lite figures, answers quote the mea
   const result = (await executeExperiment(exp, config, { seed: 2, workers: 1 })) as P3Result;
   const blocks = p3Section(result);
   const headings = blocks.flatMap((b) => (b.kind === 'heading' ? [b.text] : []));
-  for (const part of ['3.1', '3.2', '3.3', '3.4']) assert.ok(headings.some((h) => h.startsWith(part)), `missing ${part}`);
-  const figures = blocks.flatMap((b) => (b.kind === 'code' ? b.outputs.filter((o): o is FigureOutput => o.kind === 'figure') : []));
+  for (const part of ['3.1', '3.2', '3.3', '3.4'])
+    assert.ok(
+      headings.some((h) => h.startsWith(part)),
+      `missing ${part}`,
+    );
+  const figures = blocks.flatMap((b) =>
+    b.kind === 'code' ? b.outputs.filter((o): o is FigureOutput => o.kind === 'figure') : [],
+  );
   assert.equal(new Set(figures.map((f) => f.id)).size, figures.length);
   assert.ok(figures.length >= 9);
   for (const f of figures) {
@@ -36,7 +42,10 @@ test('p3Section: parts 3.1–3.4, valid Vega-Lite figures, answers quote the mea
   const text = blocks.flatMap((b) => (b.kind === 'markdown' ? [b.text] : [])).join('\n');
   const relu = result.dying.runs.find((r) => r.activation === 'relu');
   assert.ok(relu !== undefined);
-  assert.ok(text.includes(`**${relu.collapsed.count} collapsed**`), 'the 3.3 answer states the ReLU collapse count');
+  assert.ok(
+    text.includes(`**${relu.collapsed.count} collapsed**`),
+    'the 3.3 answer states the ReLU collapse count',
+  );
   assert.ok(text.includes(`${(100 * relu.collapsed.fraction).toFixed(1)}%`));
   assert.ok(!/NaN|undefined/.test(text), 'no NaN/undefined in the text');
 });

@@ -25,14 +25,20 @@ const short = (v: number): string => v.toExponential(2);
 const pct = (x: number, digits = 1): string => `${(100 * x).toFixed(digits)}%`;
 const ci = (f: P3Fraction): string => `${pct(f.fraction)} (95% CI ${pct(f.ci[0])}–${pct(f.ci[1])})`;
 const activationName = (a: string): string => (a === 'relu' ? 'ReLU' : a === 'leakyRelu' ? 'leaky ReLU' : a);
-const initName = (g: P3GradientRun): string => (g.std === null ? 'Glorot normal' : `RandomNormal σ = ${g.std}`);
+const initName = (g: P3GradientRun): string =>
+  g.std === null ? 'Glorot normal' : `RandomNormal σ = ${g.std}`;
 
 /**
  * Gaussian kernel density of a (quantile) sample on `steps` points of [lo, hi], scaled to peak 1; bandwidth
  * Scott's 1.06·s·n^(−1/5), floored at (hi − lo)/300 so a layer whose gradients are all ≈ 0 on this panel's
  * scale still shows as a thin visible spike instead of vanishing between grid points.
  */
-export function violinDensity(sample: number[], lo: number, hi: number, steps = 120): { value: number; density: number }[] {
+export function violinDensity(
+  sample: number[],
+  lo: number,
+  hi: number,
+  steps = 120,
+): { value: number; density: number }[] {
   const n = sample.length;
   const mean = sample.reduce((s, v) => s + v, 0) / n;
   const sd = Math.sqrt(sample.reduce((s, v) => s + (v - mean) ** 2, 0) / n);
@@ -93,16 +99,31 @@ function violinPanel(run: P3GradientRun, title: string): VegaLiteSpec {
         type: 'quantitative',
         title: 'hidden layer (input → output)',
         scale: { domain: [0.4, layers.length + 0.6], nice: false },
-        axis: { values: layers.map((_, i) => i + 1), labelExpr: `['', ${layers.map((l) => `'${l}'`).join(', ')}][datum.value]`, grid: false },
+        axis: {
+          values: layers.map((_, i) => i + 1),
+          labelExpr: `['', ${layers.map((l) => `'${l}'`).join(', ')}][datum.value]`,
+          grid: false,
+        },
       },
       x2: { field: 'right' },
-      color: { field: 'layer', type: 'nominal', title: 'layer', scale: { domain: layers, range: LAYER_COLORS.slice(0, layers.length) }, legend: null },
+      color: {
+        field: 'layer',
+        type: 'nominal',
+        title: 'layer',
+        scale: { domain: layers, range: LAYER_COLORS.slice(0, layers.length) },
+        legend: null,
+      },
       detail: { field: 'layer' },
     },
   };
 }
 
-function violinFigure(id: string, title: string, subtitle: string, panels: { run: P3GradientRun; title: string }[]): FigureOutput {
+function violinFigure(
+  id: string,
+  title: string,
+  subtitle: string,
+  panels: { run: P3GradientRun; title: string }[],
+): FigureOutput {
   const spec: VegaLiteSpec = {
     $schema: SCHEMA,
     title: { text: title, subtitle },
@@ -115,13 +136,21 @@ function violinFigure(id: string, title: string, subtitle: string, panels: { run
 /** Per-layer gradient std of every run on one log axis: the cross-σ comparison the violins cannot give. */
 function stdFigure(result: P3Result): FigureOutput {
   const rows = result.gradients.flatMap((g) =>
-    g.layers.map((l) => ({ activation: g.activation, init: initName(g), layer: l.layer, std: l.summary.std })),
+    g.layers.map((l) => ({
+      activation: g.activation,
+      init: initName(g),
+      layer: l.layer,
+      std: l.summary.std,
+    })),
   );
   const inits = [...new Set(result.gradients.map(initName))];
   const title = 'Per-layer spread of ∂L/∂W at initialisation';
   const spec: VegaLiteSpec = {
     $schema: SCHEMA,
-    title: { text: title, subtitle: 'standard deviation over all weights of each hidden layer; log scale, shared by both panels' },
+    title: {
+      text: title,
+      subtitle: 'standard deviation over all weights of each hidden layer; log scale, shared by both panels',
+    },
     data: { values: rows },
     facet: { column: { field: 'activation', type: 'nominal', title: 'hidden activation' } },
     spec: {
@@ -130,8 +159,20 @@ function stdFigure(result: P3Result): FigureOutput {
       mark: { type: 'line', point: true },
       encoding: {
         x: { field: 'layer', type: 'ordinal', title: 'hidden layer (input → output)' },
-        y: { field: 'std', type: 'quantitative', title: 'std of ∂L/∂W (nats per unit weight)', scale: { type: 'log' }, axis: { format: '.0e' } },
-        color: { field: 'init', type: 'nominal', title: 'kernel initialiser', scale: { domain: inits }, legend: { orient: 'bottom' } },
+        y: {
+          field: 'std',
+          type: 'quantitative',
+          title: 'std of ∂L/∂W (nats per unit weight)',
+          scale: { type: 'log' },
+          axis: { format: '.0e' },
+        },
+        color: {
+          field: 'init',
+          type: 'nominal',
+          title: 'kernel initialiser',
+          scale: { domain: inits },
+          legend: { orient: 'bottom' },
+        },
         tooltip: [{ field: 'init' }, { field: 'layer' }, { field: 'std', format: '.3e' }],
       },
     },
@@ -145,7 +186,15 @@ function gradientTable(runs: P3GradientRun[], caption: string): TableOutput {
   return {
     kind: 'table',
     caption,
-    columns: ['activation', 'initialiser', 'loss at init', ...layers.map((l) => `std ${l}`), `std ${layers[0]} / std ${layers[layers.length - 1]}`, `mean |g| ${layers[0]}`, `mean |g| ${layers[layers.length - 1]}`],
+    columns: [
+      'activation',
+      'initialiser',
+      'loss at init',
+      ...layers.map((l) => `std ${l}`),
+      `std ${layers[0]} / std ${layers[layers.length - 1]}`,
+      `mean |g| ${layers[0]}`,
+      `mean |g| ${layers[layers.length - 1]}`,
+    ],
     rows: runs.map((g) => [
       g.activation,
       initName(g),
@@ -162,9 +211,14 @@ function activationTable(runs: P3GradientRun[]): TableOutput {
   const layers = runs[0]?.layers.map((l) => l.layer) ?? [];
   return {
     kind: 'table',
-    caption: 'Std of each hidden layer’s outputs on the 1000 points at initialisation (saturation check: tanh ∈ (−1, 1), sigmoid ∈ (0, 1))',
+    caption:
+      'Std of each hidden layer’s outputs on the 1000 points at initialisation (saturation check: tanh ∈ (−1, 1), sigmoid ∈ (0, 1))',
     columns: ['activation', 'initialiser', ...layers.map((l) => `std ${l} output`)],
-    rows: runs.map((g) => [g.activation, initName(g), ...g.layers.map((l) => l.activationStd.toPrecision(3))]),
+    rows: runs.map((g) => [
+      g.activation,
+      initName(g),
+      ...g.layers.map((l) => l.activationStd.toPrecision(3)),
+    ]),
   };
 }
 
@@ -231,7 +285,9 @@ function explain32(result: P3Result): string {
     const glorot = result.gradients.find((g) => g.activation === activation && g.std === null);
     if (glorot === undefined) continue;
     const stdsOf = glorot.layers.map((l) => `$${sci(l.summary.std)}$`).join(', ');
-    const rs = result.gradients.filter((g) => g.activation === activation && g.std !== null).map((g) => `${short(ratio(g))} (σ = ${g.std})`);
+    const rs = result.gradients
+      .filter((g) => g.activation === activation && g.std !== null)
+      .map((g) => `${short(ratio(g))} (σ = ${g.std})`);
     parts.push(
       `- **${activation}, Glorot normal**: ${trend(glorot)}. Per-layer std ${stdsOf}; the ratio std(h1)/std(h5) is ` +
         `${short(ratio(glorot))}, against ${rs.join(', ')} with RandomNormal.`,
@@ -243,8 +299,24 @@ function explain32(result: P3Result): string {
 function collapseFigure(result: P3Result): FigureOutput {
   const { theory, runs } = result.dying;
   const rows = runs.flatMap((r) => [
-    { activation: activationName(r.activation), measure: 'constant at initialisation', fraction: r.bornDead.fraction, lo: r.bornDead.ci[0], hi: r.bornDead.ci[1], count: r.bornDead.count, nets: r.nets },
-    { activation: activationName(r.activation), measure: 'collapsed after training', fraction: r.collapsed.fraction, lo: r.collapsed.ci[0], hi: r.collapsed.ci[1], count: r.collapsed.count, nets: r.nets },
+    {
+      activation: activationName(r.activation),
+      measure: 'constant at initialisation',
+      fraction: r.bornDead.fraction,
+      lo: r.bornDead.ci[0],
+      hi: r.bornDead.ci[1],
+      count: r.bornDead.count,
+      nets: r.nets,
+    },
+    {
+      activation: activationName(r.activation),
+      measure: 'collapsed after training',
+      fraction: r.collapsed.fraction,
+      lo: r.collapsed.ci[0],
+      hi: r.collapsed.ci[1],
+      count: r.collapsed.count,
+      nets: r.nets,
+    },
   ]);
   const measures = ['constant at initialisation', 'collapsed after training'];
   const title = `Collapse of ${theory.depth}×${theory.width} nets: ReLU vs leaky ReLU`;
@@ -271,9 +343,29 @@ function collapseFigure(result: P3Result): FigureOutput {
         encoding: {
           x: { field: 'activation', type: 'nominal', title: 'hidden activation', axis: { labelAngle: 0 } },
           xOffset: { field: 'measure', sort: measures },
-          y: { field: 'fraction', type: 'quantitative', title: 'fraction of nets', scale: { domain: [0, 1] }, axis: { format: '.0%' } },
-          color: { field: 'measure', type: 'nominal', title: 'net is', scale: { domain: measures, range: ['#9ecae9', '#e15759'] }, legend: { orient: 'bottom' } },
-          tooltip: [{ field: 'activation' }, { field: 'measure' }, { field: 'count' }, { field: 'nets' }, { field: 'fraction', format: '.3f' }, { field: 'lo', format: '.3f' }, { field: 'hi', format: '.3f' }],
+          y: {
+            field: 'fraction',
+            type: 'quantitative',
+            title: 'fraction of nets',
+            scale: { domain: [0, 1] },
+            axis: { format: '.0%' },
+          },
+          color: {
+            field: 'measure',
+            type: 'nominal',
+            title: 'net is',
+            scale: { domain: measures, range: ['#9ecae9', '#e15759'] },
+            legend: { orient: 'bottom' },
+          },
+          tooltip: [
+            { field: 'activation' },
+            { field: 'measure' },
+            { field: 'count' },
+            { field: 'nets' },
+            { field: 'fraction', format: '.3f' },
+            { field: 'lo', format: '.3f' },
+            { field: 'hi', format: '.3f' },
+          ],
         },
       },
       {
@@ -297,33 +389,68 @@ function collapseFigure(result: P3Result): FigureOutput {
 }
 
 /** The targets as plain text for figure titles (Vega does not typeset LaTeX). */
-const TARGET_TEXT: Record<string, string> = { abs: 'f₁(x) = |x|', xsin5x: 'f₂(x) = x·sin 5x', step: 'f₃(x) = 1{x > 0} + 0.2·sin 5x' };
+const TARGET_TEXT: Record<string, string> = {
+  abs: 'f₁(x) = |x|',
+  xsin5x: 'f₂(x) = x·sin 5x',
+  step: 'f₃(x) = 1{x > 0} + 0.2·sin 5x',
+};
 
-const STATUS_LABEL: Record<string, string> = { collapsed: 'died during training', bornDead: 'born dead', alive: 'alive (not constant)' };
+const STATUS_LABEL: Record<string, string> = {
+  collapsed: 'died during training',
+  bornDead: 'born dead',
+  alive: 'alive (not constant)',
+};
 
 function examplesFigure(result: P3Result): FigureOutput {
   const { exampleGrid, exampleTarget, runs, target } = result.dying;
-  const rows: { activation: string; status: string; series: string; net: string; x: number; y: number }[] = [];
+  const rows: { activation: string; status: string; series: string; net: string; x: number; y: number }[] =
+    [];
   const cells = new Set<string>();
   for (const r of runs) {
     for (const e of r.examples) {
       const status = STATUS_LABEL[e.status];
       cells.add(`${r.activation}|${status}`);
-      e.outputs.forEach((y, i) => rows.push({ activation: activationName(r.activation), status, series: 'trained net', net: `net ${e.net}`, x: r4(exampleGrid[i]), y: r4(y) }));
+      e.outputs.forEach((y, i) =>
+        rows.push({
+          activation: activationName(r.activation),
+          status,
+          series: 'trained net',
+          net: `net ${e.net}`,
+          x: r4(exampleGrid[i]),
+          y: r4(y),
+        }),
+      );
     }
   }
   for (const cell of cells) {
     const [a, status] = cell.split('|');
-    exampleTarget.forEach((y, i) => rows.push({ activation: activationName(a), status, series: 'target', net: 'target', x: r4(exampleGrid[i]), y: r4(y) }));
+    exampleTarget.forEach((y, i) =>
+      rows.push({
+        activation: activationName(a),
+        status,
+        series: 'target',
+        net: 'target',
+        x: r4(exampleGrid[i]),
+        y: r4(y),
+      }),
+    );
   }
   const title = 'Example fits: collapsed and alive nets against the target';
   const spec: VegaLiteSpec = {
     $schema: SCHEMA,
-    title: { text: title, subtitle: `target ${TARGET_TEXT[target]} on the training interval; up to ${result.config.examples} nets per status (the first ones of the run)` },
+    title: {
+      text: title,
+      subtitle: `target ${TARGET_TEXT[target]} on the training interval; up to ${result.config.examples} nets per status (the first ones of the run)`,
+    },
     data: { values: rows },
     facet: {
       row: { field: 'activation', type: 'nominal', title: 'hidden activation' },
-      column: { field: 'status', type: 'nominal', title: 'net status after training', sort: Object.values(STATUS_LABEL) },
+      column: {
+        field: 'status',
+        type: 'nominal',
+        title: 'net status after training',
+        sort: Object.values(STATUS_LABEL),
+      },
     },
     spec: {
       width: 200,
@@ -332,8 +459,25 @@ function examplesFigure(result: P3Result): FigureOutput {
       encoding: {
         x: { field: 'x', type: 'quantitative', title: 'input x' },
         y: { field: 'y', type: 'quantitative', title: 'output f(x)' },
-        color: { field: 'series', type: 'nominal', title: 'curve', scale: { domain: ['target', 'trained net'], range: ['#222', '#e15759'] }, legend: { orient: 'bottom' } },
-        strokeDash: { field: 'series', type: 'nominal', scale: { domain: ['target', 'trained net'], range: [[4, 3], [1, 0]] }, legend: null },
+        color: {
+          field: 'series',
+          type: 'nominal',
+          title: 'curve',
+          scale: { domain: ['target', 'trained net'], range: ['#222', '#e15759'] },
+          legend: { orient: 'bottom' },
+        },
+        strokeDash: {
+          field: 'series',
+          type: 'nominal',
+          scale: {
+            domain: ['target', 'trained net'],
+            range: [
+              [4, 3],
+              [1, 0],
+            ],
+          },
+          legend: null,
+        },
         detail: { field: 'net' },
         opacity: { value: 0.85 },
       },
@@ -347,7 +491,10 @@ function examplesFigure(result: P3Result): FigureOutput {
 function rangeFigure(result: P3Result): FigureOutput {
   const floor = -18;
   const rows = result.dying.runs.flatMap((r) =>
-    r.rangeFinal.map((v) => ({ activation: activationName(r.activation), log10range: v > 0 ? r4(Math.max(floor, Math.log10(v))) : floor })),
+    r.rangeFinal.map((v) => ({
+      activation: activationName(r.activation),
+      log10range: v > 0 ? r4(Math.max(floor, Math.log10(v))) : floor,
+    })),
   );
   const limit = result.dying.runs[0]?.rangeLimit ?? 1;
   const title = 'The constant-function test: output range after training';
@@ -364,9 +511,19 @@ function rangeFigure(result: P3Result): FigureOutput {
         data: { values: rows },
         mark: { type: 'bar', opacity: 0.7, binSpacing: 0 },
         encoding: {
-          x: { field: 'log10range', type: 'quantitative', bin: { step: 1, extent: [floor, 2] }, title: 'log₁₀ of the output range (output units)' },
+          x: {
+            field: 'log10range',
+            type: 'quantitative',
+            bin: { step: 1, extent: [floor, 2] },
+            title: 'log₁₀ of the output range (output units)',
+          },
           y: { aggregate: 'count', type: 'quantitative', title: 'nets', stack: null },
-          color: { field: 'activation', type: 'nominal', title: 'hidden activation', legend: { orient: 'bottom' } },
+          color: {
+            field: 'activation',
+            type: 'nominal',
+            title: 'hidden activation',
+            legend: { orient: 'bottom' },
+          },
         },
       },
       {
@@ -382,14 +539,40 @@ function rangeFigure(result: P3Result): FigureOutput {
 function lossFigure(result: P3Result): FigureOutput {
   const rows = result.dying.runs.flatMap((r) =>
     r.lossCurve.flatMap((c) => [
-      ...(c.aliveMedian === null ? [] : [{ activation: activationName(r.activation), group: 'alive nets', epoch: c.epoch, median: r4(c.aliveMedian), q10: c.aliveQ10 === null ? null : r4(c.aliveQ10), q90: c.aliveQ90 === null ? null : r4(c.aliveQ90) }]),
-      ...(c.collapsedMedian === null ? [] : [{ activation: activationName(r.activation), group: 'collapsed nets', epoch: c.epoch, median: r4(c.collapsedMedian), q10: null, q90: null }]),
+      ...(c.aliveMedian === null
+        ? []
+        : [
+            {
+              activation: activationName(r.activation),
+              group: 'alive nets',
+              epoch: c.epoch,
+              median: r4(c.aliveMedian),
+              q10: c.aliveQ10 === null ? null : r4(c.aliveQ10),
+              q90: c.aliveQ90 === null ? null : r4(c.aliveQ90),
+            },
+          ]),
+      ...(c.collapsedMedian === null
+        ? []
+        : [
+            {
+              activation: activationName(r.activation),
+              group: 'collapsed nets',
+              epoch: c.epoch,
+              median: r4(c.collapsedMedian),
+              q10: null,
+              q90: null,
+            },
+          ]),
     ]),
   );
   const title = 'Training loss per epoch';
   const spec: VegaLiteSpec = {
     $schema: SCHEMA,
-    title: { text: title, subtitle: 'mean minibatch MSE of each epoch: median over nets (line); band: 10–90% of the alive nets; log scale' },
+    title: {
+      text: title,
+      subtitle:
+        'mean minibatch MSE of each epoch: median over nets (line); band: 10–90% of the alive nets; log scale',
+    },
     data: { values: rows },
     facet: { column: { field: 'activation', type: 'nominal', title: 'hidden activation' } },
     spec: {
@@ -401,17 +584,41 @@ function lossFigure(result: P3Result): FigureOutput {
           mark: { type: 'area', opacity: 0.2 },
           encoding: {
             x: { field: 'epoch', type: 'quantitative', title: 'epoch' },
-            y: { field: 'q10', type: 'quantitative', title: 'training MSE (squared output units)', scale: { type: 'log' }, axis: { format: '.0e', tickCount: 6 } },
+            y: {
+              field: 'q10',
+              type: 'quantitative',
+              title: 'training MSE (squared output units)',
+              scale: { type: 'log' },
+              axis: { format: '.0e', tickCount: 6 },
+            },
             y2: { field: 'q90' },
-            color: { field: 'group', type: 'nominal', title: 'nets', scale: { domain: ['alive nets', 'collapsed nets'] }, legend: { orient: 'bottom' } },
+            color: {
+              field: 'group',
+              type: 'nominal',
+              title: 'nets',
+              scale: { domain: ['alive nets', 'collapsed nets'] },
+              legend: { orient: 'bottom' },
+            },
           },
         },
         {
           mark: { type: 'line' },
           encoding: {
             x: { field: 'epoch', type: 'quantitative', title: 'epoch' },
-            y: { field: 'median', type: 'quantitative', title: 'training MSE (squared output units)', scale: { type: 'log' }, axis: { format: '.0e', tickCount: 6, grid: true } },
-            color: { field: 'group', type: 'nominal', title: 'nets', scale: { domain: ['alive nets', 'collapsed nets'] }, legend: { orient: 'bottom' } },
+            y: {
+              field: 'median',
+              type: 'quantitative',
+              title: 'training MSE (squared output units)',
+              scale: { type: 'log' },
+              axis: { format: '.0e', tickCount: 6, grid: true },
+            },
+            color: {
+              field: 'group',
+              type: 'nominal',
+              title: 'nets',
+              scale: { domain: ['alive nets', 'collapsed nets'] },
+              legend: { orient: 'bottom' },
+            },
           },
         },
       ],
@@ -424,7 +631,13 @@ function lossFigure(result: P3Result): FigureOutput {
 /** Fraction of constant nets over training: permanent for ReLU, recovering for leaky ReLU. */
 function traceFigure(result: P3Result): FigureOutput {
   const { theory, runs } = result.dying;
-  const rows = runs.flatMap((r) => r.constantTrace.map((t) => ({ activation: activationName(r.activation), epoch: t.epoch, fraction: r4(t.fraction) })));
+  const rows = runs.flatMap((r) =>
+    r.constantTrace.map((t) => ({
+      activation: activationName(r.activation),
+      epoch: t.epoch,
+      fraction: r4(t.fraction),
+    })),
+  );
   const title = 'Constant nets during training';
   const spec: VegaLiteSpec = {
     $schema: SCHEMA,
@@ -445,8 +658,19 @@ function traceFigure(result: P3Result): FigureOutput {
         mark: { type: 'line', point: { size: 16 } },
         encoding: {
           x: { field: 'epoch', type: 'quantitative', title: 'epoch (0 = initialisation)' },
-          y: { field: 'fraction', type: 'quantitative', title: 'fraction of nets constant', scale: { domain: [0, 1] }, axis: { format: '.0%' } },
-          color: { field: 'activation', type: 'nominal', title: 'hidden activation', legend: { orient: 'bottom' } },
+          y: {
+            field: 'fraction',
+            type: 'quantitative',
+            title: 'fraction of nets constant',
+            scale: { domain: [0, 1] },
+            axis: { format: '.0%' },
+          },
+          color: {
+            field: 'activation',
+            type: 'nominal',
+            title: 'hidden activation',
+            legend: { orient: 'bottom' },
+          },
           tooltip: [{ field: 'activation' }, { field: 'epoch' }, { field: 'fraction', format: '.3f' }],
         },
       },
@@ -459,7 +683,18 @@ function dyingTable(result: P3Result): TableOutput {
   return {
     kind: 'table',
     caption: `Status of the nets after ${result.config.epochs} epochs (95% Wilson intervals)`,
-    columns: ['activation', 'nets', 'constant at init', 'died during training', 'collapsed (total)', 'alive', `alive, MSE ≤ ${result.config.fitTolerance}·Var f`, 'median final MSE, alive', 'median final MSE, collapsed', 'training time (one thread)'],
+    columns: [
+      'activation',
+      'nets',
+      'constant at init',
+      'died during training',
+      'collapsed (total)',
+      'alive',
+      `alive, MSE ≤ ${result.config.fitTolerance}·Var f`,
+      'median final MSE, alive',
+      'median final MSE, collapsed',
+      'training time (one thread)',
+    ],
     rows: result.dying.runs.map((r) => [
       activationName(r.activation),
       r.nets,
@@ -528,7 +763,9 @@ function answer34(relu: P3DyingRun, leaky: P3DyingRun, c: P3Config): string {
     `**Answer.** With leaky ReLU (slope ${leaky.slope} for $z \\le 0$) ${leaky.collapsed.count} of ${leaky.nets} nets ended constant: ` +
       `${ci(leaky.collapsed)}, against ${ci(relu.collapsed)} for ReLU on the same data and the same initial weights (each net ` +
       `$n$ of the two studies uses the same random stream). ` +
-      (helped ? `Leaky ReLU clearly helped: the two intervals do not overlap.` : `The intervals overlap: no clear improvement in this run.`),
+      (helped
+        ? `Leaky ReLU clearly helped: the two intervals do not overlap.`
+        : `The intervals overlap: no clear improvement in this run.`),
     '',
     `- No leaky net is ever exactly constant (${leaky.exactlyConstantAtInit} had output range 0 at initialisation): with probability 1 every hidden ` +
       `layer is an invertible map (a non-singular kernel followed by $\\phi$, which is strictly increasing because $0.01z$ still grows for $z \\le 0$), so the output keeps a non-zero slope. Yet ${leaky.bornDead.count} (${pct(leaky.bornDead.fraction)}) started *nearly* flat by our ` +
@@ -557,7 +794,11 @@ export function p3Section(result: P3Result): Block[] {
   const normals = (runs: P3GradientRun[]): P3GradientRun[] => runs.filter((g) => g.std !== null);
   const glorots = result.gradients.filter((g) => g.std === null);
 
-  blocks.push({ kind: 'heading', level: 1, text: 'Problem 3 — Weight initialisation, dead neurons, leaky ReLU' });
+  blocks.push({
+    kind: 'heading',
+    level: 1,
+    text: 'Problem 3 — Weight initialisation, dead neurons, leaky ReLU',
+  });
   blocks.push({
     kind: 'markdown',
     text:
@@ -568,17 +809,26 @@ export function p3Section(result: P3Result): Block[] {
   blocks.push({
     kind: 'code',
     source: [
-      "// The whole study in one call (config fields as in REFERENCE.md; --set key=value on the CLI).",
+      '// The whole study in one call (config fields as in REFERENCE.md; --set key=value on the CLI).',
       "import { runExperiment } from 'nnlab';",
       '',
       `const result = await runExperiment('p3', {}, { seed: ${result.seed} });`,
       '// result.gradients: per-layer dLoss/dW summaries (3.1, 3.2); result.dying: collapse fractions (3.3, 3.4).',
     ].join('\n'),
-    outputs: [{ kind: 'text', text: `p3 finished in ${result.wallSeconds.toFixed(0)} s (dying-ReLU part: ${result.dying.wallSeconds.toFixed(0)} s on ${result.dying.workers} worker thread${result.dying.workers === 1 ? '' : 's'}).` }],
+    outputs: [
+      {
+        kind: 'text',
+        text: `p3 finished in ${result.wallSeconds.toFixed(0)} s (dying-ReLU part: ${result.dying.wallSeconds.toFixed(0)} s on ${result.dying.workers} worker thread${result.dying.workers === 1 ? '' : 's'}).`,
+      },
+    ],
   });
 
   // 3.1
-  blocks.push({ kind: 'heading', level: 2, text: '3.1 Vanishing gradients with RandomNormal initialisation' });
+  blocks.push({
+    kind: 'heading',
+    level: 2,
+    text: '3.1 Vanishing gradients with RandomNormal initialisation',
+  });
   blocks.push({
     kind: 'markdown',
     text:
@@ -594,7 +844,7 @@ export function p3Section(result: P3Result): Block[] {
   blocks.push({
     kind: 'code',
     source: [
-      "// Kernel gradients at initialisation of the 5×100 DeepReplay MLP on the ball set.",
+      '// Kernel gradients at initialisation of the 5×100 DeepReplay MLP on the ball set.',
       "import { Rng, makeBall, Sequential, Dense, RandomNormal, SGD, Tensor } from 'nnlab';",
       '',
       `const ball = makeBall(new Rng(${result.seed}).derive(1));          // ${result.ball.points} points in ${result.ball.dims}-d, overall std 1`,
@@ -629,7 +879,10 @@ export function p3Section(result: P3Result): Block[] {
         `violins: kernel density of all ${c.gradUnits}·fan-in gradient values of each layer (a ${c.gradSamples}-point quantile summary); each panel has its own explicit y range`,
         normals(sigmoid).map((run) => ({ run, title: `σ = ${run.std}` })),
       ),
-      gradientTable(normals(result.gradients), 'Std of ∂L/∂W per hidden layer at initialisation (RandomNormal)'),
+      gradientTable(
+        normals(result.gradients),
+        'Std of ∂L/∂W per hidden layer at initialisation (RandomNormal)',
+      ),
       activationTable(result.gradients),
     ],
   });
@@ -736,7 +989,14 @@ export function p3Section(result: P3Result): Block[] {
       `const out = new Float64Array(N * ${c.gridPoints});`,
       `nets.predictShared(grid, ${c.gridPoints}, out);`,
     ].join('\n'),
-    outputs: [collapseFigure(result), dyingTable(result), traceFigure(result), examplesFigure(result), rangeFigure(result), lossFigure(result)],
+    outputs: [
+      collapseFigure(result),
+      dyingTable(result),
+      traceFigure(result),
+      examplesFigure(result),
+      rangeFigure(result),
+      lossFigure(result),
+    ],
   });
   if (relu !== undefined) blocks.push({ kind: 'markdown', text: answer33(result, relu) });
 
@@ -749,6 +1009,7 @@ export function p3Section(result: P3Result): Block[] {
       `$\\phi(z) = ${c.leakySlope}z$ for $z \\le 0$ in every hidden layer (\`activation: 'leakyRelu'\` in the code above); the results are in the ` +
       `figures and the table of 3.3.`,
   });
-  if (relu !== undefined && leaky !== undefined) blocks.push({ kind: 'markdown', text: answer34(relu, leaky, c) });
+  if (relu !== undefined && leaky !== undefined)
+    blocks.push({ kind: 'markdown', text: answer34(relu, leaky, c) });
   return blocks;
 }
