@@ -343,3 +343,17 @@ test('a small conv net end to end: conv same/relu → max pool → conv valid st
   for (let r = 0; r < 4; r++) y.data[r * 3 + (r % 3)] = 1;
   checkModel(model, 'categoricalCrossentropy', x, y);
 });
+
+test("Conv2D 'same' with an even kernel pads like TensorFlow (the extra row/column after)", () => {
+  const layer = new Conv2D({ filters: 1, kernelSize: 2, padding: 'same', kernelInitializer: 'ones' });
+  layer.name = 'c';
+  layer.build([1, 3, 3], {
+    backend: referenceBackend,
+    dtype: 'float64',
+    initRng: new Rng(1),
+    noise: { rng: new Rng(2) },
+  });
+  const y = layer.forward(Float64Array.from([1, 2, 3, 4, 5, 6, 7, 8, 9]), 1);
+  // out[i,j] = Σ x[i..i+1, j..j+1], zero beyond the bottom/right edge.
+  assert.deepEqual(Array.from(y), [12, 16, 9, 24, 28, 15, 15, 17, 9]);
+});
