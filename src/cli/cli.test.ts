@@ -22,6 +22,7 @@ test('bad input: a clear message and exit status 2 before anything trains', () =
     const out = join(root, 'out');
     const cases: [string[], RegExp][] = [
       [['run', 'p9'], /unknown experiment "p9"; known: p/],
+      [['run', 'all', 'p9'], /unknown experiment "p9"; known: p1, p2, p3, p4, p5/],
       [['run', 'p4', '--bogus'], /Unknown option '--bogus'/],
       [['run', 'p4', '--seed', 'x'], /--seed must be an integer ≥ 0, got "x"/],
       [['run', 'p4', '--workers', '0'], /--workers must be an integer ≥ 1, got "0"/],

@@ -119,7 +119,7 @@ function planRun(argv: string[]): { plan: RunPlan; skipped: string[] } {
   });
   const known = experiments.map((e) => e.id);
   const named = positionals.length === 0 || positionals.includes('all') ? known : positionals;
-  for (const id of named) if (!known.includes(id)) getExperiment(id);
+  for (const id of positionals) if (id !== 'all' && !known.includes(id)) getExperiment(id);
   const ids = known.filter((id) => named.includes(id));
   const seed = intOption('seed', values.seed as string | undefined, 0, DEFAULT_SEED);
   const workers = intOption('workers', values.workers as string | undefined, 1, availableParallelism());
