@@ -120,3 +120,8 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   await pool.close();
   writeFileSync(out, JSON.stringify({ results, epochsTrained }));
 }
+
+/** Ends its worker thread abruptly (as an out-of-memory abort would); only for tests with workers > 1. */
+export function exitThread(): never {
+  process.exit(3);
+}

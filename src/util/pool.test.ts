@@ -94,6 +94,18 @@ for (const workers of [1, 2]) {
   });
 }
 
+test('a worker thread that dies fails its job with the key and is replaced', async () => {
+  const pool = new WorkerPool({ workers: 2 });
+  try {
+    const jobs = [...toyJobs([1]), { module: fixture, fn: 'exitThread', key: 'dies', args: null }];
+    await assert.rejects(pool.runJobs(jobs), /job "dies" failed: worker thread exited with code 3/);
+    const r = await pool.runJobs<ToyResult>(toyJobs([1, 2, 3]));
+    assert.equal(r.length, 3);
+  } finally {
+    await pool.close();
+  }
+});
+
 test('runJobs rejects duplicate keys before running anything', async () => {
   const pool = new WorkerPool({ workers: 2 });
   try {
