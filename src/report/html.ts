@@ -3,6 +3,7 @@
  * tables as HTML tables, code in monospace. No script, stylesheet, font or image is fetched from anywhere.
  */
 import type { RenderedFigure } from '../plot/render.js';
+import { figureCaption } from './caption.js';
 import type { Block, Output, ReportDocument, TableOutput } from './document.js';
 import { parseInline, parseMarkdown, type Inline, type MdBlock } from './markdown.js';
 import { texToSvg } from './math.js';
@@ -77,7 +78,8 @@ function outputHtml(o: Output, figures: ReadonlyMap<string, RenderedFigure>): st
     case 'figure': {
       const f = figures.get(o.id);
       if (!f) throw new Error(`toHtml: figure "${o.id}" was not rendered`);
-      return `<figure id="fig-${escapeHtml(o.id)}" style="max-width:${Math.ceil(f.width)}px">${f.svg}<figcaption>${escapeHtml(o.title)}</figcaption></figure>`;
+      const caption = figureCaption(o);
+      return `<figure id="fig-${escapeHtml(o.id)}" style="max-width:${Math.ceil(f.width)}px">${f.svg}${caption === null ? '' : `<figcaption>${escapeHtml(caption)}</figcaption>`}</figure>`;
     }
   }
 }

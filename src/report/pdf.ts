@@ -9,6 +9,7 @@ import PDFDocument from 'pdfkit';
 import SVGtoPDF from 'svg-to-pdfkit';
 import { fontPath, MONO_FAMILY, SANS_FAMILY, SERIF_FAMILY, textWidth, type FontFace } from '../plot/fonts.js';
 import type { RenderedFigure } from '../plot/render.js';
+import { figureCaption } from './caption.js';
 import type { Block, FigureOutput, Output, ReportDocument, TableOutput } from './document.js';
 import { parseInline, parseMarkdown, plainText, type Inline, type MdBlock } from './markdown.js';
 import { texToSvg, type MathSvg } from './math.js';
@@ -74,7 +75,6 @@ class PdfWriter {
   readonly doc: PDFKit.PDFDocument;
   y = PAGE.top;
   readonly layout: Placement[] = [];
-  private figureNo = 0;
   private codeNo = 0;
   private outline: { 1?: PDFKit.PDFOutline; 2?: PDFKit.PDFOutline } = {};
 
@@ -508,10 +508,12 @@ class PdfWriter {
     this.svg(f.svg, PAGE.left + (CONTENT_W - w) / 2, this.y, w, h);
     this.place('figure', this.y, this.y + h);
     this.y += h + 4;
-    const caption: Inline[] = [
-      { kind: 'text', text: `Figure ${++this.figureNo}. `, bold: true, italic: false },
-      ...parseInline(o.title),
-    ];
+    const text = figureCaption(o);
+    if (text === null) {
+      this.y += 8;
+      return;
+    }
+    const caption = parseInline(text);
     const cw = Math.min(CONTENT_W, this.runsWidth(caption, 8.5, sans()) + 2);
     this.paragraph(caption, {
       x: PAGE.left + (CONTENT_W - cw) / 2,
