@@ -492,61 +492,95 @@ function settingsText(r: P5Result): string {
   ].join('\n\n');
 }
 
-const SWEEP_CODE = (
-  r: P5Result,
-) => `// 5.1: one run per learning rate, ${r.config.sweepEpochs} epochs at batch ${r.config.sweepBatchSize}, all from the same initial weights.
-import { lenet5, SGD, DivergenceError, LearningRateFinder, loadIdxDataset, trainValidationSplit, toImageTensor, oneHot } from 'nnlab';
+const SWEEP_CODE = (r: P5Result): string => {
+  const c = r.config;
+  const f = r.finder;
+  return `// 5.1: one run per learning rate, ${plural(c.sweepEpochs, 'epoch')} at batch ${c.sweepBatchSize},
+// all from the same initial weights (the experiment derives its seeds from --seed).
+import { lenet5, SGD, DivergenceError, LearningRateFinder, type Sequential } from 'nnlab';
+import { loadIdxDataset, trainValidationSplit, pixelStats } from 'nnlab';
+import { toImageTensor, oneHot } from 'nnlab';
 
-const { train } = trainValidationSplit(loadIdxDataset('fashion-mnist', 'train'), ${r.config.validationSize}, splitSeed);
-const x = toImageTensor(train.images, train.count, { normalize: 'standardize', mean, std }); // N×1×28×28
-const y = oneHot(train.labels, 10);
-for (const lr of [${r.config.sweepLrs.map(fmtLr).join(', ')}]) {
-  const model = lenet5({ activation: '${r.config.activation}', seed }); // same seed → same initial weights
-  model.compile({ optimizer: new SGD({ learningRate: lr, momentum: ${r.config.momentum} }), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
+const seed = ${r.seed};
+const full = loadIdxDataset('fashion-mnist', 'train'); // 60,000 images, SHA-256 checked
+const { train, validation } = trainValidationSplit(full, ${c.validationSize}, seed); // seeded permutation
+const { mean, std } = pixelStats(train.images, train.count); // training split only
+const x = toImageTensor(train.images, train.count, { normalize: '${c.normalize}', mean, std });
+const y = oneHot(train.labels, 10); // N×10
+const compile = (m: Sequential, lr: number) => m.compile({
+  optimizer: new SGD({ learningRate: lr, momentum: ${c.momentum} }),
+  loss: 'categoricalCrossentropy', metrics: ['accuracy'],
+});
+
+for (const lr of [${c.sweepLrs.map(fmtLr).join(', ')}]) {
+  const model = lenet5({ activation: '${c.activation}', seed }); // same seed: same weights
+  compile(model, lr);
   try {
-    const h = await model.fit(x, y, { epochs: ${r.config.sweepEpochs}, batchSize: ${r.config.sweepBatchSize}, shuffle: true });
+    const h = await model.fit(x, y, { epochs: ${c.sweepEpochs}, batchSize: ${c.sweepBatchSize} });
     console.log(lr, h.loss.at(-1)); // final training loss
   } catch (e) {
     if (!(e instanceof DivergenceError)) throw e;
-    console.log(lr, 'diverged at epoch', e.epoch, 'iteration', e.iteration); // NaN/∞ loss: recorded, not fatal
+    console.log(lr, 'diverged at iteration', e.iteration); // recorded, not fatal
   }
 }
 
-// Cross-check: the continuous range test, lr × q every batch, stopped when the smoothed loss > 4 × best.
-const finder = new LearningRateFinder({ startLr: ${fmtLr(r.finder.startLr)}, endLr: ${fmtLr(r.finder.endLr)}, numIterations: ${r.finder.numIterations}, beta: 0.98, stopFactor: 4 });
-const probe = lenet5({ activation: '${r.config.activation}', seed }); // the same initial weights again
-probe.compile({ optimizer: new SGD({ momentum: ${r.config.momentum} }), loss: 'categoricalCrossentropy' }); // the finder sets the lr
-await probe.fit(x, y, { epochs: ${r.config.finderEpochs}, batchSize: ${r.finder.batchSize}, callbacks: [finder] });
+// Cross-check: the continuous range test; lr × q every batch, stop once the
+// smoothed loss exceeds 4 × its best.
+const finder = new LearningRateFinder({
+  startLr: ${fmtLr(f.startLr)}, endLr: ${fmtLr(f.endLr)}, numIterations: ${f.numIterations}, beta: 0.98, stopFactor: 4,
+});
+const probe = lenet5({ activation: '${c.activation}', seed });
+compile(probe, ${fmtLr(f.startLr)}); // the finder sets the lr from here on
+await probe.fit(x, y, { epochs: ${c.finderEpochs}, batchSize: ${f.batchSize}, callbacks: [finder] });
 finder.points; // [{ lr, loss, smoothed }, …]`;
+};
 
-const CLR_CODE = (
-  r: P5Result,
-) => `// 5.2: cyclical learning rate with exponential decay (exp_range), ending at a cycle boundary.
+const CLR_CODE = (r: P5Result): string => {
+  const c = r.clr;
+  return `// 5.2: cyclical learning rate with exponential decay (exp_range),
+// ending at a cycle boundary.
 import { CyclicLR, expRangeGamma } from 'nnlab';
 
-const itersPerEpoch = Math.ceil(x.shape[0] / ${r.clr.batchSize}); // ${r.clr.iterationsPerEpoch}
-const stepSize = ${r.clr.stepSizeEpochs} * itersPerEpoch; // half a cycle: ${r.clr.stepSizeEpochs} epochs
-const gamma = expRangeGamma(stepSize, ${r.clr.cycles}, ${r.config.lastCycleRatio}); // last peak = ${r.config.lastCycleRatio} × first peak → ${r.clr.gamma.toPrecision(8)}
-const clr = new CyclicLR({ lrMin: ${fmtLr(r.clr.lrMin)}, lrMax: ${fmtLr(r.clr.lrMax)}, stepSize, mode: 'exp_range', gamma });
+const xVal = toImageTensor(validation.images, validation.count,
+  { normalize: '${r.config.normalize}', mean, std });
+const yVal = oneHot(validation.labels, 10);
+const itersPerEpoch = Math.ceil(x.shape[0] / ${c.batchSize}); // ${c.iterationsPerEpoch}
+const stepSize = ${c.stepSizeEpochs} * itersPerEpoch; // half a cycle
+// γ such that the last cycle's peak is ${r.config.lastCycleRatio} × the first's: ${c.gamma.toPrecision(8)}
+const gamma = expRangeGamma(stepSize, ${c.cycles}, ${r.config.lastCycleRatio});
+const clr = new CyclicLR({
+  lrMin: ${fmtLr(c.lrMin)}, lrMax: ${fmtLr(c.lrMax)}, stepSize, mode: 'exp_range', gamma,
+});
+const model = lenet5({ activation: '${r.config.activation}', seed });
+compile(model, ${fmtLr(c.lrMin)});
 const h = await model.fit(x, y, {
-  epochs: ${2 * r.clr.stepSizeEpochs * r.clr.cycles}, // 2 · stepSize · cycles iterations = ${r.clr.cycles} full cycles
-  batchSize: ${r.clr.batchSize},
+  epochs: ${2 * c.stepSizeEpochs * c.cycles}, // 2 · stepSize · cycles iterations: ${plural(c.cycles, 'full cycle')}
+  batchSize: ${c.batchSize},
   validationData: [xVal, yVal],
   callbacks: [clr], // sets optimizer.learningRate before every batch
 });`;
+};
 
-const BATCH_CODE = (
-  r: P5Result,
-) => `// 5.3: lr fixed at lrMax; the batch size doubles every ${r.batch.epochsPerBatchSize} epoch(s).
+const BATCH_CODE = (r: P5Result): string => {
+  const b = r.batch;
+  return `// 5.3: lr fixed at lrMax; the batch size doubles every ${plural(b.epochsPerBatchSize, 'epoch')}.
 const model = lenet5({ activation: '${r.config.activation}', seed });
-model.compile({ optimizer: new SGD({ learningRate: ${fmtLr(r.batch.lr)}, momentum: ${r.config.momentum} }), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
+compile(model, ${fmtLr(b.lr)});
 let epoch = 0;
-for (const batchSize of [${r.batch.batchSizes.join(', ')}]) {
-  // initialEpoch continues the epoch count; the weights and optimizer carry over between fit calls.
-  await model.fit(x, y, { initialEpoch: epoch, epochs: epoch + ${r.batch.epochsPerBatchSize}, batchSize, validationData: [xVal, yVal] });
-  epoch += ${r.batch.epochsPerBatchSize};
+for (const batchSize of [${b.batchSizes.join(', ')}]) {
+  // initialEpoch continues the count; weights and optimizer carry over.
+  await model.fit(x, y, {
+    initialEpoch: epoch, epochs: epoch + ${b.epochsPerBatchSize}, batchSize,
+    validationData: [xVal, yVal],
+  });
+  epoch += ${b.epochsPerBatchSize};
 }
-model.evaluate(xTest, yTest); // the test set is touched once, here`;
+// The test set is touched once, here.
+const test = loadIdxDataset('fashion-mnist', 'test');
+const xTest = toImageTensor(test.images, test.count,
+  { normalize: '${r.config.normalize}', mean, std });
+model.evaluate(xTest, oneHot(test.labels, 10)); // { loss, accuracy }`;
+};
 
 /** Problem 5's blocks: setup, 5.1 sweep and range test, 5.2 CLR, 5.3 batch size and the comparison. */
 export function p5Section(r: P5Result): Block[] {
