@@ -5,6 +5,7 @@
  * of 250 function evaluations, parameters initialised uniformly in [−0.125, 0.125). Each seed index gives
  * both nets a fresh initialisation, so accuracies compare as distributions; seeds run as pool jobs.
  */
+import { getBackend } from '../kernels/index.js';
 import { Rng } from '../util/rng.js';
 import type { Experiment, JobSpec, RunContext } from './types.js';
 import { Ex4Network, initParams } from './p2/network.js';
@@ -147,11 +148,12 @@ async function runP2(config: P2Config, seed: number, ctx: RunContext): Promise<P
       maxIntensity: max,
       perLabel,
     },
+    backend: getBackend().name,
     optimizerNote:
       `The notebook calls minimize(..., method='TNC', jac=True, options={'maxiter': 250}); scipy's TNC then read maxiter as ` +
       `the maximum number of function evaluations (today's maxfun), so this run gives TNC maxfun = ${config.maxfun} evaluations. ` +
-      `Each Hessian-vector product of the truncated-Newton inner loop costs one evaluation, so the budget ends training after ` +
-      `a few dozen outer iterations.`,
+      `Each Hessian-vector product of the truncated-Newton inner loop costs one evaluation, on top of the line search's, so ` +
+      `the number of outer iterations (nit) is a small fraction of the evaluations.`,
     nets: p2Nets(config, data.side * data.side),
     gradChecks: checks,
     initialCosts,

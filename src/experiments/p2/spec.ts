@@ -97,6 +97,8 @@ export interface P2Result {
     maxIntensity: number;
     perLabel: number[];
   };
+  /** The kernel backend of the matrix products ('wasm' or 'reference'); the last digits of costs depend on it. */
+  backend: string;
   /** How the notebook's `maxiter` maps onto TNC's evaluation budget. */
   optimizerNote: string;
   nets: P2Net[];

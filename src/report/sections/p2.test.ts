@@ -60,6 +60,7 @@ function fakeResult(acc: Record<P2NetKey, number[]>): P2Result {
       maxIntensity: 1,
       perLabel: new Array<number>(10).fill(500),
     },
+    backend: 'wasm',
     optimizerNote: 'maxiter meant maxfun.',
     nets: p2Nets(config, 400),
     gradChecks: [

@@ -41,13 +41,18 @@ function shortLabel(r: P2Result, key: P2NetKey): string {
   return net(r, key).sizes.join('-');
 }
 
+function perLabelText(counts: number[]): string {
+  if (counts.every((n) => n === counts[0])) return `${counts[0]} of each label 1–${counts.length}`;
+  return counts.map((n, i) => `${n} of label ${i + 1}`).join(', ');
+}
+
 function setupText(r: P2Result): string {
   const c = r.config;
   const o = net(r, 'original');
   const d = net(r, 'deep');
   const fromMnist = c.dataset === 'mnist-ex4';
   return [
-    `**Data.** ${r.data.m} grey ${r.data.side}×${r.data.side} digit images (${r.data.perLabel.map((n, i) => `${n} of label ${i + 1}`).join(', ')}), ${fromMnist ? 'rebuilt from MNIST because the original `ex4data1.mat` is not redistributable' : 'read from the MAT file the user supplied'}: ${r.data.source}. ` +
+    `**Data.** ${r.data.m} grey ${r.data.side}×${r.data.side} digit images (${perLabelText(r.data.perLabel)}), ${fromMnist ? 'rebuilt from MNIST because the original `ex4data1.mat` is not redistributable' : 'read from the MAT file the user supplied'}: ${r.data.source}. ` +
       `Intensities span ${r.data.minIntensity.toFixed(3)} to ${r.data.maxIntensity.toFixed(3)} with mean ${r.data.meanIntensity.toFixed(3)}. ` +
       `As in ex4, each image is unrolled column by column into a row of $X$ (pixel $(r, c)$ is $X_{i,\\,20c + r}$), and label 10 stands for the digit 0.` +
       (fromMnist
@@ -392,7 +397,7 @@ function summaryTable(r: P2Result): TableOutput {
       net(r, s.net).params,
       `${meanStd(s.accuracy, (x) => pct(x))} [${pct(s.accuracy.min)}, ${pct(s.accuracy.max)}]`,
       `${meanStd(s.finalCost, (x) => x.toFixed(4))} [${s.finalCost.min.toFixed(4)}, ${s.finalCost.max.toFixed(4)}]`,
-      meanStd(s.nfev, (x) => x.toFixed(0)),
+      meanStd(s.nfev, (x) => x.toFixed(1)),
       `${meanStd(s.nit, (x) => x.toFixed(1))} [${s.nit.min}, ${s.nit.max}]`,
       s.statusCounts.map((c) => `${c.status} (${c.message}) ×${c.count}`).join('; '),
     ]),
@@ -437,9 +442,17 @@ function part8Text(r: P2Result): string {
   );
   lines.push(
     `Their final regularised costs are ${meanStd(o.finalCost, (x) => x.toFixed(3))} and ${meanStd(d.finalCost, (x) => x.toFixed(3))}. ` +
-      `Both nets spend their whole budget (mean nfev ${o.nfev.mean.toFixed(0)} and ${d.nfev.mean.toFixed(0)}, TNC status ${[...new Set([...o.statusCounts, ...d.statusCounts].map((s) => s.status))].join('/')}), in ${o.nit.mean.toFixed(1)} and ${d.nit.mean.toFixed(1)} outer iterations on average. ` +
+      `Both nets spend their whole budget (mean nfev ${o.nfev.mean.toFixed(1)} and ${d.nfev.mean.toFixed(1)}, TNC status ${[...new Set([...o.statusCounts, ...d.statusCounts].map((s) => s.status))].join('/')}), in ${o.nit.mean.toFixed(1)} and ${d.nit.mean.toFixed(1)} outer iterations on average. ` +
       `So the comparison is between two nets trained for the same number of evaluations, not between two fully converged nets. The deep net has ${net(r, 'deep').params < net(r, 'original').params ? 'fewer' : 'more'} parameters (${net(r, 'deep').params.toLocaleString('en-US')} against ${net(r, 'original').params.toLocaleString('en-US')}), so the comparison does not favour it through size.`,
   );
+  if (n > 1) {
+    const ratio = d.accuracy.std / Math.max(o.accuracy.std, 1e-12);
+    lines.push(
+      ratio > 1.5 || ratio < 1 / 1.5
+        ? `The seeds spread the two nets differently. The ${ratio > 1 ? shortLabel(r, 'deep') : shortLabel(r, 'original')} net's standard deviation over seeds is ${(ratio > 1 ? ratio : 1 / ratio).toFixed(1)}× the other's. Its accuracies range from ${pct((ratio > 1 ? d : o).accuracy.min)} to ${pct((ratio > 1 ? d : o).accuracy.max)}, against ${pct((ratio > 1 ? o : d).accuracy.min)} to ${pct((ratio > 1 ? o : d).accuracy.max)}. So with this budget, its result depends more on the initialisation.`
+        : `The two nets vary about equally from seed to seed (standard deviations ${pct(o.accuracy.std)} and ${pct(d.accuracy.std)}).`,
+    );
+  }
   const fromMnist = r.config.dataset === 'mnist-ex4';
   const ref = P2_REFERENCE;
   const oRun = runsOf(r, 'original');
@@ -507,7 +520,7 @@ export function p2Section(result: P2Result): Block[] {
       outputs: [
         convergenceFigure(r),
         runsTable(r),
-        { kind: 'text', text: `wall time ${r.wallSeconds.toFixed(1)} s` },
+        { kind: 'text', text: `wall time ${r.wallSeconds.toFixed(1)} s (${r.backend} backend, float64)` },
       ],
     },
     { kind: 'heading', level: 2, text: 'Problem 2.7 — Predictions and accuracy' },
