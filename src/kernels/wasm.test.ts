@@ -114,8 +114,13 @@ test('conv2d forward and both backward passes match the reference (same, valid, 
     conv(2, 3, 7, 5, 7, 2, 3, 1, 1, 0, 8, 3), // asymmetric padding
     conv(2, 4, 5, 3, 3, 1, 1, 1, 0, 0, 5, 3), // pointwise
     conv(1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 1, 1),
+    conv(2, 3, 9, 7, 8, 3, 2, 1, 1, 0, 9, 6), // 8 channels, padding on one axis
+    conv(1, 2, 5, 5, 4, 3, 3, 1, 1, 1, 5, 5), // 4 channels, 'same'
+    conv(2, 5, 6, 11, 12, 3, 3, 1, 0, 1, 4, 11), // 12 channels = 3 blocks of 4, odd width
   ];
-  for (const [algo, g] of geos.flatMap((g) => (['im2col', 'direct'] as const).map((a) => [a, g] as const))) {
+  for (const [algo, g] of geos.flatMap((g) =>
+    (['im2col', 'direct', 'channels'] as const).map((a) => [a, g] as const),
+  )) {
     wasmConvAlgorithm(algo);
     const tag = `conv ${algo} ${JSON.stringify(g)}`;
     const xl = g.n * g.cIn * g.h * g.w;

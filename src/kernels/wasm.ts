@@ -810,11 +810,12 @@ export const wasmBackend: Backend = {
 
 /**
  * Forces this thread's convolution algorithm: 'auto' (by shape: direct over padded wide rows for stride 1
- * when few extra columns are computed, else im2col + GEMM), 'im2col', or 'direct' (stride 1 only). For tests
+ * when few extra columns are computed, else im2col + GEMM), 'im2col', 'direct' (wide rows, stride 1) or
+ * 'channels' (vectors over output channels: stride 1, cOut a multiple of 4; else as 'direct'). For tests
  * and measurements; results agree to rounding.
  */
-export function wasmConvAlgorithm(mode: 'auto' | 'im2col' | 'direct'): void {
-  getHeap().kernels.setConvAlgorithm({ auto: 0, im2col: 1, direct: 2 }[mode]);
+export function wasmConvAlgorithm(mode: 'auto' | 'im2col' | 'direct' | 'channels'): void {
+  getHeap().kernels.setConvAlgorithm({ auto: 0, im2col: 1, direct: 2, channels: 3 }[mode]);
 }
 
 /** The kernel build this thread runs. */

@@ -24,6 +24,18 @@ import {
   nt_f32_1x1,
   dconv_f32_2x4,
   dconv_f32_1x4,
+  cvconv_f32_4x2,
+  cvconv_f32_4x1,
+  cvconv_f32_2x4,
+  cvconv_f32_2x1,
+  cvconv_f32_1x8,
+  cvconv_f32_1x1,
+  cvgrad_f32_2x4,
+  cvgrad_f32_1x4,
+  cvgrad_f32_2x2,
+  cvgrad_f32_1x2,
+  cvgrad_f32_2x1,
+  cvgrad_f32_1x1,
 } from './tiles';
 
 /** First byte the JS allocator may hand out (after static data). */
@@ -366,17 +378,24 @@ function directDims(): void {
   dPwR = (dPw + 15) & ~15;
 }
 
-// Algorithm choice: 0 = by shape, 1 = always im2col, 2 = direct whenever possible (tests cover both paths).
+// Algorithm choice: 0 = by shape, 1 = always im2col, 2 = wide direct, 3 = channel-vector direct whenever
+// possible (the tests run every path on every geometry).
 let convAlgo = 0;
 
-/** Forces the convolution algorithm (0 = by shape, 1 = im2col + GEMM, 2 = direct for stride 1). */
+/** Forces the convolution algorithm (0 = by shape, 1 = im2col + GEMM, 2 = wide direct, 3 = channel vectors). */
 export function setConvAlgorithm(mode: i32): void {
   convAlgo = mode;
 }
 
+/** Channels per block of the channel-vector kernels (16, 8 or 4), 0 when they do not apply. */
+function channelBlock(): i32 {
+  if (gSh != 1 || gSw != 1 || (convAlgo != 0 && convAlgo != 3)) return 0;
+  return gCo % 16 == 0 ? 16 : gCo % 8 == 0 ? 8 : gCo % 4 == 0 ? 4 : 0;
+}
+
 function useDirect(): bool {
   if (gSh != 1 || gSw != 1 || convAlgo == 1) return false;
-  if (convAlgo == 2) return true;
+  if (convAlgo == 2 || convAlgo == 3) return true;
   // Computed over useful pixels: 1.14 for LeNet's 28×28 'same' conv, 1.44 for its 14×14 → 10×10 one; measured
   // on both, direct was faster (1.5×, 1.1×) or even (backward filter of the second) up to this waste.
   return <f64>dPwR <= 1.5 * <f64>(gOh * gOw);
@@ -408,7 +427,8 @@ export function convScratchFloats(): i32 {
   const q = gCi * gKh * gKw;
   const im2colNeed = q * gOh * gOw + q * gCo + 32;
   const directNeed = gCi * dHp * dWp + SLACK + gCo * dPwR + 64;
-  return max(im2colNeed, directNeed);
+  const channelNeed = q * gCo + gOh * gOw * gCo + gCi * dHp * dWp + SLACK + 64;
+  return max(im2colNeed, max(directNeed, channelNeed));
 }
 
 function convFwdDirect(x: usize, w: usize, b: usize, y: usize, scratch: usize): void {
@@ -472,9 +492,105 @@ function convBwdFilterDirect(x: usize, dy: usize, dw: usize, scratch: usize): vo
   }
 }
 
+// ---- channel-vector direct convolution (stride 1, cOut a multiple of 4): vectors run over output channels,
+// input values are broadcast, so no work is spent on padding columns or on an im2col copy.
+
+function convFwdChannels(x: usize, w: usize, b: usize, y: usize, scratch: usize, cb: i32): void {
+  const q = gCi * gKh * gKw;
+  const p = gOh * gOw;
+  const plane = <usize>dHp * dWp * 4;
+  const row = <usize>dWp << 2;
+  const wt = scratch;
+  const xpad = scratch + alignUp(<usize>q * gCo * 4);
+  const ldq = <usize>gCo << 2;
+  const ldy = <usize>p << 2;
+  transpose(w, gCo, q, wt, 4);
+  memory.fill(xpad, 0, alignUp(plane * gCi + SLACK * 4));
+  for (let s = 0; s < gN; s++) {
+    padImage(x + <usize>s * gCi * gH * gW * 4, xpad);
+    const ys = y + <usize>s * gCo * p * 4;
+    for (let co = 0; co < gCo; co += cb) {
+      const pw = wt + (<usize>co << 2);
+      for (let r = 0; r < gOh; r++) {
+        const xr = xpad + <usize>r * row;
+        const yr = ys + <usize>co * ldy + (<usize>(r * gOw) << 2);
+        let c = 0;
+        if (cb == 16) {
+          for (; c + 2 <= gOw; c += 2) cvconv_f32_4x2(pw, ldq, xr + (<usize>c << 2), yr + (<usize>c << 2), ldy, gCi, gKh, gKw, plane, row);
+          for (; c < gOw; c++) cvconv_f32_4x1(pw, ldq, xr + (<usize>c << 2), yr + (<usize>c << 2), ldy, gCi, gKh, gKw, plane, row);
+        } else if (cb == 8) {
+          for (; c + 4 <= gOw; c += 4) cvconv_f32_2x4(pw, ldq, xr + (<usize>c << 2), yr + (<usize>c << 2), ldy, gCi, gKh, gKw, plane, row);
+          for (; c < gOw; c++) cvconv_f32_2x1(pw, ldq, xr + (<usize>c << 2), yr + (<usize>c << 2), ldy, gCi, gKh, gKw, plane, row);
+        } else {
+          for (; c + 8 <= gOw; c += 8) cvconv_f32_1x8(pw, ldq, xr + (<usize>c << 2), yr + (<usize>c << 2), ldy, gCi, gKh, gKw, plane, row);
+          for (; c < gOw; c++) cvconv_f32_1x1(pw, ldq, xr + (<usize>c << 2), yr + (<usize>c << 2), ldy, gCi, gKh, gKw, plane, row);
+        }
+      }
+    }
+    if (b != 0) {
+      for (let co = 0; co < gCo; co++) {
+        const yc = ys + <usize>co * ldy;
+        affine_f32(yc, yc, p, 1, load<f32>(b + (<usize>co << 2)));
+      }
+    }
+  }
+}
+
+/** Byte offset of tap t = (ci, i, j) in the padded planes. */
+@inline function tapOffset(t: i32, plane: usize, row: usize): usize {
+  const kk = gKh * gKw;
+  const ci = t / kk;
+  const ij = t - ci * kk;
+  const i = ij / gKw;
+  return <usize>ci * plane + <usize>i * row + (<usize>(ij - i * gKw) << 2);
+}
+
+function convBwdFilterChannels(x: usize, dy: usize, dw: usize, scratch: usize, cb: i32): void {
+  const q = gCi * gKh * gKw;
+  const p = gOh * gOw;
+  const plane = <usize>dHp * dWp * 4;
+  const row = <usize>dWp << 2;
+  const dwt = scratch;
+  const dyt = dwt + alignUp(<usize>q * gCo * 4);
+  const xpad = dyt + alignUp(<usize>p * gCo * 4);
+  const ldd = <usize>gCo << 2;
+  memory.fill(dwt, 0, <usize>q * gCo * 4);
+  memory.fill(xpad, 0, alignUp(plane * gCi + SLACK * 4));
+  for (let s = 0; s < gN; s++) {
+    padImage(x + <usize>s * gCi * gH * gW * 4, xpad);
+    transpose(dy + <usize>s * gCo * p * 4, gCo, p, dyt, 4);
+    for (let co = 0; co < gCo; co += cb) {
+      const pd = dyt + (<usize>co << 2);
+      let t = 0;
+      for (; t + 2 <= q; t += 2) {
+        const x0 = xpad + tapOffset(t, plane, row);
+        const x1 = xpad + tapOffset(t + 1, plane, row);
+        const o0 = dwt + (<usize>(t * gCo + co) << 2);
+        const o1 = o0 + ldd;
+        if (cb == 16) cvgrad_f32_2x4(x0, x1, pd, ldd, o0, o1, gOh, gOw, row);
+        else if (cb == 8) cvgrad_f32_2x2(x0, x1, pd, ldd, o0, o1, gOh, gOw, row);
+        else cvgrad_f32_2x1(x0, x1, pd, ldd, o0, o1, gOh, gOw, row);
+      }
+      if (t < q) {
+        const x0 = xpad + tapOffset(t, plane, row);
+        const o0 = dwt + (<usize>(t * gCo + co) << 2);
+        if (cb == 16) cvgrad_f32_1x4(x0, pd, ldd, o0, gOh, gOw, row);
+        else if (cb == 8) cvgrad_f32_1x2(x0, pd, ldd, o0, gOh, gOw, row);
+        else cvgrad_f32_1x1(x0, pd, ldd, o0, gOh, gOw, row);
+      }
+    }
+  }
+  transpose(dwt, q, gCo, dw, 4);
+}
+
 /** y = conv(x, w) + b per backend.ts (f32, NCHW); b = 0 means no bias. */
 export function conv2d_fwd_f32(x: usize, w: usize, b: usize, y: usize, col: usize): void {
   directDims();
+  const cb = channelBlock();
+  if (cb != 0) {
+    convFwdChannels(x, w, b, y, col, cb);
+    return;
+  }
   if (useDirect()) {
     convFwdDirect(x, w, b, y, col);
     return;
@@ -526,7 +642,10 @@ export function conv2d_bwd_filter_f32(x: usize, dy: usize, dw: usize, db: usize,
   const xImg = <usize>gCi * gH * gW * 4;
   const yImg = <usize>gCo * p * 4;
   directDims();
-  if (useDirect()) {
+  const cb = channelBlock();
+  if (cb != 0) {
+    convBwdFilterChannels(x, dy, dw, col, cb);
+  } else if (useDirect()) {
     convBwdFilterDirect(x, dy, dw, col);
   } else {
     const pointwise = isPointwise();

@@ -741,3 +741,636 @@ export function dconv_f32_1x4(pw: usize, ldw: usize, px: usize, po: usize, ldo: 
   v128.store(po, c0_2, 32);
   v128.store(po, c0_3, 48);
 }
+
+export function cvconv_f32_4x2(pwt: usize, ldq: usize, px0: usize, py: usize, ldy: usize, cin: i32, kh: i32, kw: i32, plane: usize, row: usize): void {
+  let c0_0 = f32x4.splat(0);
+  let c0_1 = f32x4.splat(0);
+  let c0_2 = f32x4.splat(0);
+  let c0_3 = f32x4.splat(0);
+  let c1_0 = f32x4.splat(0);
+  let c1_1 = f32x4.splat(0);
+  let c1_2 = f32x4.splat(0);
+  let c1_3 = f32x4.splat(0);
+  let wp = pwt;
+  for (let ci = 0; ci < cin; ci++) {
+    let xr = px0 + <usize>ci * plane;
+    for (let i = 0; i < kh; i++) {
+      let xj = xr;
+      for (let j = 0; j < kw; j++) {
+        const w0 = v128.load(wp, 0);
+        const w1 = v128.load(wp, 16);
+        const w2 = v128.load(wp, 32);
+        const w3 = v128.load(wp, 48);
+        const a0 = f32x4.splat(load<f32>(xj, 0));
+        c0_0 = madd4(a0, w0, c0_0);
+        c0_1 = madd4(a0, w1, c0_1);
+        c0_2 = madd4(a0, w2, c0_2);
+        c0_3 = madd4(a0, w3, c0_3);
+        const a1 = f32x4.splat(load<f32>(xj, 4));
+        c1_0 = madd4(a1, w0, c1_0);
+        c1_1 = madd4(a1, w1, c1_1);
+        c1_2 = madd4(a1, w2, c1_2);
+        c1_3 = madd4(a1, w3, c1_3);
+        wp += ldq;
+        xj += 4;
+      }
+      xr += row;
+    }
+  }
+  {
+    const q = py;
+    store<f32>(q, f32x4.extract_lane(c0_0, 0), 0);
+    store<f32>(q, f32x4.extract_lane(c1_0, 0), 4);
+  }
+  {
+    const q = py + 1 * ldy;
+    store<f32>(q, f32x4.extract_lane(c0_0, 1), 0);
+    store<f32>(q, f32x4.extract_lane(c1_0, 1), 4);
+  }
+  {
+    const q = py + 2 * ldy;
+    store<f32>(q, f32x4.extract_lane(c0_0, 2), 0);
+    store<f32>(q, f32x4.extract_lane(c1_0, 2), 4);
+  }
+  {
+    const q = py + 3 * ldy;
+    store<f32>(q, f32x4.extract_lane(c0_0, 3), 0);
+    store<f32>(q, f32x4.extract_lane(c1_0, 3), 4);
+  }
+  {
+    const q = py + 4 * ldy;
+    store<f32>(q, f32x4.extract_lane(c0_1, 0), 0);
+    store<f32>(q, f32x4.extract_lane(c1_1, 0), 4);
+  }
+  {
+    const q = py + 5 * ldy;
+    store<f32>(q, f32x4.extract_lane(c0_1, 1), 0);
+    store<f32>(q, f32x4.extract_lane(c1_1, 1), 4);
+  }
+  {
+    const q = py + 6 * ldy;
+    store<f32>(q, f32x4.extract_lane(c0_1, 2), 0);
+    store<f32>(q, f32x4.extract_lane(c1_1, 2), 4);
+  }
+  {
+    const q = py + 7 * ldy;
+    store<f32>(q, f32x4.extract_lane(c0_1, 3), 0);
+    store<f32>(q, f32x4.extract_lane(c1_1, 3), 4);
+  }
+  {
+    const q = py + 8 * ldy;
+    store<f32>(q, f32x4.extract_lane(c0_2, 0), 0);
+    store<f32>(q, f32x4.extract_lane(c1_2, 0), 4);
+  }
+  {
+    const q = py + 9 * ldy;
+    store<f32>(q, f32x4.extract_lane(c0_2, 1), 0);
+    store<f32>(q, f32x4.extract_lane(c1_2, 1), 4);
+  }
+  {
+    const q = py + 10 * ldy;
+    store<f32>(q, f32x4.extract_lane(c0_2, 2), 0);
+    store<f32>(q, f32x4.extract_lane(c1_2, 2), 4);
+  }
+  {
+    const q = py + 11 * ldy;
+    store<f32>(q, f32x4.extract_lane(c0_2, 3), 0);
+    store<f32>(q, f32x4.extract_lane(c1_2, 3), 4);
+  }
+  {
+    const q = py + 12 * ldy;
+    store<f32>(q, f32x4.extract_lane(c0_3, 0), 0);
+    store<f32>(q, f32x4.extract_lane(c1_3, 0), 4);
+  }
+  {
+    const q = py + 13 * ldy;
+    store<f32>(q, f32x4.extract_lane(c0_3, 1), 0);
+    store<f32>(q, f32x4.extract_lane(c1_3, 1), 4);
+  }
+  {
+    const q = py + 14 * ldy;
+    store<f32>(q, f32x4.extract_lane(c0_3, 2), 0);
+    store<f32>(q, f32x4.extract_lane(c1_3, 2), 4);
+  }
+  {
+    const q = py + 15 * ldy;
+    store<f32>(q, f32x4.extract_lane(c0_3, 3), 0);
+    store<f32>(q, f32x4.extract_lane(c1_3, 3), 4);
+  }
+}
+
+export function cvconv_f32_4x1(pwt: usize, ldq: usize, px0: usize, py: usize, ldy: usize, cin: i32, kh: i32, kw: i32, plane: usize, row: usize): void {
+  let c0_0 = f32x4.splat(0);
+  let c0_1 = f32x4.splat(0);
+  let c0_2 = f32x4.splat(0);
+  let c0_3 = f32x4.splat(0);
+  let wp = pwt;
+  for (let ci = 0; ci < cin; ci++) {
+    let xr = px0 + <usize>ci * plane;
+    for (let i = 0; i < kh; i++) {
+      let xj = xr;
+      for (let j = 0; j < kw; j++) {
+        const w0 = v128.load(wp, 0);
+        const w1 = v128.load(wp, 16);
+        const w2 = v128.load(wp, 32);
+        const w3 = v128.load(wp, 48);
+        const a0 = f32x4.splat(load<f32>(xj, 0));
+        c0_0 = madd4(a0, w0, c0_0);
+        c0_1 = madd4(a0, w1, c0_1);
+        c0_2 = madd4(a0, w2, c0_2);
+        c0_3 = madd4(a0, w3, c0_3);
+        wp += ldq;
+        xj += 4;
+      }
+      xr += row;
+    }
+  }
+  {
+    const q = py;
+    store<f32>(q, f32x4.extract_lane(c0_0, 0), 0);
+  }
+  {
+    const q = py + 1 * ldy;
+    store<f32>(q, f32x4.extract_lane(c0_0, 1), 0);
+  }
+  {
+    const q = py + 2 * ldy;
+    store<f32>(q, f32x4.extract_lane(c0_0, 2), 0);
+  }
+  {
+    const q = py + 3 * ldy;
+    store<f32>(q, f32x4.extract_lane(c0_0, 3), 0);
+  }
+  {
+    const q = py + 4 * ldy;
+    store<f32>(q, f32x4.extract_lane(c0_1, 0), 0);
+  }
+  {
+    const q = py + 5 * ldy;
+    store<f32>(q, f32x4.extract_lane(c0_1, 1), 0);
+  }
+  {
+    const q = py + 6 * ldy;
+    store<f32>(q, f32x4.extract_lane(c0_1, 2), 0);
+  }
+  {
+    const q = py + 7 * ldy;
+    store<f32>(q, f32x4.extract_lane(c0_1, 3), 0);
+  }
+  {
+    const q = py + 8 * ldy;
+    store<f32>(q, f32x4.extract_lane(c0_2, 0), 0);
+  }
+  {
+    const q = py + 9 * ldy;
+    store<f32>(q, f32x4.extract_lane(c0_2, 1), 0);
+  }
+  {
+    const q = py + 10 * ldy;
+    store<f32>(q, f32x4.extract_lane(c0_2, 2), 0);
+  }
+  {
+    const q = py + 11 * ldy;
+    store<f32>(q, f32x4.extract_lane(c0_2, 3), 0);
+  }
+  {
+    const q = py + 12 * ldy;
+    store<f32>(q, f32x4.extract_lane(c0_3, 0), 0);
+  }
+  {
+    const q = py + 13 * ldy;
+    store<f32>(q, f32x4.extract_lane(c0_3, 1), 0);
+  }
+  {
+    const q = py + 14 * ldy;
+    store<f32>(q, f32x4.extract_lane(c0_3, 2), 0);
+  }
+  {
+    const q = py + 15 * ldy;
+    store<f32>(q, f32x4.extract_lane(c0_3, 3), 0);
+  }
+}
+
+export function cvconv_f32_2x4(pwt: usize, ldq: usize, px0: usize, py: usize, ldy: usize, cin: i32, kh: i32, kw: i32, plane: usize, row: usize): void {
+  let c0_0 = f32x4.splat(0);
+  let c0_1 = f32x4.splat(0);
+  let c1_0 = f32x4.splat(0);
+  let c1_1 = f32x4.splat(0);
+  let c2_0 = f32x4.splat(0);
+  let c2_1 = f32x4.splat(0);
+  let c3_0 = f32x4.splat(0);
+  let c3_1 = f32x4.splat(0);
+  let wp = pwt;
+  for (let ci = 0; ci < cin; ci++) {
+    let xr = px0 + <usize>ci * plane;
+    for (let i = 0; i < kh; i++) {
+      let xj = xr;
+      for (let j = 0; j < kw; j++) {
+        const w0 = v128.load(wp, 0);
+        const w1 = v128.load(wp, 16);
+        const a0 = f32x4.splat(load<f32>(xj, 0));
+        c0_0 = madd4(a0, w0, c0_0);
+        c0_1 = madd4(a0, w1, c0_1);
+        const a1 = f32x4.splat(load<f32>(xj, 4));
+        c1_0 = madd4(a1, w0, c1_0);
+        c1_1 = madd4(a1, w1, c1_1);
+        const a2 = f32x4.splat(load<f32>(xj, 8));
+        c2_0 = madd4(a2, w0, c2_0);
+        c2_1 = madd4(a2, w1, c2_1);
+        const a3 = f32x4.splat(load<f32>(xj, 12));
+        c3_0 = madd4(a3, w0, c3_0);
+        c3_1 = madd4(a3, w1, c3_1);
+        wp += ldq;
+        xj += 4;
+      }
+      xr += row;
+    }
+  }
+  {
+    const q = py;
+    store<f32>(q, f32x4.extract_lane(c0_0, 0), 0);
+    store<f32>(q, f32x4.extract_lane(c1_0, 0), 4);
+    store<f32>(q, f32x4.extract_lane(c2_0, 0), 8);
+    store<f32>(q, f32x4.extract_lane(c3_0, 0), 12);
+  }
+  {
+    const q = py + 1 * ldy;
+    store<f32>(q, f32x4.extract_lane(c0_0, 1), 0);
+    store<f32>(q, f32x4.extract_lane(c1_0, 1), 4);
+    store<f32>(q, f32x4.extract_lane(c2_0, 1), 8);
+    store<f32>(q, f32x4.extract_lane(c3_0, 1), 12);
+  }
+  {
+    const q = py + 2 * ldy;
+    store<f32>(q, f32x4.extract_lane(c0_0, 2), 0);
+    store<f32>(q, f32x4.extract_lane(c1_0, 2), 4);
+    store<f32>(q, f32x4.extract_lane(c2_0, 2), 8);
+    store<f32>(q, f32x4.extract_lane(c3_0, 2), 12);
+  }
+  {
+    const q = py + 3 * ldy;
+    store<f32>(q, f32x4.extract_lane(c0_0, 3), 0);
+    store<f32>(q, f32x4.extract_lane(c1_0, 3), 4);
+    store<f32>(q, f32x4.extract_lane(c2_0, 3), 8);
+    store<f32>(q, f32x4.extract_lane(c3_0, 3), 12);
+  }
+  {
+    const q = py + 4 * ldy;
+    store<f32>(q, f32x4.extract_lane(c0_1, 0), 0);
+    store<f32>(q, f32x4.extract_lane(c1_1, 0), 4);
+    store<f32>(q, f32x4.extract_lane(c2_1, 0), 8);
+    store<f32>(q, f32x4.extract_lane(c3_1, 0), 12);
+  }
+  {
+    const q = py + 5 * ldy;
+    store<f32>(q, f32x4.extract_lane(c0_1, 1), 0);
+    store<f32>(q, f32x4.extract_lane(c1_1, 1), 4);
+    store<f32>(q, f32x4.extract_lane(c2_1, 1), 8);
+    store<f32>(q, f32x4.extract_lane(c3_1, 1), 12);
+  }
+  {
+    const q = py + 6 * ldy;
+    store<f32>(q, f32x4.extract_lane(c0_1, 2), 0);
+    store<f32>(q, f32x4.extract_lane(c1_1, 2), 4);
+    store<f32>(q, f32x4.extract_lane(c2_1, 2), 8);
+    store<f32>(q, f32x4.extract_lane(c3_1, 2), 12);
+  }
+  {
+    const q = py + 7 * ldy;
+    store<f32>(q, f32x4.extract_lane(c0_1, 3), 0);
+    store<f32>(q, f32x4.extract_lane(c1_1, 3), 4);
+    store<f32>(q, f32x4.extract_lane(c2_1, 3), 8);
+    store<f32>(q, f32x4.extract_lane(c3_1, 3), 12);
+  }
+}
+
+export function cvconv_f32_2x1(pwt: usize, ldq: usize, px0: usize, py: usize, ldy: usize, cin: i32, kh: i32, kw: i32, plane: usize, row: usize): void {
+  let c0_0 = f32x4.splat(0);
+  let c0_1 = f32x4.splat(0);
+  let wp = pwt;
+  for (let ci = 0; ci < cin; ci++) {
+    let xr = px0 + <usize>ci * plane;
+    for (let i = 0; i < kh; i++) {
+      let xj = xr;
+      for (let j = 0; j < kw; j++) {
+        const w0 = v128.load(wp, 0);
+        const w1 = v128.load(wp, 16);
+        const a0 = f32x4.splat(load<f32>(xj, 0));
+        c0_0 = madd4(a0, w0, c0_0);
+        c0_1 = madd4(a0, w1, c0_1);
+        wp += ldq;
+        xj += 4;
+      }
+      xr += row;
+    }
+  }
+  {
+    const q = py;
+    store<f32>(q, f32x4.extract_lane(c0_0, 0), 0);
+  }
+  {
+    const q = py + 1 * ldy;
+    store<f32>(q, f32x4.extract_lane(c0_0, 1), 0);
+  }
+  {
+    const q = py + 2 * ldy;
+    store<f32>(q, f32x4.extract_lane(c0_0, 2), 0);
+  }
+  {
+    const q = py + 3 * ldy;
+    store<f32>(q, f32x4.extract_lane(c0_0, 3), 0);
+  }
+  {
+    const q = py + 4 * ldy;
+    store<f32>(q, f32x4.extract_lane(c0_1, 0), 0);
+  }
+  {
+    const q = py + 5 * ldy;
+    store<f32>(q, f32x4.extract_lane(c0_1, 1), 0);
+  }
+  {
+    const q = py + 6 * ldy;
+    store<f32>(q, f32x4.extract_lane(c0_1, 2), 0);
+  }
+  {
+    const q = py + 7 * ldy;
+    store<f32>(q, f32x4.extract_lane(c0_1, 3), 0);
+  }
+}
+
+export function cvconv_f32_1x8(pwt: usize, ldq: usize, px0: usize, py: usize, ldy: usize, cin: i32, kh: i32, kw: i32, plane: usize, row: usize): void {
+  let c0_0 = f32x4.splat(0);
+  let c1_0 = f32x4.splat(0);
+  let c2_0 = f32x4.splat(0);
+  let c3_0 = f32x4.splat(0);
+  let c4_0 = f32x4.splat(0);
+  let c5_0 = f32x4.splat(0);
+  let c6_0 = f32x4.splat(0);
+  let c7_0 = f32x4.splat(0);
+  let wp = pwt;
+  for (let ci = 0; ci < cin; ci++) {
+    let xr = px0 + <usize>ci * plane;
+    for (let i = 0; i < kh; i++) {
+      let xj = xr;
+      for (let j = 0; j < kw; j++) {
+        const w0 = v128.load(wp, 0);
+        const a0 = f32x4.splat(load<f32>(xj, 0));
+        c0_0 = madd4(a0, w0, c0_0);
+        const a1 = f32x4.splat(load<f32>(xj, 4));
+        c1_0 = madd4(a1, w0, c1_0);
+        const a2 = f32x4.splat(load<f32>(xj, 8));
+        c2_0 = madd4(a2, w0, c2_0);
+        const a3 = f32x4.splat(load<f32>(xj, 12));
+        c3_0 = madd4(a3, w0, c3_0);
+        const a4 = f32x4.splat(load<f32>(xj, 16));
+        c4_0 = madd4(a4, w0, c4_0);
+        const a5 = f32x4.splat(load<f32>(xj, 20));
+        c5_0 = madd4(a5, w0, c5_0);
+        const a6 = f32x4.splat(load<f32>(xj, 24));
+        c6_0 = madd4(a6, w0, c6_0);
+        const a7 = f32x4.splat(load<f32>(xj, 28));
+        c7_0 = madd4(a7, w0, c7_0);
+        wp += ldq;
+        xj += 4;
+      }
+      xr += row;
+    }
+  }
+  {
+    const q = py;
+    store<f32>(q, f32x4.extract_lane(c0_0, 0), 0);
+    store<f32>(q, f32x4.extract_lane(c1_0, 0), 4);
+    store<f32>(q, f32x4.extract_lane(c2_0, 0), 8);
+    store<f32>(q, f32x4.extract_lane(c3_0, 0), 12);
+    store<f32>(q, f32x4.extract_lane(c4_0, 0), 16);
+    store<f32>(q, f32x4.extract_lane(c5_0, 0), 20);
+    store<f32>(q, f32x4.extract_lane(c6_0, 0), 24);
+    store<f32>(q, f32x4.extract_lane(c7_0, 0), 28);
+  }
+  {
+    const q = py + 1 * ldy;
+    store<f32>(q, f32x4.extract_lane(c0_0, 1), 0);
+    store<f32>(q, f32x4.extract_lane(c1_0, 1), 4);
+    store<f32>(q, f32x4.extract_lane(c2_0, 1), 8);
+    store<f32>(q, f32x4.extract_lane(c3_0, 1), 12);
+    store<f32>(q, f32x4.extract_lane(c4_0, 1), 16);
+    store<f32>(q, f32x4.extract_lane(c5_0, 1), 20);
+    store<f32>(q, f32x4.extract_lane(c6_0, 1), 24);
+    store<f32>(q, f32x4.extract_lane(c7_0, 1), 28);
+  }
+  {
+    const q = py + 2 * ldy;
+    store<f32>(q, f32x4.extract_lane(c0_0, 2), 0);
+    store<f32>(q, f32x4.extract_lane(c1_0, 2), 4);
+    store<f32>(q, f32x4.extract_lane(c2_0, 2), 8);
+    store<f32>(q, f32x4.extract_lane(c3_0, 2), 12);
+    store<f32>(q, f32x4.extract_lane(c4_0, 2), 16);
+    store<f32>(q, f32x4.extract_lane(c5_0, 2), 20);
+    store<f32>(q, f32x4.extract_lane(c6_0, 2), 24);
+    store<f32>(q, f32x4.extract_lane(c7_0, 2), 28);
+  }
+  {
+    const q = py + 3 * ldy;
+    store<f32>(q, f32x4.extract_lane(c0_0, 3), 0);
+    store<f32>(q, f32x4.extract_lane(c1_0, 3), 4);
+    store<f32>(q, f32x4.extract_lane(c2_0, 3), 8);
+    store<f32>(q, f32x4.extract_lane(c3_0, 3), 12);
+    store<f32>(q, f32x4.extract_lane(c4_0, 3), 16);
+    store<f32>(q, f32x4.extract_lane(c5_0, 3), 20);
+    store<f32>(q, f32x4.extract_lane(c6_0, 3), 24);
+    store<f32>(q, f32x4.extract_lane(c7_0, 3), 28);
+  }
+}
+
+export function cvconv_f32_1x1(pwt: usize, ldq: usize, px0: usize, py: usize, ldy: usize, cin: i32, kh: i32, kw: i32, plane: usize, row: usize): void {
+  let c0_0 = f32x4.splat(0);
+  let wp = pwt;
+  for (let ci = 0; ci < cin; ci++) {
+    let xr = px0 + <usize>ci * plane;
+    for (let i = 0; i < kh; i++) {
+      let xj = xr;
+      for (let j = 0; j < kw; j++) {
+        const w0 = v128.load(wp, 0);
+        const a0 = f32x4.splat(load<f32>(xj, 0));
+        c0_0 = madd4(a0, w0, c0_0);
+        wp += ldq;
+        xj += 4;
+      }
+      xr += row;
+    }
+  }
+  {
+    const q = py;
+    store<f32>(q, f32x4.extract_lane(c0_0, 0), 0);
+  }
+  {
+    const q = py + 1 * ldy;
+    store<f32>(q, f32x4.extract_lane(c0_0, 1), 0);
+  }
+  {
+    const q = py + 2 * ldy;
+    store<f32>(q, f32x4.extract_lane(c0_0, 2), 0);
+  }
+  {
+    const q = py + 3 * ldy;
+    store<f32>(q, f32x4.extract_lane(c0_0, 3), 0);
+  }
+}
+
+export function cvgrad_f32_2x4(x0: usize, x1: usize, pdy: usize, ldd: usize, o0: usize, o1: usize, oh: i32, ow: i32, row: usize): void {
+  let c0_0 = f32x4.splat(0);
+  let c0_1 = f32x4.splat(0);
+  let c0_2 = f32x4.splat(0);
+  let c0_3 = f32x4.splat(0);
+  let c1_0 = f32x4.splat(0);
+  let c1_1 = f32x4.splat(0);
+  let c1_2 = f32x4.splat(0);
+  let c1_3 = f32x4.splat(0);
+  let d = pdy;
+  for (let r = 0; r < oh; r++) {
+    let xa0 = x0 + <usize>r * row;
+    let xa1 = x1 + <usize>r * row;
+    for (let c = 0; c < ow; c++) {
+      const g0 = v128.load(d, 0);
+      const g1 = v128.load(d, 16);
+      const g2 = v128.load(d, 32);
+      const g3 = v128.load(d, 48);
+      const a0 = f32x4.splat(load<f32>(xa0));
+      c0_0 = madd4(a0, g0, c0_0);
+      c0_1 = madd4(a0, g1, c0_1);
+      c0_2 = madd4(a0, g2, c0_2);
+      c0_3 = madd4(a0, g3, c0_3);
+      xa0 += 4;
+      const a1 = f32x4.splat(load<f32>(xa1));
+      c1_0 = madd4(a1, g0, c1_0);
+      c1_1 = madd4(a1, g1, c1_1);
+      c1_2 = madd4(a1, g2, c1_2);
+      c1_3 = madd4(a1, g3, c1_3);
+      xa1 += 4;
+      d += ldd;
+    }
+  }
+  v128.store(o0, f32x4.add(v128.load(o0, 0), c0_0), 0);
+  v128.store(o0, f32x4.add(v128.load(o0, 16), c0_1), 16);
+  v128.store(o0, f32x4.add(v128.load(o0, 32), c0_2), 32);
+  v128.store(o0, f32x4.add(v128.load(o0, 48), c0_3), 48);
+  v128.store(o1, f32x4.add(v128.load(o1, 0), c1_0), 0);
+  v128.store(o1, f32x4.add(v128.load(o1, 16), c1_1), 16);
+  v128.store(o1, f32x4.add(v128.load(o1, 32), c1_2), 32);
+  v128.store(o1, f32x4.add(v128.load(o1, 48), c1_3), 48);
+}
+
+export function cvgrad_f32_1x4(x0: usize, pdy: usize, ldd: usize, o0: usize, oh: i32, ow: i32, row: usize): void {
+  let c0_0 = f32x4.splat(0);
+  let c0_1 = f32x4.splat(0);
+  let c0_2 = f32x4.splat(0);
+  let c0_3 = f32x4.splat(0);
+  let d = pdy;
+  for (let r = 0; r < oh; r++) {
+    let xa0 = x0 + <usize>r * row;
+    for (let c = 0; c < ow; c++) {
+      const g0 = v128.load(d, 0);
+      const g1 = v128.load(d, 16);
+      const g2 = v128.load(d, 32);
+      const g3 = v128.load(d, 48);
+      const a0 = f32x4.splat(load<f32>(xa0));
+      c0_0 = madd4(a0, g0, c0_0);
+      c0_1 = madd4(a0, g1, c0_1);
+      c0_2 = madd4(a0, g2, c0_2);
+      c0_3 = madd4(a0, g3, c0_3);
+      xa0 += 4;
+      d += ldd;
+    }
+  }
+  v128.store(o0, f32x4.add(v128.load(o0, 0), c0_0), 0);
+  v128.store(o0, f32x4.add(v128.load(o0, 16), c0_1), 16);
+  v128.store(o0, f32x4.add(v128.load(o0, 32), c0_2), 32);
+  v128.store(o0, f32x4.add(v128.load(o0, 48), c0_3), 48);
+}
+
+export function cvgrad_f32_2x2(x0: usize, x1: usize, pdy: usize, ldd: usize, o0: usize, o1: usize, oh: i32, ow: i32, row: usize): void {
+  let c0_0 = f32x4.splat(0);
+  let c0_1 = f32x4.splat(0);
+  let c1_0 = f32x4.splat(0);
+  let c1_1 = f32x4.splat(0);
+  let d = pdy;
+  for (let r = 0; r < oh; r++) {
+    let xa0 = x0 + <usize>r * row;
+    let xa1 = x1 + <usize>r * row;
+    for (let c = 0; c < ow; c++) {
+      const g0 = v128.load(d, 0);
+      const g1 = v128.load(d, 16);
+      const a0 = f32x4.splat(load<f32>(xa0));
+      c0_0 = madd4(a0, g0, c0_0);
+      c0_1 = madd4(a0, g1, c0_1);
+      xa0 += 4;
+      const a1 = f32x4.splat(load<f32>(xa1));
+      c1_0 = madd4(a1, g0, c1_0);
+      c1_1 = madd4(a1, g1, c1_1);
+      xa1 += 4;
+      d += ldd;
+    }
+  }
+  v128.store(o0, f32x4.add(v128.load(o0, 0), c0_0), 0);
+  v128.store(o0, f32x4.add(v128.load(o0, 16), c0_1), 16);
+  v128.store(o1, f32x4.add(v128.load(o1, 0), c1_0), 0);
+  v128.store(o1, f32x4.add(v128.load(o1, 16), c1_1), 16);
+}
+
+export function cvgrad_f32_1x2(x0: usize, pdy: usize, ldd: usize, o0: usize, oh: i32, ow: i32, row: usize): void {
+  let c0_0 = f32x4.splat(0);
+  let c0_1 = f32x4.splat(0);
+  let d = pdy;
+  for (let r = 0; r < oh; r++) {
+    let xa0 = x0 + <usize>r * row;
+    for (let c = 0; c < ow; c++) {
+      const g0 = v128.load(d, 0);
+      const g1 = v128.load(d, 16);
+      const a0 = f32x4.splat(load<f32>(xa0));
+      c0_0 = madd4(a0, g0, c0_0);
+      c0_1 = madd4(a0, g1, c0_1);
+      xa0 += 4;
+      d += ldd;
+    }
+  }
+  v128.store(o0, f32x4.add(v128.load(o0, 0), c0_0), 0);
+  v128.store(o0, f32x4.add(v128.load(o0, 16), c0_1), 16);
+}
+
+export function cvgrad_f32_2x1(x0: usize, x1: usize, pdy: usize, ldd: usize, o0: usize, o1: usize, oh: i32, ow: i32, row: usize): void {
+  let c0_0 = f32x4.splat(0);
+  let c1_0 = f32x4.splat(0);
+  let d = pdy;
+  for (let r = 0; r < oh; r++) {
+    let xa0 = x0 + <usize>r * row;
+    let xa1 = x1 + <usize>r * row;
+    for (let c = 0; c < ow; c++) {
+      const g0 = v128.load(d, 0);
+      const a0 = f32x4.splat(load<f32>(xa0));
+      c0_0 = madd4(a0, g0, c0_0);
+      xa0 += 4;
+      const a1 = f32x4.splat(load<f32>(xa1));
+      c1_0 = madd4(a1, g0, c1_0);
+      xa1 += 4;
+      d += ldd;
+    }
+  }
+  v128.store(o0, f32x4.add(v128.load(o0, 0), c0_0), 0);
+  v128.store(o1, f32x4.add(v128.load(o1, 0), c1_0), 0);
+}
+
+export function cvgrad_f32_1x1(x0: usize, pdy: usize, ldd: usize, o0: usize, oh: i32, ow: i32, row: usize): void {
+  let c0_0 = f32x4.splat(0);
+  let d = pdy;
+  for (let r = 0; r < oh; r++) {
+    let xa0 = x0 + <usize>r * row;
+    for (let c = 0; c < ow; c++) {
+      const g0 = v128.load(d, 0);
+      const a0 = f32x4.splat(load<f32>(xa0));
+      c0_0 = madd4(a0, g0, c0_0);
+      xa0 += 4;
+      d += ldd;
+    }
+  }
+  v128.store(o0, f32x4.add(v128.load(o0, 0), c0_0), 0);
+}
