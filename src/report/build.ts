@@ -5,6 +5,9 @@
  * file is written atomically (temp file + rename), so an interrupted build never leaves a half-written file.
  */
 import { join } from 'node:path';
+import type { P1Result } from '../experiments/p1.js';
+import type { P2Result } from '../experiments/p2/spec.js';
+import type { P3Result } from '../experiments/p3/spec.js';
 import type { P4Result } from '../experiments/p4.js';
 import type { P5Result } from '../experiments/p5.js';
 import { renderFigure, type RenderedFigure } from '../plot/render.js';
@@ -15,14 +18,17 @@ import { parseMarkdown } from './markdown.js';
 import { texToSvg } from './math.js';
 import { toNotebook } from './notebook.js';
 import { toPdf } from './pdf.js';
+import { p1Section } from './sections/p1.js';
+import { p2Section } from './sections/p2.js';
+import { p3Section } from './sections/p3.js';
 import { p4Section } from './sections/p4.js';
 import { p5Section } from './sections/p5.js';
 
 /** Stored results by problem; a missing one becomes a "not run" note in its section. */
 export interface ReportResults {
-  p1?: unknown;
-  p2?: unknown;
-  p3?: unknown;
+  p1?: P1Result;
+  p2?: P2Result;
+  p3?: P3Result;
   p4?: P4Result;
   p5?: P5Result;
 }
@@ -50,13 +56,19 @@ const PROBLEM_TITLES: Record<SectionId, string> = {
   p5: 'Problem 5 — Learning rate, batch size, Fashion-MNIST',
 };
 
-type SectionBuilder = (result: never) => Block[];
-
-/** The section builders that exist so far; a problem without one gets a note saying so. */
-const BUILDERS: Partial<Record<SectionId, SectionBuilder>> = {
-  p4: p4Section as SectionBuilder,
-  p5: p5Section as SectionBuilder,
+/** The section builder of each problem (src/report/sections/pN.ts). */
+const BUILDERS: { [K in SectionId]: (result: NonNullable<ReportResults[K]>) => Block[] } = {
+  p1: p1Section,
+  p2: p2Section,
+  p3: p3Section,
+  p4: p4Section,
+  p5: p5Section,
 };
+
+/** Runs one section's builder on its result (the mapped type ties each id to its own result type). */
+function buildSection<K extends SectionId>(id: K, result: NonNullable<ReportResults[K]>): Block[] {
+  return BUILDERS[id](result);
+}
 
 function note(id: SectionId, text: string): Block[] {
   return [
@@ -81,7 +93,6 @@ export function reportDocument(
   const blocks: Block[] = [];
   for (const id of Object.keys(PROBLEM_TITLES) as SectionId[]) {
     const result = results[id];
-    const build = BUILDERS[id];
     if (result === undefined) {
       blocks.push(
         ...note(
@@ -89,28 +100,20 @@ export function reportDocument(
           `*Not run: there is no stored result for ${id}. Run \`nnlab run ${id}\` and build the report again.*`,
         ),
       );
-    } else if (!build) {
-      warnings.push(`${id}: a result is stored but this nnlab has no report section for it`);
+      continue;
+    }
+    try {
+      blocks.push(...buildSection(id, result));
+    } catch (e) {
+      // One broken section must not cost the other four; the note and the warning say what failed.
+      const msg = (e as Error).message;
+      warnings.push(`${id}: the report section failed: ${msg}`);
       blocks.push(
         ...note(
           id,
-          `*A result for ${id} is stored, but this version of nnlab has no report section for it.*`,
+          `*The report section for ${id} could not be built from its stored result: ${msg.replace(/[*_`$]/g, '')}*`,
         ),
       );
-    } else {
-      try {
-        blocks.push(...build(result as never));
-      } catch (e) {
-        // One broken section must not cost the other four; the note and the warning say what failed.
-        const msg = (e as Error).message;
-        warnings.push(`${id}: the report section failed: ${msg}`);
-        blocks.push(
-          ...note(
-            id,
-            `*The report section for ${id} could not be built from its stored result: ${msg.replace(/[*_`$]/g, '')}*`,
-          ),
-        );
-      }
     }
   }
   const date = (meta.date ?? new Date()).toISOString().replace('T', ' ').slice(0, 16) + ' UTC';
