@@ -80,12 +80,21 @@ function buildModel(a: P5CommonArgs, lr: number): Sequential {
   return model;
 }
 
-/** Runs `fn` on fresh data tensors and disposes them afterwards (a worker runs many jobs in one wasm memory). */
-async function withData<R>(a: P5CommonArgs, fn: (d: Prepared) => Promise<R>): Promise<R> {
+/**
+ * Runs `fn` on fresh data tensors and a fresh LeNet-5 (SGD at `lr`), disposing both afterwards: a worker runs
+ * many jobs in one fixed-size wasm memory.
+ */
+async function withRun<R>(
+  a: P5CommonArgs,
+  lr: number,
+  fn: (d: Prepared, model: Sequential) => Promise<R>,
+): Promise<R> {
   const d = prepare(a);
+  const model = buildModel(a, lr);
   try {
-    return await fn(d);
+    return await fn(d, model);
   } finally {
+    model.dispose();
     d.dispose();
   }
 }
@@ -201,8 +210,7 @@ export interface SweepJobArgs extends P5CommonArgs {
 /** 5.1: a fixed lr for `epochs` epochs; the training loss per epoch (mean over its batches). */
 export async function p5SweepJob(a: SweepJobArgs, ctx: JobContext): Promise<SweepRun> {
   const t0 = performance.now();
-  return withData(a, async (d) => {
-    const model = buildModel(a, a.lr);
+  return withRun(a, a.lr, async (d, model) => {
     const { records, diverged } = await trainEpochs(
       model,
       d,
@@ -233,8 +241,7 @@ export interface FinderJobArgs extends P5CommonArgs {
 /** 5.1 cross-check: the LearningRateFinder over `epochs` epochs' worth of batches, curve subsampled. */
 export async function p5FinderJob(a: FinderJobArgs, ctx: JobContext): Promise<FinderResult> {
   const t0 = performance.now();
-  return withData(a, async (d) => {
-    const model = buildModel(a, a.startLr);
+  return withRun(a, a.startLr, async (d, model) => {
     const numIterations = a.epochs * iterationsPerEpoch(d.train().x.shape[0], a.batchSize);
     const finder = new LearningRateFinder({ startLr: a.startLr, endLr: a.endLr, numIterations });
     let diverged = false;
@@ -303,13 +310,12 @@ export interface ClrJobArgs extends P5CommonArgs {
  */
 export async function p5ClrJob(a: ClrJobArgs, ctx: JobContext): Promise<ClrResult> {
   const t0 = performance.now();
-  return withData(a, async (d) => {
+  return withRun(a, a.lrMin, async (d, model) => {
     const ipe = iterationsPerEpoch(d.train().x.shape[0], a.batchSize);
     const stepSize = a.stepSizeEpochs * ipe;
     const gamma = a.gamma > 0 ? a.gamma : expRangeGamma(stepSize, a.cycles, a.lastCycleRatio);
     const clr = new CyclicLR({ lrMin: a.lrMin, lrMax: a.lrMax, stepSize, mode: 'exp_range', gamma });
     const epochs = Math.round(2 * a.stepSizeEpochs * a.cycles);
-    const model = buildModel(a, a.lrMin);
     const { records, diverged } = await trainEpochs(
       model,
       d,
@@ -361,8 +367,7 @@ export interface BatchSizeJobArgs extends P5CommonArgs {
 /** 5.3: a fixed lr while the batch size steps through `batchSizes`, `epochsPerBatchSize` epochs each. */
 export async function p5BatchSizeJob(a: BatchSizeJobArgs, ctx: JobContext): Promise<BatchSizeResult> {
   const t0 = performance.now();
-  return withData(a, async (d) => {
-    const model = buildModel(a, a.lr);
+  return withRun(a, a.lr, async (d, model) => {
     const batchSizeAt = (e: number) => a.batchSizes[Math.floor(e / a.epochsPerBatchSize)];
     const { records, diverged } = await trainEpochs(
       model,
