@@ -74,9 +74,13 @@ function checkPng(buf: Buffer, what: string): { width: number; height: number } 
 
 const text = (s: string | string[]): string => (Array.isArray(s) ? s.join('') : s);
 
-/** Part numbers a heading covers: "4.2 …" → [4.2]; "2.1–2.5 …" → 2.1 … 2.5; "2.6 and 2.7 …" → both. */
+/**
+ * Part numbers a heading covers: "4.2 …" or "Problem 4.2 — …" → [4.2]; "2.1–2.5 …" → 2.1 … 2.5;
+ * "2.6 and 2.7 …" → both.
+ */
 function partsOf(heading: string): string[] {
-  const lead = heading.match(/^(?:\s*(?:and|&|,)?\s*\d\.\d+(?:\s*[–—-]\s*\d\.\d+)?)+/)?.[0] ?? '';
+  const rest = heading.replace(/^(?:Problem|Part)\s+/, '');
+  const lead = rest.match(/^(?:\s*(?:and|&|,)?\s*\d\.\d+(?:\s*[–—-]\s*\d\.\d+)?)+/)?.[0] ?? '';
   const out: string[] = [];
   for (const m of lead.matchAll(/(\d)\.(\d+)(?:\s*[–—-]\s*(\d)\.(\d+))?/g)) {
     const last = m[3] === undefined ? Number(m[2]) : Number(m[4]);
@@ -87,6 +91,8 @@ function partsOf(heading: string): string[] {
 
 test('partsOf reads single parts, ranges and lists', () => {
   assert.deepEqual(partsOf('4.2 Standardised input'), ['4.2']);
+  assert.deepEqual(partsOf('Problem 1.2 — The gradient of the cross-entropy'), ['1.2']);
+  assert.deepEqual(partsOf('Problem 1 — Softmax activation function'), []);
   assert.deepEqual(partsOf('2.1–2.5 The three-layer functions'), ['2.1', '2.2', '2.3', '2.4', '2.5']);
   assert.deepEqual(partsOf('2.6 and 2.7 Training and accuracy'), ['2.6', '2.7']);
   assert.deepEqual(partsOf('Summary of Problem 4'), []);
