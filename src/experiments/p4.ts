@@ -187,10 +187,12 @@ export async function p4Job(args: P4JobArgs, ctx: JobContext): Promise<P4Run> {
         info: `test acc ${(100 * (te.accuracy ?? NaN)).toFixed(2)}% loss ${te.loss.toFixed(4)} (${seconds.toFixed(1)} s)`,
       });
     }
+    run.bn = bnParameters(model);
   } finally {
+    // A worker runs several jobs in one fixed-size wasm heap: give everything back.
     for (const t of [trainT.x, trainT.y, testT.x, testT.y]) t.dispose();
+    model.dispose();
   }
-  run.bn = bnParameters(model);
   run.finalTestAccuracy = run.testAccuracy[run.testAccuracy.length - 1];
   return run;
 }
