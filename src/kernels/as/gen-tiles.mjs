@@ -9,7 +9,7 @@ const out = [];
 const emit = (s) => out.push(s);
 
 /**
- * NN tile: C[mr × nv·lanes] += alpha · A[mr × k] · B[k × nv·lanes]; A rows are lda bytes apart, B rows ldb
+ * NN tile: C[mr × nv·lanes] (+)= alpha · A[mr × k] · B[k × nv·lanes] (C is overwritten unless acc); A rows are lda bytes apart, B rows ldb
  * bytes apart (B read in place, one row segment per k), C rows ldc bytes apart. A values are broadcast.
  */
 function nnTile(t, mr, nv) {
@@ -17,7 +17,7 @@ function nnTile(t, mr, nv) {
   const V = t === 'f32' ? 'f32x4' : 'f64x2';
   const es = t === 'f32' ? 4 : 8;
   const name = `nn_${t}_${mr}x${nv}`;
-  emit(`export function ${name}(pa: usize, lda: usize, pb: usize, ldb: usize, pc: usize, ldc: usize, k: i32, alpha: ${T}): void {`);
+  emit(`export function ${name}(pa: usize, lda: usize, pb: usize, ldb: usize, pc: usize, ldc: usize, k: i32, alpha: ${T}, acc: bool): void {`);
   for (let r = 0; r < mr; r++) for (let v = 0; v < nv; v++) emit(`  let c${r}_${v} = ${V}.splat(0);`);
   emit(`  for (let p = 0; p < k; p++) {`);
   for (let v = 0; v < nv; v++) emit(`    const b${v} = v128.load(pb, ${16 * v});`);
@@ -34,7 +34,7 @@ function nnTile(t, mr, nv) {
     emit(`  {`);
     emit(`    const q = ${row};`);
     for (let v = 0; v < nv; v++) {
-      emit(`    v128.store(q, ${V}.add(v128.load(q, ${16 * v}), ${V}.mul(va, c${r}_${v})), ${16 * v});`);
+      emit(`    v128.store(q, acc ? ${V}.add(v128.load(q, ${16 * v}), ${V}.mul(va, c${r}_${v})) : ${V}.mul(va, c${r}_${v}), ${16 * v});`);
     }
     emit(`  }`);
   }
@@ -43,12 +43,12 @@ function nnTile(t, mr, nv) {
 }
 
 /**
- * NT (dot-product) tile for f32: C[i, j] += alpha · Σ_p A[i, p]·B[j, p] for mr rows of A and nr rows of B,
+ * NT (dot-product) tile for f32: C[i, j] (+)= alpha · Σ_p A[i, p]·B[j, p] (overwritten unless acc) for mr rows of A and nr rows of B,
  * both read along their contiguous p; the k % 4 tail is scalar.
  */
 function ntTile(mr, nr) {
   const name = `nt_f32_${mr}x${nr}`;
-  emit(`export function ${name}(pa: usize, lda: usize, pb: usize, ldb: usize, pc: usize, ldc: usize, k: i32, alpha: f32): void {`);
+  emit(`export function ${name}(pa: usize, lda: usize, pb: usize, ldb: usize, pc: usize, ldc: usize, k: i32, alpha: f32, acc: bool): void {`);
   for (let r = 0; r < mr; r++) for (let s = 0; s < nr; s++) emit(`  let c${r}_${s} = f32x4.splat(0);`);
   emit(`  const k4 = k & ~3;`);
   emit(`  let p = 0;`);
@@ -80,7 +80,8 @@ function ntTile(mr, nr) {
   emit(`  }`);
   for (let r = 0; r < mr; r++) {
     for (let s = 0; s < nr; s++) {
-      emit(`  store<f32>(${off('pc', 'ldc', r, '')} + ${4 * s}, load<f32>(${off('pc', 'ldc', r, '')} + ${4 * s}) + alpha * s${r}_${s});`);
+      const q = `${off('pc', 'ldc', r, '')} + ${4 * s}`;
+      emit(`  store<f32>(${q}, acc ? load<f32>(${q}) + alpha * s${r}_${s} : alpha * s${r}_${s});`);
     }
   }
   emit(`}`);
@@ -196,7 +197,7 @@ emit('');
 for (const t of ["f32", "f64"]) {
   for (const [mr, nv] of [[2, 4], [1, 4], [4, 2], [2, 2], [1, 2], [4, 1], [2, 1], [1, 1]]) nnTile(t, mr, nv);
 }
-for (const mr of [2, 1]) for (const nr of [4, 1]) ntTile(mr, nr);
+for (const mr of [2, 1]) for (const nr of [5, 4, 1]) ntTile(mr, nr);
 for (const mr of [2, 1]) convTile(mr);
 for (const [cv, px] of [[4, 2], [4, 1], [2, 4], [2, 1], [1, 8], [1, 1]]) cvConvTile(cv, px);
 for (const [qr, cv] of [[2, 4], [1, 4], [2, 2], [1, 2], [2, 1], [1, 1]]) cvGradTile(qr, cv);

@@ -18,6 +18,8 @@ import {
   nn_f64_4x1,
   nn_f64_2x1,
   nn_f64_1x1,
+  nt_f32_2x5,
+  nt_f32_1x5,
   nt_f32_2x4,
   nt_f32_1x4,
   nt_f32_2x1,
@@ -96,9 +98,10 @@ function transpose(src: usize, rows: i32, cols: i32, dst: usize, es: usize): voi
 }
 
 /** C += alpha·A·B for row-major A (m×k, lda), B (k×n, ldb), C (m×n, ldc), f32. */
-function gemmNN_f32(m: i32, n: i32, k: i32, alpha: f32, a: usize, lda: usize, b: usize, ldb: usize, c: usize, ldc: usize): void {
+function gemmNN_f32(m: i32, n: i32, k: i32, alpha: f32, a: usize, lda: usize, b: usize, ldb: usize, c: usize, ldc: usize, overwrite: bool): void {
   for (let kc = 0; kc < k; kc += KC) {
     const kb = min(KC, k - kc);
+    const acc = !overwrite || kc > 0;
     const a0 = a + (<usize>kc << 2);
     const b0 = b + <usize>kc * ldb;
     let j = 0;
@@ -106,25 +109,25 @@ function gemmNN_f32(m: i32, n: i32, k: i32, alpha: f32, a: usize, lda: usize, b:
       const pb = b0 + (<usize>j << 2);
       const pc = c + (<usize>j << 2);
       let i = 0;
-      for (; i + 2 <= m; i += 2) nn_f32_2x4(a0 + <usize>i * lda, lda, pb, ldb, pc + <usize>i * ldc, ldc, kb, alpha);
-      if (i < m) nn_f32_1x4(a0 + <usize>i * lda, lda, pb, ldb, pc + <usize>i * ldc, ldc, kb, alpha);
+      for (; i + 2 <= m; i += 2) nn_f32_2x4(a0 + <usize>i * lda, lda, pb, ldb, pc + <usize>i * ldc, ldc, kb, alpha, acc);
+      if (i < m) nn_f32_1x4(a0 + <usize>i * lda, lda, pb, ldb, pc + <usize>i * ldc, ldc, kb, alpha, acc);
     }
     if (j + 8 <= n) {
       const pb = b0 + (<usize>j << 2);
       const pc = c + (<usize>j << 2);
       let i = 0;
-      for (; i + 4 <= m; i += 4) nn_f32_4x2(a0 + <usize>i * lda, lda, pb, ldb, pc + <usize>i * ldc, ldc, kb, alpha);
-      for (; i + 2 <= m; i += 2) nn_f32_2x2(a0 + <usize>i * lda, lda, pb, ldb, pc + <usize>i * ldc, ldc, kb, alpha);
-      if (i < m) nn_f32_1x2(a0 + <usize>i * lda, lda, pb, ldb, pc + <usize>i * ldc, ldc, kb, alpha);
+      for (; i + 4 <= m; i += 4) nn_f32_4x2(a0 + <usize>i * lda, lda, pb, ldb, pc + <usize>i * ldc, ldc, kb, alpha, acc);
+      for (; i + 2 <= m; i += 2) nn_f32_2x2(a0 + <usize>i * lda, lda, pb, ldb, pc + <usize>i * ldc, ldc, kb, alpha, acc);
+      if (i < m) nn_f32_1x2(a0 + <usize>i * lda, lda, pb, ldb, pc + <usize>i * ldc, ldc, kb, alpha, acc);
       j += 8;
     }
     if (j + 4 <= n) {
       const pb = b0 + (<usize>j << 2);
       const pc = c + (<usize>j << 2);
       let i = 0;
-      for (; i + 4 <= m; i += 4) nn_f32_4x1(a0 + <usize>i * lda, lda, pb, ldb, pc + <usize>i * ldc, ldc, kb, alpha);
-      for (; i + 2 <= m; i += 2) nn_f32_2x1(a0 + <usize>i * lda, lda, pb, ldb, pc + <usize>i * ldc, ldc, kb, alpha);
-      if (i < m) nn_f32_1x1(a0 + <usize>i * lda, lda, pb, ldb, pc + <usize>i * ldc, ldc, kb, alpha);
+      for (; i + 4 <= m; i += 4) nn_f32_4x1(a0 + <usize>i * lda, lda, pb, ldb, pc + <usize>i * ldc, ldc, kb, alpha, acc);
+      for (; i + 2 <= m; i += 2) nn_f32_2x1(a0 + <usize>i * lda, lda, pb, ldb, pc + <usize>i * ldc, ldc, kb, alpha, acc);
+      if (i < m) nn_f32_1x1(a0 + <usize>i * lda, lda, pb, ldb, pc + <usize>i * ldc, ldc, kb, alpha, acc);
       j += 4;
     }
     for (; j < n; j++) {
@@ -138,16 +141,17 @@ function gemmNN_f32(m: i32, n: i32, k: i32, alpha: f32, a: usize, lda: usize, b:
           pb += ldb;
         }
         const q = c + <usize>i * ldc + (<usize>j << 2);
-        store<f32>(q, load<f32>(q) + alpha * s);
+        store<f32>(q, acc ? load<f32>(q) + alpha * s : alpha * s);
       }
     }
   }
 }
 
 /** C += alpha·A·Bᵀ for row-major A (m×k, lda) and B (n×k, ldb): dot products along the contiguous k. */
-function gemmNT_f32(m: i32, n: i32, k: i32, alpha: f32, a: usize, lda: usize, b: usize, ldb: usize, c: usize, ldc: usize): void {
+function gemmNT_f32(m: i32, n: i32, k: i32, alpha: f32, a: usize, lda: usize, b: usize, ldb: usize, c: usize, ldc: usize, overwrite: bool): void {
   for (let kc = 0; kc < k; kc += KC) {
     const kb = min(KC, k - kc);
+    const acc = !overwrite || kc > 0;
     const a0 = a + (<usize>kc << 2);
     const b0 = b + (<usize>kc << 2);
     let j = 0;
@@ -155,22 +159,23 @@ function gemmNT_f32(m: i32, n: i32, k: i32, alpha: f32, a: usize, lda: usize, b:
       const pb = b0 + <usize>j * ldb;
       const pc = c + (<usize>j << 2);
       let i = 0;
-      for (; i + 2 <= m; i += 2) nt_f32_2x4(a0 + <usize>i * lda, lda, pb, ldb, pc + <usize>i * ldc, ldc, kb, alpha);
-      if (i < m) nt_f32_1x4(a0 + <usize>i * lda, lda, pb, ldb, pc + <usize>i * ldc, ldc, kb, alpha);
+      for (; i + 2 <= m; i += 2) nt_f32_2x4(a0 + <usize>i * lda, lda, pb, ldb, pc + <usize>i * ldc, ldc, kb, alpha, acc);
+      if (i < m) nt_f32_1x4(a0 + <usize>i * lda, lda, pb, ldb, pc + <usize>i * ldc, ldc, kb, alpha, acc);
     }
     for (; j < n; j++) {
       const pb = b0 + <usize>j * ldb;
       const pc = c + (<usize>j << 2);
       let i = 0;
-      for (; i + 2 <= m; i += 2) nt_f32_2x1(a0 + <usize>i * lda, lda, pb, ldb, pc + <usize>i * ldc, ldc, kb, alpha);
-      if (i < m) nt_f32_1x1(a0 + <usize>i * lda, lda, pb, ldb, pc + <usize>i * ldc, ldc, kb, alpha);
+      for (; i + 2 <= m; i += 2) nt_f32_2x1(a0 + <usize>i * lda, lda, pb, ldb, pc + <usize>i * ldc, ldc, kb, alpha, acc);
+      if (i < m) nt_f32_1x1(a0 + <usize>i * lda, lda, pb, ldb, pc + <usize>i * ldc, ldc, kb, alpha, acc);
     }
   }
 }
 
-function gemmNN_f64(m: i32, n: i32, k: i32, alpha: f64, a: usize, lda: usize, b: usize, ldb: usize, c: usize, ldc: usize): void {
+function gemmNN_f64(m: i32, n: i32, k: i32, alpha: f64, a: usize, lda: usize, b: usize, ldb: usize, c: usize, ldc: usize, overwrite: bool): void {
   for (let kc = 0; kc < k; kc += KC) {
     const kb = min(KC, k - kc);
+    const acc = !overwrite || kc > 0;
     const a0 = a + (<usize>kc << 3);
     const b0 = b + <usize>kc * ldb;
     let j = 0;
@@ -178,25 +183,25 @@ function gemmNN_f64(m: i32, n: i32, k: i32, alpha: f64, a: usize, lda: usize, b:
       const pb = b0 + (<usize>j << 3);
       const pc = c + (<usize>j << 3);
       let i = 0;
-      for (; i + 2 <= m; i += 2) nn_f64_2x4(a0 + <usize>i * lda, lda, pb, ldb, pc + <usize>i * ldc, ldc, kb, alpha);
-      if (i < m) nn_f64_1x4(a0 + <usize>i * lda, lda, pb, ldb, pc + <usize>i * ldc, ldc, kb, alpha);
+      for (; i + 2 <= m; i += 2) nn_f64_2x4(a0 + <usize>i * lda, lda, pb, ldb, pc + <usize>i * ldc, ldc, kb, alpha, acc);
+      if (i < m) nn_f64_1x4(a0 + <usize>i * lda, lda, pb, ldb, pc + <usize>i * ldc, ldc, kb, alpha, acc);
     }
     if (j + 4 <= n) {
       const pb = b0 + (<usize>j << 3);
       const pc = c + (<usize>j << 3);
       let i = 0;
-      for (; i + 4 <= m; i += 4) nn_f64_4x2(a0 + <usize>i * lda, lda, pb, ldb, pc + <usize>i * ldc, ldc, kb, alpha);
-      for (; i + 2 <= m; i += 2) nn_f64_2x2(a0 + <usize>i * lda, lda, pb, ldb, pc + <usize>i * ldc, ldc, kb, alpha);
-      if (i < m) nn_f64_1x2(a0 + <usize>i * lda, lda, pb, ldb, pc + <usize>i * ldc, ldc, kb, alpha);
+      for (; i + 4 <= m; i += 4) nn_f64_4x2(a0 + <usize>i * lda, lda, pb, ldb, pc + <usize>i * ldc, ldc, kb, alpha, acc);
+      for (; i + 2 <= m; i += 2) nn_f64_2x2(a0 + <usize>i * lda, lda, pb, ldb, pc + <usize>i * ldc, ldc, kb, alpha, acc);
+      if (i < m) nn_f64_1x2(a0 + <usize>i * lda, lda, pb, ldb, pc + <usize>i * ldc, ldc, kb, alpha, acc);
       j += 4;
     }
     if (j + 2 <= n) {
       const pb = b0 + (<usize>j << 3);
       const pc = c + (<usize>j << 3);
       let i = 0;
-      for (; i + 4 <= m; i += 4) nn_f64_4x1(a0 + <usize>i * lda, lda, pb, ldb, pc + <usize>i * ldc, ldc, kb, alpha);
-      for (; i + 2 <= m; i += 2) nn_f64_2x1(a0 + <usize>i * lda, lda, pb, ldb, pc + <usize>i * ldc, ldc, kb, alpha);
-      if (i < m) nn_f64_1x1(a0 + <usize>i * lda, lda, pb, ldb, pc + <usize>i * ldc, ldc, kb, alpha);
+      for (; i + 4 <= m; i += 4) nn_f64_4x1(a0 + <usize>i * lda, lda, pb, ldb, pc + <usize>i * ldc, ldc, kb, alpha, acc);
+      for (; i + 2 <= m; i += 2) nn_f64_2x1(a0 + <usize>i * lda, lda, pb, ldb, pc + <usize>i * ldc, ldc, kb, alpha, acc);
+      if (i < m) nn_f64_1x1(a0 + <usize>i * lda, lda, pb, ldb, pc + <usize>i * ldc, ldc, kb, alpha, acc);
       j += 2;
     }
     for (; j < n; j++) {
@@ -210,7 +215,7 @@ function gemmNN_f64(m: i32, n: i32, k: i32, alpha: f64, a: usize, lda: usize, b:
           pb += ldb;
         }
         const q = c + <usize>i * ldc + (<usize>j << 3);
-        store<f64>(q, load<f64>(q) + alpha * s);
+        store<f64>(q, acc ? load<f64>(q) + alpha * s : alpha * s);
       }
     }
   }
@@ -221,22 +226,31 @@ function gemmNN_f64(m: i32, n: i32, k: i32, alpha: f64, a: usize, lda: usize, b:
  * along B's rows directly. Scratch needs m·k floats when transA.
  */
 export function gemm_f32(transA: i32, transB: i32, m: i32, n: i32, k: i32, alpha: f32, a: usize, b: usize, beta: f32, c: usize, scratch: usize): void {
-  scaleC_f32(m * n, beta, c);
-  if (m == 0 || n == 0 || k == 0 || alpha == 0) return;
+  if (k == 0 || alpha == 0) {
+    scaleC_f32(m * n, beta, c);
+    return;
+  }
+  // beta = 0: the first k-block stores instead of accumulating, so C is never read.
+  const overwrite = beta == 0;
+  if (!overwrite) scaleC_f32(m * n, beta, c);
   let pa = a;
   if (transA) {
     transpose(a, k, m, scratch, 4);
     pa = scratch;
   }
   const lda = <usize>k << 2;
-  if (transB) gemmNT_f32(m, n, k, alpha, pa, lda, b, lda, c, <usize>n << 2);
-  else gemmNN_f32(m, n, k, alpha, pa, lda, b, <usize>n << 2, c, <usize>n << 2);
+  if (transB) gemmNT_f32(m, n, k, alpha, pa, lda, b, lda, c, <usize>n << 2, overwrite);
+  else gemmNN_f32(m, n, k, alpha, pa, lda, b, <usize>n << 2, c, <usize>n << 2, overwrite);
 }
 
 /** C = alpha·op(A)·op(B) + beta·C (f64); transposed operands are copied into scratch (m·k + k·n doubles). */
 export function gemm_f64(transA: i32, transB: i32, m: i32, n: i32, k: i32, alpha: f64, a: usize, b: usize, beta: f64, c: usize, scratch: usize): void {
-  scaleC_f64(m * n, beta, c);
-  if (m == 0 || n == 0 || k == 0 || alpha == 0) return;
+  if (k == 0 || alpha == 0) {
+    scaleC_f64(m * n, beta, c);
+    return;
+  }
+  const overwrite = beta == 0;
+  if (!overwrite) scaleC_f64(m * n, beta, c);
   let pa = a;
   let pb = b;
   if (transA) {
@@ -247,7 +261,7 @@ export function gemm_f64(transA: i32, transB: i32, m: i32, n: i32, k: i32, alpha
     pb = scratch + ((<usize>m * k * 8 + 15) & ~15);
     transpose(b, n, k, pb, 8);
   }
-  gemmNN_f64(m, n, k, alpha, pa, <usize>k << 3, pb, <usize>n << 3, c, <usize>n << 3);
+  gemmNN_f64(m, n, k, alpha, pa, <usize>k << 3, pb, <usize>n << 3, c, <usize>n << 3, overwrite);
 }
 
 // ---------------------------------------------------------------- convolution
@@ -486,7 +500,16 @@ function convBwdFilterDirect(x: usize, dy: usize, dw: usize, scratch: usize): vo
     }
     for (let ci = 0; ci < gCi; ci++) {
       for (let i = 0; i < gKh; i++) {
-        gemmNT_f32(gCo, gKw, dPw, 1, dyw, ld, xpad + <usize>ci * plane + <usize>i * row, 4, dw + (<usize>((ci * gKh + i) * gKw) << 2), <usize>q << 2);
+        const xr = xpad + <usize>ci * plane + <usize>i * row;
+        const out = dw + (<usize>((ci * gKh + i) * gKw) << 2);
+        if (gKw == 5) {
+          // One tile covers a whole kernel row: 5 shifted input runs against 2 output channels.
+          let co = 0;
+          for (; co + 2 <= gCo; co += 2) nt_f32_2x5(dyw + <usize>co * ld, ld, xr, 4, out + <usize>co * q * 4, <usize>q << 2, dPw, 1, true);
+          if (co < gCo) nt_f32_1x5(dyw + <usize>co * ld, ld, xr, 4, out + <usize>co * q * 4, <usize>q << 2, dPw, 1, true);
+        } else {
+          gemmNT_f32(gCo, gKw, dPw, 1, dyw, ld, xr, 4, out, <usize>q << 2, false);
+        }
       }
     }
   }
@@ -609,7 +632,7 @@ export function conv2d_fwd_f32(x: usize, w: usize, b: usize, y: usize, col: usiz
       if (b == 0) memory.fill(row, 0, <usize>p << 2);
       else fill_f32(row, p, load<f32>(b + (<usize>co << 2)));
     }
-    gemmNN_f32(gCo, p, q, 1, w, <usize>q << 2, pointwise ? xs : col, <usize>p << 2, ys, <usize>p << 2);
+    gemmNN_f32(gCo, p, q, 1, w, <usize>q << 2, pointwise ? xs : col, <usize>p << 2, ys, <usize>p << 2, false);
   }
 }
 
@@ -626,8 +649,7 @@ export function conv2d_bwd_input_f32(dy: usize, w: usize, dx: usize, scratch: us
   for (let s = 0; s < gN; s++) {
     const dxs = dx + <usize>s * xImg;
     const target = pointwise ? dxs : col;
-    memory.fill(target, 0, <usize>q * p * 4);
-    gemmNN_f32(q, p, gCo, 1, wt, <usize>gCo << 2, dy + <usize>s * yImg, <usize>p << 2, target, <usize>p << 2);
+    gemmNN_f32(q, p, gCo, 1, wt, <usize>gCo << 2, dy + <usize>s * yImg, <usize>p << 2, target, <usize>p << 2, true);
     if (!pointwise) {
       memory.fill(dxs, 0, xImg);
       col2im(col, dxs);
@@ -653,7 +675,7 @@ export function conv2d_bwd_filter_f32(x: usize, dy: usize, dw: usize, db: usize,
     for (let s = 0; s < gN; s++) {
       const xs = x + <usize>s * xImg;
       if (!pointwise) im2col(xs, col);
-      gemmNT_f32(gCo, q, p, 1, dy + <usize>s * yImg, <usize>p << 2, pointwise ? xs : col, <usize>p << 2, dw, <usize>q << 2);
+      gemmNT_f32(gCo, q, p, 1, dy + <usize>s * yImg, <usize>p << 2, pointwise ? xs : col, <usize>p << 2, dw, <usize>q << 2, false);
     }
   }
   if (db != 0) {

@@ -2,7 +2,7 @@
 
 import { madd2, madd4 } from './simd';
 
-export function nn_f32_2x4(pa: usize, lda: usize, pb: usize, ldb: usize, pc: usize, ldc: usize, k: i32, alpha: f32): void {
+export function nn_f32_2x4(pa: usize, lda: usize, pb: usize, ldb: usize, pc: usize, ldc: usize, k: i32, alpha: f32, acc: bool): void {
   let c0_0 = f32x4.splat(0);
   let c0_1 = f32x4.splat(0);
   let c0_2 = f32x4.splat(0);
@@ -32,21 +32,21 @@ export function nn_f32_2x4(pa: usize, lda: usize, pb: usize, ldb: usize, pc: usi
   const va = f32x4.splat(alpha);
   {
     const q = pc;
-    v128.store(q, f32x4.add(v128.load(q, 0), f32x4.mul(va, c0_0)), 0);
-    v128.store(q, f32x4.add(v128.load(q, 16), f32x4.mul(va, c0_1)), 16);
-    v128.store(q, f32x4.add(v128.load(q, 32), f32x4.mul(va, c0_2)), 32);
-    v128.store(q, f32x4.add(v128.load(q, 48), f32x4.mul(va, c0_3)), 48);
+    v128.store(q, acc ? f32x4.add(v128.load(q, 0), f32x4.mul(va, c0_0)) : f32x4.mul(va, c0_0), 0);
+    v128.store(q, acc ? f32x4.add(v128.load(q, 16), f32x4.mul(va, c0_1)) : f32x4.mul(va, c0_1), 16);
+    v128.store(q, acc ? f32x4.add(v128.load(q, 32), f32x4.mul(va, c0_2)) : f32x4.mul(va, c0_2), 32);
+    v128.store(q, acc ? f32x4.add(v128.load(q, 48), f32x4.mul(va, c0_3)) : f32x4.mul(va, c0_3), 48);
   }
   {
     const q = pc + ldc;
-    v128.store(q, f32x4.add(v128.load(q, 0), f32x4.mul(va, c1_0)), 0);
-    v128.store(q, f32x4.add(v128.load(q, 16), f32x4.mul(va, c1_1)), 16);
-    v128.store(q, f32x4.add(v128.load(q, 32), f32x4.mul(va, c1_2)), 32);
-    v128.store(q, f32x4.add(v128.load(q, 48), f32x4.mul(va, c1_3)), 48);
+    v128.store(q, acc ? f32x4.add(v128.load(q, 0), f32x4.mul(va, c1_0)) : f32x4.mul(va, c1_0), 0);
+    v128.store(q, acc ? f32x4.add(v128.load(q, 16), f32x4.mul(va, c1_1)) : f32x4.mul(va, c1_1), 16);
+    v128.store(q, acc ? f32x4.add(v128.load(q, 32), f32x4.mul(va, c1_2)) : f32x4.mul(va, c1_2), 32);
+    v128.store(q, acc ? f32x4.add(v128.load(q, 48), f32x4.mul(va, c1_3)) : f32x4.mul(va, c1_3), 48);
   }
 }
 
-export function nn_f32_1x4(pa: usize, lda: usize, pb: usize, ldb: usize, pc: usize, ldc: usize, k: i32, alpha: f32): void {
+export function nn_f32_1x4(pa: usize, lda: usize, pb: usize, ldb: usize, pc: usize, ldc: usize, k: i32, alpha: f32, acc: bool): void {
   let c0_0 = f32x4.splat(0);
   let c0_1 = f32x4.splat(0);
   let c0_2 = f32x4.splat(0);
@@ -67,14 +67,14 @@ export function nn_f32_1x4(pa: usize, lda: usize, pb: usize, ldb: usize, pc: usi
   const va = f32x4.splat(alpha);
   {
     const q = pc;
-    v128.store(q, f32x4.add(v128.load(q, 0), f32x4.mul(va, c0_0)), 0);
-    v128.store(q, f32x4.add(v128.load(q, 16), f32x4.mul(va, c0_1)), 16);
-    v128.store(q, f32x4.add(v128.load(q, 32), f32x4.mul(va, c0_2)), 32);
-    v128.store(q, f32x4.add(v128.load(q, 48), f32x4.mul(va, c0_3)), 48);
+    v128.store(q, acc ? f32x4.add(v128.load(q, 0), f32x4.mul(va, c0_0)) : f32x4.mul(va, c0_0), 0);
+    v128.store(q, acc ? f32x4.add(v128.load(q, 16), f32x4.mul(va, c0_1)) : f32x4.mul(va, c0_1), 16);
+    v128.store(q, acc ? f32x4.add(v128.load(q, 32), f32x4.mul(va, c0_2)) : f32x4.mul(va, c0_2), 32);
+    v128.store(q, acc ? f32x4.add(v128.load(q, 48), f32x4.mul(va, c0_3)) : f32x4.mul(va, c0_3), 48);
   }
 }
 
-export function nn_f32_4x2(pa: usize, lda: usize, pb: usize, ldb: usize, pc: usize, ldc: usize, k: i32, alpha: f32): void {
+export function nn_f32_4x2(pa: usize, lda: usize, pb: usize, ldb: usize, pc: usize, ldc: usize, k: i32, alpha: f32, acc: bool): void {
   let c0_0 = f32x4.splat(0);
   let c0_1 = f32x4.splat(0);
   let c1_0 = f32x4.splat(0);
@@ -104,27 +104,27 @@ export function nn_f32_4x2(pa: usize, lda: usize, pb: usize, ldb: usize, pc: usi
   const va = f32x4.splat(alpha);
   {
     const q = pc;
-    v128.store(q, f32x4.add(v128.load(q, 0), f32x4.mul(va, c0_0)), 0);
-    v128.store(q, f32x4.add(v128.load(q, 16), f32x4.mul(va, c0_1)), 16);
+    v128.store(q, acc ? f32x4.add(v128.load(q, 0), f32x4.mul(va, c0_0)) : f32x4.mul(va, c0_0), 0);
+    v128.store(q, acc ? f32x4.add(v128.load(q, 16), f32x4.mul(va, c0_1)) : f32x4.mul(va, c0_1), 16);
   }
   {
     const q = pc + ldc;
-    v128.store(q, f32x4.add(v128.load(q, 0), f32x4.mul(va, c1_0)), 0);
-    v128.store(q, f32x4.add(v128.load(q, 16), f32x4.mul(va, c1_1)), 16);
+    v128.store(q, acc ? f32x4.add(v128.load(q, 0), f32x4.mul(va, c1_0)) : f32x4.mul(va, c1_0), 0);
+    v128.store(q, acc ? f32x4.add(v128.load(q, 16), f32x4.mul(va, c1_1)) : f32x4.mul(va, c1_1), 16);
   }
   {
     const q = pc + 2 * ldc;
-    v128.store(q, f32x4.add(v128.load(q, 0), f32x4.mul(va, c2_0)), 0);
-    v128.store(q, f32x4.add(v128.load(q, 16), f32x4.mul(va, c2_1)), 16);
+    v128.store(q, acc ? f32x4.add(v128.load(q, 0), f32x4.mul(va, c2_0)) : f32x4.mul(va, c2_0), 0);
+    v128.store(q, acc ? f32x4.add(v128.load(q, 16), f32x4.mul(va, c2_1)) : f32x4.mul(va, c2_1), 16);
   }
   {
     const q = pc + 3 * ldc;
-    v128.store(q, f32x4.add(v128.load(q, 0), f32x4.mul(va, c3_0)), 0);
-    v128.store(q, f32x4.add(v128.load(q, 16), f32x4.mul(va, c3_1)), 16);
+    v128.store(q, acc ? f32x4.add(v128.load(q, 0), f32x4.mul(va, c3_0)) : f32x4.mul(va, c3_0), 0);
+    v128.store(q, acc ? f32x4.add(v128.load(q, 16), f32x4.mul(va, c3_1)) : f32x4.mul(va, c3_1), 16);
   }
 }
 
-export function nn_f32_2x2(pa: usize, lda: usize, pb: usize, ldb: usize, pc: usize, ldc: usize, k: i32, alpha: f32): void {
+export function nn_f32_2x2(pa: usize, lda: usize, pb: usize, ldb: usize, pc: usize, ldc: usize, k: i32, alpha: f32, acc: bool): void {
   let c0_0 = f32x4.splat(0);
   let c0_1 = f32x4.splat(0);
   let c1_0 = f32x4.splat(0);
@@ -144,17 +144,17 @@ export function nn_f32_2x2(pa: usize, lda: usize, pb: usize, ldb: usize, pc: usi
   const va = f32x4.splat(alpha);
   {
     const q = pc;
-    v128.store(q, f32x4.add(v128.load(q, 0), f32x4.mul(va, c0_0)), 0);
-    v128.store(q, f32x4.add(v128.load(q, 16), f32x4.mul(va, c0_1)), 16);
+    v128.store(q, acc ? f32x4.add(v128.load(q, 0), f32x4.mul(va, c0_0)) : f32x4.mul(va, c0_0), 0);
+    v128.store(q, acc ? f32x4.add(v128.load(q, 16), f32x4.mul(va, c0_1)) : f32x4.mul(va, c0_1), 16);
   }
   {
     const q = pc + ldc;
-    v128.store(q, f32x4.add(v128.load(q, 0), f32x4.mul(va, c1_0)), 0);
-    v128.store(q, f32x4.add(v128.load(q, 16), f32x4.mul(va, c1_1)), 16);
+    v128.store(q, acc ? f32x4.add(v128.load(q, 0), f32x4.mul(va, c1_0)) : f32x4.mul(va, c1_0), 0);
+    v128.store(q, acc ? f32x4.add(v128.load(q, 16), f32x4.mul(va, c1_1)) : f32x4.mul(va, c1_1), 16);
   }
 }
 
-export function nn_f32_1x2(pa: usize, lda: usize, pb: usize, ldb: usize, pc: usize, ldc: usize, k: i32, alpha: f32): void {
+export function nn_f32_1x2(pa: usize, lda: usize, pb: usize, ldb: usize, pc: usize, ldc: usize, k: i32, alpha: f32, acc: bool): void {
   let c0_0 = f32x4.splat(0);
   let c0_1 = f32x4.splat(0);
   for (let p = 0; p < k; p++) {
@@ -169,12 +169,12 @@ export function nn_f32_1x2(pa: usize, lda: usize, pb: usize, ldb: usize, pc: usi
   const va = f32x4.splat(alpha);
   {
     const q = pc;
-    v128.store(q, f32x4.add(v128.load(q, 0), f32x4.mul(va, c0_0)), 0);
-    v128.store(q, f32x4.add(v128.load(q, 16), f32x4.mul(va, c0_1)), 16);
+    v128.store(q, acc ? f32x4.add(v128.load(q, 0), f32x4.mul(va, c0_0)) : f32x4.mul(va, c0_0), 0);
+    v128.store(q, acc ? f32x4.add(v128.load(q, 16), f32x4.mul(va, c0_1)) : f32x4.mul(va, c0_1), 16);
   }
 }
 
-export function nn_f32_4x1(pa: usize, lda: usize, pb: usize, ldb: usize, pc: usize, ldc: usize, k: i32, alpha: f32): void {
+export function nn_f32_4x1(pa: usize, lda: usize, pb: usize, ldb: usize, pc: usize, ldc: usize, k: i32, alpha: f32, acc: bool): void {
   let c0_0 = f32x4.splat(0);
   let c1_0 = f32x4.splat(0);
   let c2_0 = f32x4.splat(0);
@@ -195,23 +195,23 @@ export function nn_f32_4x1(pa: usize, lda: usize, pb: usize, ldb: usize, pc: usi
   const va = f32x4.splat(alpha);
   {
     const q = pc;
-    v128.store(q, f32x4.add(v128.load(q, 0), f32x4.mul(va, c0_0)), 0);
+    v128.store(q, acc ? f32x4.add(v128.load(q, 0), f32x4.mul(va, c0_0)) : f32x4.mul(va, c0_0), 0);
   }
   {
     const q = pc + ldc;
-    v128.store(q, f32x4.add(v128.load(q, 0), f32x4.mul(va, c1_0)), 0);
+    v128.store(q, acc ? f32x4.add(v128.load(q, 0), f32x4.mul(va, c1_0)) : f32x4.mul(va, c1_0), 0);
   }
   {
     const q = pc + 2 * ldc;
-    v128.store(q, f32x4.add(v128.load(q, 0), f32x4.mul(va, c2_0)), 0);
+    v128.store(q, acc ? f32x4.add(v128.load(q, 0), f32x4.mul(va, c2_0)) : f32x4.mul(va, c2_0), 0);
   }
   {
     const q = pc + 3 * ldc;
-    v128.store(q, f32x4.add(v128.load(q, 0), f32x4.mul(va, c3_0)), 0);
+    v128.store(q, acc ? f32x4.add(v128.load(q, 0), f32x4.mul(va, c3_0)) : f32x4.mul(va, c3_0), 0);
   }
 }
 
-export function nn_f32_2x1(pa: usize, lda: usize, pb: usize, ldb: usize, pc: usize, ldc: usize, k: i32, alpha: f32): void {
+export function nn_f32_2x1(pa: usize, lda: usize, pb: usize, ldb: usize, pc: usize, ldc: usize, k: i32, alpha: f32, acc: bool): void {
   let c0_0 = f32x4.splat(0);
   let c1_0 = f32x4.splat(0);
   for (let p = 0; p < k; p++) {
@@ -226,15 +226,15 @@ export function nn_f32_2x1(pa: usize, lda: usize, pb: usize, ldb: usize, pc: usi
   const va = f32x4.splat(alpha);
   {
     const q = pc;
-    v128.store(q, f32x4.add(v128.load(q, 0), f32x4.mul(va, c0_0)), 0);
+    v128.store(q, acc ? f32x4.add(v128.load(q, 0), f32x4.mul(va, c0_0)) : f32x4.mul(va, c0_0), 0);
   }
   {
     const q = pc + ldc;
-    v128.store(q, f32x4.add(v128.load(q, 0), f32x4.mul(va, c1_0)), 0);
+    v128.store(q, acc ? f32x4.add(v128.load(q, 0), f32x4.mul(va, c1_0)) : f32x4.mul(va, c1_0), 0);
   }
 }
 
-export function nn_f32_1x1(pa: usize, lda: usize, pb: usize, ldb: usize, pc: usize, ldc: usize, k: i32, alpha: f32): void {
+export function nn_f32_1x1(pa: usize, lda: usize, pb: usize, ldb: usize, pc: usize, ldc: usize, k: i32, alpha: f32, acc: bool): void {
   let c0_0 = f32x4.splat(0);
   for (let p = 0; p < k; p++) {
     const b0 = v128.load(pb, 0);
@@ -246,11 +246,11 @@ export function nn_f32_1x1(pa: usize, lda: usize, pb: usize, ldb: usize, pc: usi
   const va = f32x4.splat(alpha);
   {
     const q = pc;
-    v128.store(q, f32x4.add(v128.load(q, 0), f32x4.mul(va, c0_0)), 0);
+    v128.store(q, acc ? f32x4.add(v128.load(q, 0), f32x4.mul(va, c0_0)) : f32x4.mul(va, c0_0), 0);
   }
 }
 
-export function nn_f64_2x4(pa: usize, lda: usize, pb: usize, ldb: usize, pc: usize, ldc: usize, k: i32, alpha: f64): void {
+export function nn_f64_2x4(pa: usize, lda: usize, pb: usize, ldb: usize, pc: usize, ldc: usize, k: i32, alpha: f64, acc: bool): void {
   let c0_0 = f64x2.splat(0);
   let c0_1 = f64x2.splat(0);
   let c0_2 = f64x2.splat(0);
@@ -280,21 +280,21 @@ export function nn_f64_2x4(pa: usize, lda: usize, pb: usize, ldb: usize, pc: usi
   const va = f64x2.splat(alpha);
   {
     const q = pc;
-    v128.store(q, f64x2.add(v128.load(q, 0), f64x2.mul(va, c0_0)), 0);
-    v128.store(q, f64x2.add(v128.load(q, 16), f64x2.mul(va, c0_1)), 16);
-    v128.store(q, f64x2.add(v128.load(q, 32), f64x2.mul(va, c0_2)), 32);
-    v128.store(q, f64x2.add(v128.load(q, 48), f64x2.mul(va, c0_3)), 48);
+    v128.store(q, acc ? f64x2.add(v128.load(q, 0), f64x2.mul(va, c0_0)) : f64x2.mul(va, c0_0), 0);
+    v128.store(q, acc ? f64x2.add(v128.load(q, 16), f64x2.mul(va, c0_1)) : f64x2.mul(va, c0_1), 16);
+    v128.store(q, acc ? f64x2.add(v128.load(q, 32), f64x2.mul(va, c0_2)) : f64x2.mul(va, c0_2), 32);
+    v128.store(q, acc ? f64x2.add(v128.load(q, 48), f64x2.mul(va, c0_3)) : f64x2.mul(va, c0_3), 48);
   }
   {
     const q = pc + ldc;
-    v128.store(q, f64x2.add(v128.load(q, 0), f64x2.mul(va, c1_0)), 0);
-    v128.store(q, f64x2.add(v128.load(q, 16), f64x2.mul(va, c1_1)), 16);
-    v128.store(q, f64x2.add(v128.load(q, 32), f64x2.mul(va, c1_2)), 32);
-    v128.store(q, f64x2.add(v128.load(q, 48), f64x2.mul(va, c1_3)), 48);
+    v128.store(q, acc ? f64x2.add(v128.load(q, 0), f64x2.mul(va, c1_0)) : f64x2.mul(va, c1_0), 0);
+    v128.store(q, acc ? f64x2.add(v128.load(q, 16), f64x2.mul(va, c1_1)) : f64x2.mul(va, c1_1), 16);
+    v128.store(q, acc ? f64x2.add(v128.load(q, 32), f64x2.mul(va, c1_2)) : f64x2.mul(va, c1_2), 32);
+    v128.store(q, acc ? f64x2.add(v128.load(q, 48), f64x2.mul(va, c1_3)) : f64x2.mul(va, c1_3), 48);
   }
 }
 
-export function nn_f64_1x4(pa: usize, lda: usize, pb: usize, ldb: usize, pc: usize, ldc: usize, k: i32, alpha: f64): void {
+export function nn_f64_1x4(pa: usize, lda: usize, pb: usize, ldb: usize, pc: usize, ldc: usize, k: i32, alpha: f64, acc: bool): void {
   let c0_0 = f64x2.splat(0);
   let c0_1 = f64x2.splat(0);
   let c0_2 = f64x2.splat(0);
@@ -315,14 +315,14 @@ export function nn_f64_1x4(pa: usize, lda: usize, pb: usize, ldb: usize, pc: usi
   const va = f64x2.splat(alpha);
   {
     const q = pc;
-    v128.store(q, f64x2.add(v128.load(q, 0), f64x2.mul(va, c0_0)), 0);
-    v128.store(q, f64x2.add(v128.load(q, 16), f64x2.mul(va, c0_1)), 16);
-    v128.store(q, f64x2.add(v128.load(q, 32), f64x2.mul(va, c0_2)), 32);
-    v128.store(q, f64x2.add(v128.load(q, 48), f64x2.mul(va, c0_3)), 48);
+    v128.store(q, acc ? f64x2.add(v128.load(q, 0), f64x2.mul(va, c0_0)) : f64x2.mul(va, c0_0), 0);
+    v128.store(q, acc ? f64x2.add(v128.load(q, 16), f64x2.mul(va, c0_1)) : f64x2.mul(va, c0_1), 16);
+    v128.store(q, acc ? f64x2.add(v128.load(q, 32), f64x2.mul(va, c0_2)) : f64x2.mul(va, c0_2), 32);
+    v128.store(q, acc ? f64x2.add(v128.load(q, 48), f64x2.mul(va, c0_3)) : f64x2.mul(va, c0_3), 48);
   }
 }
 
-export function nn_f64_4x2(pa: usize, lda: usize, pb: usize, ldb: usize, pc: usize, ldc: usize, k: i32, alpha: f64): void {
+export function nn_f64_4x2(pa: usize, lda: usize, pb: usize, ldb: usize, pc: usize, ldc: usize, k: i32, alpha: f64, acc: bool): void {
   let c0_0 = f64x2.splat(0);
   let c0_1 = f64x2.splat(0);
   let c1_0 = f64x2.splat(0);
@@ -352,27 +352,27 @@ export function nn_f64_4x2(pa: usize, lda: usize, pb: usize, ldb: usize, pc: usi
   const va = f64x2.splat(alpha);
   {
     const q = pc;
-    v128.store(q, f64x2.add(v128.load(q, 0), f64x2.mul(va, c0_0)), 0);
-    v128.store(q, f64x2.add(v128.load(q, 16), f64x2.mul(va, c0_1)), 16);
+    v128.store(q, acc ? f64x2.add(v128.load(q, 0), f64x2.mul(va, c0_0)) : f64x2.mul(va, c0_0), 0);
+    v128.store(q, acc ? f64x2.add(v128.load(q, 16), f64x2.mul(va, c0_1)) : f64x2.mul(va, c0_1), 16);
   }
   {
     const q = pc + ldc;
-    v128.store(q, f64x2.add(v128.load(q, 0), f64x2.mul(va, c1_0)), 0);
-    v128.store(q, f64x2.add(v128.load(q, 16), f64x2.mul(va, c1_1)), 16);
+    v128.store(q, acc ? f64x2.add(v128.load(q, 0), f64x2.mul(va, c1_0)) : f64x2.mul(va, c1_0), 0);
+    v128.store(q, acc ? f64x2.add(v128.load(q, 16), f64x2.mul(va, c1_1)) : f64x2.mul(va, c1_1), 16);
   }
   {
     const q = pc + 2 * ldc;
-    v128.store(q, f64x2.add(v128.load(q, 0), f64x2.mul(va, c2_0)), 0);
-    v128.store(q, f64x2.add(v128.load(q, 16), f64x2.mul(va, c2_1)), 16);
+    v128.store(q, acc ? f64x2.add(v128.load(q, 0), f64x2.mul(va, c2_0)) : f64x2.mul(va, c2_0), 0);
+    v128.store(q, acc ? f64x2.add(v128.load(q, 16), f64x2.mul(va, c2_1)) : f64x2.mul(va, c2_1), 16);
   }
   {
     const q = pc + 3 * ldc;
-    v128.store(q, f64x2.add(v128.load(q, 0), f64x2.mul(va, c3_0)), 0);
-    v128.store(q, f64x2.add(v128.load(q, 16), f64x2.mul(va, c3_1)), 16);
+    v128.store(q, acc ? f64x2.add(v128.load(q, 0), f64x2.mul(va, c3_0)) : f64x2.mul(va, c3_0), 0);
+    v128.store(q, acc ? f64x2.add(v128.load(q, 16), f64x2.mul(va, c3_1)) : f64x2.mul(va, c3_1), 16);
   }
 }
 
-export function nn_f64_2x2(pa: usize, lda: usize, pb: usize, ldb: usize, pc: usize, ldc: usize, k: i32, alpha: f64): void {
+export function nn_f64_2x2(pa: usize, lda: usize, pb: usize, ldb: usize, pc: usize, ldc: usize, k: i32, alpha: f64, acc: bool): void {
   let c0_0 = f64x2.splat(0);
   let c0_1 = f64x2.splat(0);
   let c1_0 = f64x2.splat(0);
@@ -392,17 +392,17 @@ export function nn_f64_2x2(pa: usize, lda: usize, pb: usize, ldb: usize, pc: usi
   const va = f64x2.splat(alpha);
   {
     const q = pc;
-    v128.store(q, f64x2.add(v128.load(q, 0), f64x2.mul(va, c0_0)), 0);
-    v128.store(q, f64x2.add(v128.load(q, 16), f64x2.mul(va, c0_1)), 16);
+    v128.store(q, acc ? f64x2.add(v128.load(q, 0), f64x2.mul(va, c0_0)) : f64x2.mul(va, c0_0), 0);
+    v128.store(q, acc ? f64x2.add(v128.load(q, 16), f64x2.mul(va, c0_1)) : f64x2.mul(va, c0_1), 16);
   }
   {
     const q = pc + ldc;
-    v128.store(q, f64x2.add(v128.load(q, 0), f64x2.mul(va, c1_0)), 0);
-    v128.store(q, f64x2.add(v128.load(q, 16), f64x2.mul(va, c1_1)), 16);
+    v128.store(q, acc ? f64x2.add(v128.load(q, 0), f64x2.mul(va, c1_0)) : f64x2.mul(va, c1_0), 0);
+    v128.store(q, acc ? f64x2.add(v128.load(q, 16), f64x2.mul(va, c1_1)) : f64x2.mul(va, c1_1), 16);
   }
 }
 
-export function nn_f64_1x2(pa: usize, lda: usize, pb: usize, ldb: usize, pc: usize, ldc: usize, k: i32, alpha: f64): void {
+export function nn_f64_1x2(pa: usize, lda: usize, pb: usize, ldb: usize, pc: usize, ldc: usize, k: i32, alpha: f64, acc: bool): void {
   let c0_0 = f64x2.splat(0);
   let c0_1 = f64x2.splat(0);
   for (let p = 0; p < k; p++) {
@@ -417,12 +417,12 @@ export function nn_f64_1x2(pa: usize, lda: usize, pb: usize, ldb: usize, pc: usi
   const va = f64x2.splat(alpha);
   {
     const q = pc;
-    v128.store(q, f64x2.add(v128.load(q, 0), f64x2.mul(va, c0_0)), 0);
-    v128.store(q, f64x2.add(v128.load(q, 16), f64x2.mul(va, c0_1)), 16);
+    v128.store(q, acc ? f64x2.add(v128.load(q, 0), f64x2.mul(va, c0_0)) : f64x2.mul(va, c0_0), 0);
+    v128.store(q, acc ? f64x2.add(v128.load(q, 16), f64x2.mul(va, c0_1)) : f64x2.mul(va, c0_1), 16);
   }
 }
 
-export function nn_f64_4x1(pa: usize, lda: usize, pb: usize, ldb: usize, pc: usize, ldc: usize, k: i32, alpha: f64): void {
+export function nn_f64_4x1(pa: usize, lda: usize, pb: usize, ldb: usize, pc: usize, ldc: usize, k: i32, alpha: f64, acc: bool): void {
   let c0_0 = f64x2.splat(0);
   let c1_0 = f64x2.splat(0);
   let c2_0 = f64x2.splat(0);
@@ -443,23 +443,23 @@ export function nn_f64_4x1(pa: usize, lda: usize, pb: usize, ldb: usize, pc: usi
   const va = f64x2.splat(alpha);
   {
     const q = pc;
-    v128.store(q, f64x2.add(v128.load(q, 0), f64x2.mul(va, c0_0)), 0);
+    v128.store(q, acc ? f64x2.add(v128.load(q, 0), f64x2.mul(va, c0_0)) : f64x2.mul(va, c0_0), 0);
   }
   {
     const q = pc + ldc;
-    v128.store(q, f64x2.add(v128.load(q, 0), f64x2.mul(va, c1_0)), 0);
+    v128.store(q, acc ? f64x2.add(v128.load(q, 0), f64x2.mul(va, c1_0)) : f64x2.mul(va, c1_0), 0);
   }
   {
     const q = pc + 2 * ldc;
-    v128.store(q, f64x2.add(v128.load(q, 0), f64x2.mul(va, c2_0)), 0);
+    v128.store(q, acc ? f64x2.add(v128.load(q, 0), f64x2.mul(va, c2_0)) : f64x2.mul(va, c2_0), 0);
   }
   {
     const q = pc + 3 * ldc;
-    v128.store(q, f64x2.add(v128.load(q, 0), f64x2.mul(va, c3_0)), 0);
+    v128.store(q, acc ? f64x2.add(v128.load(q, 0), f64x2.mul(va, c3_0)) : f64x2.mul(va, c3_0), 0);
   }
 }
 
-export function nn_f64_2x1(pa: usize, lda: usize, pb: usize, ldb: usize, pc: usize, ldc: usize, k: i32, alpha: f64): void {
+export function nn_f64_2x1(pa: usize, lda: usize, pb: usize, ldb: usize, pc: usize, ldc: usize, k: i32, alpha: f64, acc: bool): void {
   let c0_0 = f64x2.splat(0);
   let c1_0 = f64x2.splat(0);
   for (let p = 0; p < k; p++) {
@@ -474,15 +474,15 @@ export function nn_f64_2x1(pa: usize, lda: usize, pb: usize, ldb: usize, pc: usi
   const va = f64x2.splat(alpha);
   {
     const q = pc;
-    v128.store(q, f64x2.add(v128.load(q, 0), f64x2.mul(va, c0_0)), 0);
+    v128.store(q, acc ? f64x2.add(v128.load(q, 0), f64x2.mul(va, c0_0)) : f64x2.mul(va, c0_0), 0);
   }
   {
     const q = pc + ldc;
-    v128.store(q, f64x2.add(v128.load(q, 0), f64x2.mul(va, c1_0)), 0);
+    v128.store(q, acc ? f64x2.add(v128.load(q, 0), f64x2.mul(va, c1_0)) : f64x2.mul(va, c1_0), 0);
   }
 }
 
-export function nn_f64_1x1(pa: usize, lda: usize, pb: usize, ldb: usize, pc: usize, ldc: usize, k: i32, alpha: f64): void {
+export function nn_f64_1x1(pa: usize, lda: usize, pb: usize, ldb: usize, pc: usize, ldc: usize, k: i32, alpha: f64, acc: bool): void {
   let c0_0 = f64x2.splat(0);
   for (let p = 0; p < k; p++) {
     const b0 = v128.load(pb, 0);
@@ -494,11 +494,90 @@ export function nn_f64_1x1(pa: usize, lda: usize, pb: usize, ldb: usize, pc: usi
   const va = f64x2.splat(alpha);
   {
     const q = pc;
-    v128.store(q, f64x2.add(v128.load(q, 0), f64x2.mul(va, c0_0)), 0);
+    v128.store(q, acc ? f64x2.add(v128.load(q, 0), f64x2.mul(va, c0_0)) : f64x2.mul(va, c0_0), 0);
   }
 }
 
-export function nt_f32_2x4(pa: usize, lda: usize, pb: usize, ldb: usize, pc: usize, ldc: usize, k: i32, alpha: f32): void {
+export function nt_f32_2x5(pa: usize, lda: usize, pb: usize, ldb: usize, pc: usize, ldc: usize, k: i32, alpha: f32, acc: bool): void {
+  let c0_0 = f32x4.splat(0);
+  let c0_1 = f32x4.splat(0);
+  let c0_2 = f32x4.splat(0);
+  let c0_3 = f32x4.splat(0);
+  let c0_4 = f32x4.splat(0);
+  let c1_0 = f32x4.splat(0);
+  let c1_1 = f32x4.splat(0);
+  let c1_2 = f32x4.splat(0);
+  let c1_3 = f32x4.splat(0);
+  let c1_4 = f32x4.splat(0);
+  const k4 = k & ~3;
+  let p = 0;
+  let qa = pa;
+  let qb = pb;
+  for (; p < k4; p += 4) {
+    const a0 = v128.load(qa);
+    const a1 = v128.load(qa + lda);
+    const b0 = v128.load(qb);
+    c0_0 = madd4(a0, b0, c0_0);
+    c1_0 = madd4(a1, b0, c1_0);
+    const b1 = v128.load(qb + ldb);
+    c0_1 = madd4(a0, b1, c0_1);
+    c1_1 = madd4(a1, b1, c1_1);
+    const b2 = v128.load(qb + 2 * ldb);
+    c0_2 = madd4(a0, b2, c0_2);
+    c1_2 = madd4(a1, b2, c1_2);
+    const b3 = v128.load(qb + 3 * ldb);
+    c0_3 = madd4(a0, b3, c0_3);
+    c1_3 = madd4(a1, b3, c1_3);
+    const b4 = v128.load(qb + 4 * ldb);
+    c0_4 = madd4(a0, b4, c0_4);
+    c1_4 = madd4(a1, b4, c1_4);
+    qa += 16;
+    qb += 16;
+  }
+  let s0_0: f32 = f32x4.extract_lane(c0_0, 0) + f32x4.extract_lane(c0_0, 1) + f32x4.extract_lane(c0_0, 2) + f32x4.extract_lane(c0_0, 3);
+  let s0_1: f32 = f32x4.extract_lane(c0_1, 0) + f32x4.extract_lane(c0_1, 1) + f32x4.extract_lane(c0_1, 2) + f32x4.extract_lane(c0_1, 3);
+  let s0_2: f32 = f32x4.extract_lane(c0_2, 0) + f32x4.extract_lane(c0_2, 1) + f32x4.extract_lane(c0_2, 2) + f32x4.extract_lane(c0_2, 3);
+  let s0_3: f32 = f32x4.extract_lane(c0_3, 0) + f32x4.extract_lane(c0_3, 1) + f32x4.extract_lane(c0_3, 2) + f32x4.extract_lane(c0_3, 3);
+  let s0_4: f32 = f32x4.extract_lane(c0_4, 0) + f32x4.extract_lane(c0_4, 1) + f32x4.extract_lane(c0_4, 2) + f32x4.extract_lane(c0_4, 3);
+  let s1_0: f32 = f32x4.extract_lane(c1_0, 0) + f32x4.extract_lane(c1_0, 1) + f32x4.extract_lane(c1_0, 2) + f32x4.extract_lane(c1_0, 3);
+  let s1_1: f32 = f32x4.extract_lane(c1_1, 0) + f32x4.extract_lane(c1_1, 1) + f32x4.extract_lane(c1_1, 2) + f32x4.extract_lane(c1_1, 3);
+  let s1_2: f32 = f32x4.extract_lane(c1_2, 0) + f32x4.extract_lane(c1_2, 1) + f32x4.extract_lane(c1_2, 2) + f32x4.extract_lane(c1_2, 3);
+  let s1_3: f32 = f32x4.extract_lane(c1_3, 0) + f32x4.extract_lane(c1_3, 1) + f32x4.extract_lane(c1_3, 2) + f32x4.extract_lane(c1_3, 3);
+  let s1_4: f32 = f32x4.extract_lane(c1_4, 0) + f32x4.extract_lane(c1_4, 1) + f32x4.extract_lane(c1_4, 2) + f32x4.extract_lane(c1_4, 3);
+  for (; p < k; p++) {
+    const a0 = load<f32>(qa);
+    const a1 = load<f32>(qa + lda);
+    const b0 = load<f32>(qb);
+    s0_0 += a0 * b0;
+    s1_0 += a1 * b0;
+    const b1 = load<f32>(qb + ldb);
+    s0_1 += a0 * b1;
+    s1_1 += a1 * b1;
+    const b2 = load<f32>(qb + 2 * ldb);
+    s0_2 += a0 * b2;
+    s1_2 += a1 * b2;
+    const b3 = load<f32>(qb + 3 * ldb);
+    s0_3 += a0 * b3;
+    s1_3 += a1 * b3;
+    const b4 = load<f32>(qb + 4 * ldb);
+    s0_4 += a0 * b4;
+    s1_4 += a1 * b4;
+    qa += 4;
+    qb += 4;
+  }
+  store<f32>(pc + 0, acc ? load<f32>(pc + 0) + alpha * s0_0 : alpha * s0_0);
+  store<f32>(pc + 4, acc ? load<f32>(pc + 4) + alpha * s0_1 : alpha * s0_1);
+  store<f32>(pc + 8, acc ? load<f32>(pc + 8) + alpha * s0_2 : alpha * s0_2);
+  store<f32>(pc + 12, acc ? load<f32>(pc + 12) + alpha * s0_3 : alpha * s0_3);
+  store<f32>(pc + 16, acc ? load<f32>(pc + 16) + alpha * s0_4 : alpha * s0_4);
+  store<f32>(pc + ldc + 0, acc ? load<f32>(pc + ldc + 0) + alpha * s1_0 : alpha * s1_0);
+  store<f32>(pc + ldc + 4, acc ? load<f32>(pc + ldc + 4) + alpha * s1_1 : alpha * s1_1);
+  store<f32>(pc + ldc + 8, acc ? load<f32>(pc + ldc + 8) + alpha * s1_2 : alpha * s1_2);
+  store<f32>(pc + ldc + 12, acc ? load<f32>(pc + ldc + 12) + alpha * s1_3 : alpha * s1_3);
+  store<f32>(pc + ldc + 16, acc ? load<f32>(pc + ldc + 16) + alpha * s1_4 : alpha * s1_4);
+}
+
+export function nt_f32_2x4(pa: usize, lda: usize, pb: usize, ldb: usize, pc: usize, ldc: usize, k: i32, alpha: f32, acc: bool): void {
   let c0_0 = f32x4.splat(0);
   let c0_1 = f32x4.splat(0);
   let c0_2 = f32x4.splat(0);
@@ -555,17 +634,17 @@ export function nt_f32_2x4(pa: usize, lda: usize, pb: usize, ldb: usize, pc: usi
     qa += 4;
     qb += 4;
   }
-  store<f32>(pc + 0, load<f32>(pc + 0) + alpha * s0_0);
-  store<f32>(pc + 4, load<f32>(pc + 4) + alpha * s0_1);
-  store<f32>(pc + 8, load<f32>(pc + 8) + alpha * s0_2);
-  store<f32>(pc + 12, load<f32>(pc + 12) + alpha * s0_3);
-  store<f32>(pc + ldc + 0, load<f32>(pc + ldc + 0) + alpha * s1_0);
-  store<f32>(pc + ldc + 4, load<f32>(pc + ldc + 4) + alpha * s1_1);
-  store<f32>(pc + ldc + 8, load<f32>(pc + ldc + 8) + alpha * s1_2);
-  store<f32>(pc + ldc + 12, load<f32>(pc + ldc + 12) + alpha * s1_3);
+  store<f32>(pc + 0, acc ? load<f32>(pc + 0) + alpha * s0_0 : alpha * s0_0);
+  store<f32>(pc + 4, acc ? load<f32>(pc + 4) + alpha * s0_1 : alpha * s0_1);
+  store<f32>(pc + 8, acc ? load<f32>(pc + 8) + alpha * s0_2 : alpha * s0_2);
+  store<f32>(pc + 12, acc ? load<f32>(pc + 12) + alpha * s0_3 : alpha * s0_3);
+  store<f32>(pc + ldc + 0, acc ? load<f32>(pc + ldc + 0) + alpha * s1_0 : alpha * s1_0);
+  store<f32>(pc + ldc + 4, acc ? load<f32>(pc + ldc + 4) + alpha * s1_1 : alpha * s1_1);
+  store<f32>(pc + ldc + 8, acc ? load<f32>(pc + ldc + 8) + alpha * s1_2 : alpha * s1_2);
+  store<f32>(pc + ldc + 12, acc ? load<f32>(pc + ldc + 12) + alpha * s1_3 : alpha * s1_3);
 }
 
-export function nt_f32_2x1(pa: usize, lda: usize, pb: usize, ldb: usize, pc: usize, ldc: usize, k: i32, alpha: f32): void {
+export function nt_f32_2x1(pa: usize, lda: usize, pb: usize, ldb: usize, pc: usize, ldc: usize, k: i32, alpha: f32, acc: bool): void {
   let c0_0 = f32x4.splat(0);
   let c1_0 = f32x4.splat(0);
   const k4 = k & ~3;
@@ -592,11 +671,63 @@ export function nt_f32_2x1(pa: usize, lda: usize, pb: usize, ldb: usize, pc: usi
     qa += 4;
     qb += 4;
   }
-  store<f32>(pc + 0, load<f32>(pc + 0) + alpha * s0_0);
-  store<f32>(pc + ldc + 0, load<f32>(pc + ldc + 0) + alpha * s1_0);
+  store<f32>(pc + 0, acc ? load<f32>(pc + 0) + alpha * s0_0 : alpha * s0_0);
+  store<f32>(pc + ldc + 0, acc ? load<f32>(pc + ldc + 0) + alpha * s1_0 : alpha * s1_0);
 }
 
-export function nt_f32_1x4(pa: usize, lda: usize, pb: usize, ldb: usize, pc: usize, ldc: usize, k: i32, alpha: f32): void {
+export function nt_f32_1x5(pa: usize, lda: usize, pb: usize, ldb: usize, pc: usize, ldc: usize, k: i32, alpha: f32, acc: bool): void {
+  let c0_0 = f32x4.splat(0);
+  let c0_1 = f32x4.splat(0);
+  let c0_2 = f32x4.splat(0);
+  let c0_3 = f32x4.splat(0);
+  let c0_4 = f32x4.splat(0);
+  const k4 = k & ~3;
+  let p = 0;
+  let qa = pa;
+  let qb = pb;
+  for (; p < k4; p += 4) {
+    const a0 = v128.load(qa);
+    const b0 = v128.load(qb);
+    c0_0 = madd4(a0, b0, c0_0);
+    const b1 = v128.load(qb + ldb);
+    c0_1 = madd4(a0, b1, c0_1);
+    const b2 = v128.load(qb + 2 * ldb);
+    c0_2 = madd4(a0, b2, c0_2);
+    const b3 = v128.load(qb + 3 * ldb);
+    c0_3 = madd4(a0, b3, c0_3);
+    const b4 = v128.load(qb + 4 * ldb);
+    c0_4 = madd4(a0, b4, c0_4);
+    qa += 16;
+    qb += 16;
+  }
+  let s0_0: f32 = f32x4.extract_lane(c0_0, 0) + f32x4.extract_lane(c0_0, 1) + f32x4.extract_lane(c0_0, 2) + f32x4.extract_lane(c0_0, 3);
+  let s0_1: f32 = f32x4.extract_lane(c0_1, 0) + f32x4.extract_lane(c0_1, 1) + f32x4.extract_lane(c0_1, 2) + f32x4.extract_lane(c0_1, 3);
+  let s0_2: f32 = f32x4.extract_lane(c0_2, 0) + f32x4.extract_lane(c0_2, 1) + f32x4.extract_lane(c0_2, 2) + f32x4.extract_lane(c0_2, 3);
+  let s0_3: f32 = f32x4.extract_lane(c0_3, 0) + f32x4.extract_lane(c0_3, 1) + f32x4.extract_lane(c0_3, 2) + f32x4.extract_lane(c0_3, 3);
+  let s0_4: f32 = f32x4.extract_lane(c0_4, 0) + f32x4.extract_lane(c0_4, 1) + f32x4.extract_lane(c0_4, 2) + f32x4.extract_lane(c0_4, 3);
+  for (; p < k; p++) {
+    const a0 = load<f32>(qa);
+    const b0 = load<f32>(qb);
+    s0_0 += a0 * b0;
+    const b1 = load<f32>(qb + ldb);
+    s0_1 += a0 * b1;
+    const b2 = load<f32>(qb + 2 * ldb);
+    s0_2 += a0 * b2;
+    const b3 = load<f32>(qb + 3 * ldb);
+    s0_3 += a0 * b3;
+    const b4 = load<f32>(qb + 4 * ldb);
+    s0_4 += a0 * b4;
+    qa += 4;
+    qb += 4;
+  }
+  store<f32>(pc + 0, acc ? load<f32>(pc + 0) + alpha * s0_0 : alpha * s0_0);
+  store<f32>(pc + 4, acc ? load<f32>(pc + 4) + alpha * s0_1 : alpha * s0_1);
+  store<f32>(pc + 8, acc ? load<f32>(pc + 8) + alpha * s0_2 : alpha * s0_2);
+  store<f32>(pc + 12, acc ? load<f32>(pc + 12) + alpha * s0_3 : alpha * s0_3);
+  store<f32>(pc + 16, acc ? load<f32>(pc + 16) + alpha * s0_4 : alpha * s0_4);
+}
+
+export function nt_f32_1x4(pa: usize, lda: usize, pb: usize, ldb: usize, pc: usize, ldc: usize, k: i32, alpha: f32, acc: bool): void {
   let c0_0 = f32x4.splat(0);
   let c0_1 = f32x4.splat(0);
   let c0_2 = f32x4.splat(0);
@@ -635,13 +766,13 @@ export function nt_f32_1x4(pa: usize, lda: usize, pb: usize, ldb: usize, pc: usi
     qa += 4;
     qb += 4;
   }
-  store<f32>(pc + 0, load<f32>(pc + 0) + alpha * s0_0);
-  store<f32>(pc + 4, load<f32>(pc + 4) + alpha * s0_1);
-  store<f32>(pc + 8, load<f32>(pc + 8) + alpha * s0_2);
-  store<f32>(pc + 12, load<f32>(pc + 12) + alpha * s0_3);
+  store<f32>(pc + 0, acc ? load<f32>(pc + 0) + alpha * s0_0 : alpha * s0_0);
+  store<f32>(pc + 4, acc ? load<f32>(pc + 4) + alpha * s0_1 : alpha * s0_1);
+  store<f32>(pc + 8, acc ? load<f32>(pc + 8) + alpha * s0_2 : alpha * s0_2);
+  store<f32>(pc + 12, acc ? load<f32>(pc + 12) + alpha * s0_3 : alpha * s0_3);
 }
 
-export function nt_f32_1x1(pa: usize, lda: usize, pb: usize, ldb: usize, pc: usize, ldc: usize, k: i32, alpha: f32): void {
+export function nt_f32_1x1(pa: usize, lda: usize, pb: usize, ldb: usize, pc: usize, ldc: usize, k: i32, alpha: f32, acc: bool): void {
   let c0_0 = f32x4.splat(0);
   const k4 = k & ~3;
   let p = 0;
@@ -662,7 +793,7 @@ export function nt_f32_1x1(pa: usize, lda: usize, pb: usize, ldb: usize, pc: usi
     qa += 4;
     qb += 4;
   }
-  store<f32>(pc + 0, load<f32>(pc + 0) + alpha * s0_0);
+  store<f32>(pc + 0, acc ? load<f32>(pc + 0) + alpha * s0_0 : alpha * s0_0);
 }
 
 export function dconv_f32_2x4(pw: usize, ldw: usize, px: usize, po: usize, ldo: usize, cin: i32, kh: i32, kw: i32, plane: usize, row: usize): void {
