@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Block, ReportDocument } from './document.js';
 import { renderFigures } from './build.js';
-import { layoutPdf, PDF_PAGE, pdfSafeSvg } from './pdf.js';
+import { layoutPdf, PDF_PAGE, pdfSafeSvg, wrapText } from './pdf.js';
+import { textWidth } from '../plot/fonts.js';
 import { sampleDocument } from './sample-document.js';
 
 const sample = sampleDocument();
@@ -102,4 +103,21 @@ test('pdfSafeSvg: dash arrays with zero lengths become solid or near-zero, other
   assert.equal(pdfSafeSvg('<path stroke-dasharray="1,0" d="M0,0"/>'), '<path d="M0,0"/>');
   assert.equal(pdfSafeSvg('<path stroke-dasharray="0 4" d=""/>'), '<path stroke-dasharray="0.001,4" d=""/>');
   assert.equal(pdfSafeSvg('<path stroke-dasharray="5,3"/>'), '<path stroke-dasharray="5,3"/>');
+});
+
+test('wrapText: every line fits, words stay whole unless one alone is too wide, nothing is lost', () => {
+  const face = { family: 'DejaVu Sans', bold: false, italic: false } as const;
+  const text = 'Max. number of function evaluations reached (status 3) ×2 supercalifragilisticexpialidocious';
+  for (const width of [40, 80, 200]) {
+    const lines = wrapText(text, width, 8, face);
+    for (const l of lines) assert.ok(textWidth(l, 8, face) <= width + 1e-9, `"${l}" wider than ${width}`);
+    assert.equal(lines.join('').replace(/\s/g, ''), text.replace(/\s/g, ''));
+    // Greedy: a line followed by another could not have taken that line's first word.
+    for (let k = 0; k + 1 < lines.length; k++) {
+      const next = lines[k + 1]!.split(' ')[0]!;
+      if (lines[k]!.includes(' ') || textWidth(lines[k]!, 8, face) < width)
+        assert.ok(textWidth(`${lines[k]} ${next}`, 8, face) > width, `"${lines[k]}" could take "${next}"`);
+    }
+  }
+  assert.deepEqual(wrapText('', 50, 8, face), ['']);
 });

@@ -530,86 +530,97 @@ class PdfWriter {
     const cells = t.rows.map((r) => r.map(formatCell));
     const bold = { ...sans(), bold: true };
     const pad = 5;
-    // Column width = widest body cell or header word; headers wrap onto extra lines instead of widening.
-    const layout = (s: number, wrap: boolean): { widths: number[]; head: string[][] } => {
-      const widths = t.columns.map((c, i) => {
-        const body = Math.max(0, ...cells.map((r) => textWidth(r[i]!, s, sans())));
-        const word = Math.max(...c.split(/\s+/).map((w) => textWidth(w, s, bold)));
-        const full = textWidth(c, s, bold);
-        return Math.max(body, wrap ? Math.max(word, full / 2.2) : full) + 2 * pad;
-      });
-      const head = t.columns.map((c, i) => {
-        const lines: string[] = [];
-        for (const word of c.split(/\s+/)) {
-          const last = lines[lines.length - 1];
-          if (last !== undefined && textWidth(`${last} ${word}`, s, bold) <= widths[i]! - 2 * pad)
-            lines[lines.length - 1] = `${last} ${word}`;
-          else lines.push(word);
-        }
-        return lines;
-      });
-      return { widths, head };
+    const W = CONTENT_W;
+    const longestWord = (text: string, s: number, face: FontFace): number =>
+      Math.max(0, ...text.split(/\s+/).map((w) => textWidth(w, s, face)));
+    // Natural widths (nothing wraps) when they fit; else each column gets at least its longest word and the
+    // rest of the width in proportion to how much more it would like; the font shrinks when even that fails.
+    const columnWidths = (s: number): number[] | null => {
+      const natural = t.columns.map(
+        (c, i) => Math.max(textWidth(c, s, bold), ...cells.map((r) => textWidth(r[i]!, s, sans()))) + 2 * pad,
+      );
+      const total = natural.reduce((x, y) => x + y, 0);
+      if (total <= W) return natural;
+      const min = t.columns.map(
+        (c, i) =>
+          Math.max(longestWord(c, s, bold), ...cells.map((r) => longestWord(r[i]!, s, sans()))) + 2 * pad,
+      );
+      const minTotal = min.reduce((x, y) => x + y, 0);
+      if (minTotal > W) return null;
+      const slack = (W - minTotal) / (total - minTotal);
+      return min.map((m, i) => m + (natural[i]! - m) * slack);
     };
     let size = 8.5;
-    let { widths, head } = layout(size, false);
-    const total = (): number => widths.reduce((a, b) => a + b, 0);
-    if (total() > CONTENT_W) ({ widths, head } = layout(size, true));
-    while (total() > CONTENT_W && size > 6) ({ widths, head } = layout((size -= 0.25), true));
-    if (total() > CONTENT_W) widths = widths.map((w) => (w * CONTENT_W) / total());
-    const rowH = size * 1.6;
-    const headLines = Math.max(...head.map((h) => h.length));
-    const headH = rowH + (headLines - 1) * size * 1.2;
-    const x0 = PAGE.left + (CONTENT_W - total()) / 2;
+    let widths = columnWidths(size);
+    while (!widths && size > 6) widths = columnWidths((size -= 0.25));
+    if (!widths) {
+      // Even the longest words do not fit at 6 pt: scale the minimum widths and let words break anywhere.
+      const min = t.columns.map(
+        (c, i) =>
+          Math.max(longestWord(c, size, bold), ...cells.map((r) => longestWord(r[i]!, size, sans()))) +
+          2 * pad,
+      );
+      const sum = min.reduce((x, y) => x + y, 0);
+      widths = min.map((m) => (m * W) / sum);
+    }
+    const cols = widths;
+    const total = cols.reduce((x, y) => x + y, 0);
+    const lh = size * 1.2;
+    const rowPad = size * 0.4;
+    const x0 = PAGE.left + (W - total) / 2;
     const numeric = t.columns.map((_, c) => isNumericColumn(t, c));
-    const drawCell = (v: string, c: number, x: number, baseline: number, face: FontFace): void => {
-      const tw = textWidth(v, size, face);
-      const tx = numeric[c] ? x + widths[c]! - pad - tw : x + pad;
-      this.doc.text(v, tx, baseline, { lineBreak: false, baseline: 'alphabetic' });
+    const head = t.columns.map((c, i) => wrapText(c, cols[i]! - 2 * pad, size, bold));
+    const body = cells.map((r) => r.map((v, i) => wrapText(v, cols[i]! - 2 * pad, size, sans())));
+    const heightOf = (lines: string[][]): number =>
+      Math.max(1, ...lines.map((l) => l.length)) * lh + 2 * rowPad;
+    const headH = heightOf(head);
+    const drawRow = (lines: string[][], face: FontFace, y: number, bottomAlign: boolean): void => {
+      this.setFont(face, size);
+      this.doc.fillColor('#1d1d1d');
+      const n = Math.max(1, ...lines.map((l) => l.length));
+      let x = x0;
+      lines.forEach((cell, c) => {
+        // Headers sit on the bottom line, so one-line headers share the baseline of wrapped ones' last line.
+        const first = y + rowPad + size * 0.9 + (bottomAlign ? (n - cell.length) * lh : 0);
+        cell.forEach((l, k) => {
+          const tx = numeric[c] ? x + cols[c]! - pad - textWidth(l, size, face) : x + pad;
+          this.doc.text(l, tx, first + k * lh, { lineBreak: false, baseline: 'alphabetic' });
+        });
+        x += cols[c]!;
+      });
     };
-    const rule = (y: number, weight: number): void => {
+    const rule = (y: number): void => {
       this.doc
         .moveTo(x0, y)
-        .lineTo(x0 + total(), y)
-        .lineWidth(weight)
+        .lineTo(x0 + total, y)
+        .lineWidth(0.8)
         .strokeColor('#777')
         .stroke();
     };
     const header = (): void => {
-      rule(this.y, 0.8);
-      this.setFont(bold, size);
-      this.doc.fillColor('#1d1d1d');
-      let x = x0;
-      head.forEach((lines, c) => {
-        // Bottom-aligned, so one-line headers sit on the same baseline as the last line of wrapped ones.
-        const first = this.y + rowH * 0.68 + (headLines - lines.length) * size * 1.2;
-        lines.forEach((l, k) => drawCell(l, c, x, first + k * size * 1.2, bold));
-        x += widths[c]!;
-      });
+      rule(this.y);
+      drawRow(head, bold, this.y, true);
       this.place('table-row', this.y, this.y + headH);
       this.y += headH;
-      rule(this.y, 0.8);
+      rule(this.y);
     };
     const capRuns: Inline[] = parseInline(t.caption);
-    this.ensure(this.paragraphHeight(capRuns, 2, 9) + headH + rowH * Math.min(3, t.rows.length) + 4);
+    const firstRows = body.slice(0, 3).reduce((h, r) => h + heightOf(r), 0);
+    this.ensure(this.paragraphHeight(capRuns, 2, 9) + headH + firstRows + 4);
     this.paragraph(capRuns, { size: 9, face: bold, after: 3 });
     header();
-    cells.forEach((r, i) => {
-      if (this.y + rowH > BOTTOM) {
+    body.forEach((r, i) => {
+      const h = heightOf(r);
+      if (this.y + h > BOTTOM) {
         this.newPage();
         header();
       }
-      if (i % 2 === 1) this.doc.save().rect(x0, this.y, total(), rowH).fill('#f5f5f5').restore();
-      this.setFont(sans(), size);
-      this.doc.fillColor('#1d1d1d');
-      let x = x0;
-      r.forEach((v, c) => {
-        drawCell(v, c, x, this.y + rowH * 0.68, sans());
-        x += widths[c]!;
-      });
-      this.place('table-row', this.y, this.y + rowH);
-      this.y += rowH;
+      if (i % 2 === 1) this.doc.save().rect(x0, this.y, total, h).fill('#f5f5f5').restore();
+      drawRow(r, sans(), this.y, false);
+      this.place('table-row', this.y, this.y + h);
+      this.y += h;
     });
-    rule(this.y, 0.8);
+    rule(this.y);
     this.y += 10;
   }
 
@@ -666,6 +677,29 @@ export function pdfSafeSvg(svg: string): string {
 function serif(): FontFace {
   return { family: SERIF_FAMILY, bold: false, italic: false };
 }
+/** Greedy word wrap of plain text to `width` points; a word wider than the line breaks between characters. */
+export function wrapText(text: string, width: number, size: number, face: FontFace): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (let word of text.split(/\s+/).filter((w) => w !== '')) {
+    const joined = line ? `${line} ${word}` : word;
+    if (textWidth(joined, size, face) <= width) {
+      line = joined;
+      continue;
+    }
+    if (line) lines.push(line);
+    while (word.length > 1 && textWidth(word, size, face) > width) {
+      let n = word.length - 1;
+      while (n > 1 && textWidth(word.slice(0, n), size, face) > width) n--;
+      lines.push(word.slice(0, n));
+      word = word.slice(n);
+    }
+    line = word;
+  }
+  if (line || lines.length === 0) lines.push(line);
+  return lines;
+}
+
 function mono(): FontFace {
   return { family: MONO_FAMILY, bold: false, italic: false };
 }
