@@ -31,3 +31,4 @@ export { AveragePooling2D, MaxPooling2D, type PoolingOptions } from './layers/po
 export { BatchNormalization, type BatchNormalizationOptions } from './layers/batchnorm.js';
 export { Dropout } from './layers/dropout.js';
 export { lenet5, type LeNet5Options } from './models/lenet5.js';
+export * from './ensemble.js';
