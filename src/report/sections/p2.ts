@@ -71,7 +71,7 @@ import { loadEx4, NET_ORIGINAL, NET_TWO_HIDDEN } from 'nnlab';
 // 'mnist-ex4' rebuilds ex4's set from MNIST; pass a path to load the original ex4data1.mat instead.
 const data = loadEx4(${JSON.stringify(r.config.dataset)});
 console.log(data.m, data.X.length / data.m, data.source);
-console.log(NET_ORIGINAL.sizes, NET_TWO_HIDDEN.sizes, NET_TWO_HIDDEN.hiddenScale);`;
+for (const spec of [NET_ORIGINAL, NET_TWO_HIDDEN]) console.log(spec.sizes, 'hidden k =', spec.hiddenScale);`;
 
 const PART1 = String.raw`The scaled sigmoid is the logistic function evaluated at $2z$:
 
@@ -273,9 +273,14 @@ function convergenceFigure(r: P2Result): FigureOutput {
     type: 'nominal',
     title: 'network',
     scale: { domain: r.nets.map((n) => n.label), range: r.nets.map((n) => COLORS[n.key]) },
-    legend: { orient: 'bottom' },
+    legend: { orient: 'bottom', symbolType: 'stroke', symbolStrokeWidth: 3, symbolOpacity: 1 },
   };
-  const x = { field: 'evaluation', type: 'quantitative', title: 'function evaluations (count)' };
+  const x = {
+    field: 'evaluation',
+    type: 'quantitative',
+    title: 'function evaluations (count)',
+    scale: { domain: [1, r.config.maxfun + 1], nice: false },
+  };
   const yTitle = `lowest cost so far, λ = ${r.config.lambda} (nats per example)`;
   const spec: VegaLiteSpec = {
     $schema: SCHEMA,
@@ -293,7 +298,7 @@ function convergenceFigure(r: P2Result): FigureOutput {
           x,
           y: { field: 'min', type: 'quantitative', title: yTitle, scale: { type: 'log' } },
           y2: { field: 'max' },
-          color: { ...color, legend: null },
+          color,
         },
       },
       {
@@ -359,12 +364,12 @@ function accuracyFigure(r: P2Result): FigureOutput {
       {
         data: { values: summaries },
         mark: { type: 'rule', strokeWidth: 2 },
-        encoding: { x, y: { ...y, field: 'lo' }, y2: { field: 'hi' }, color: { ...color, legend: null } },
+        encoding: { x, y: { ...y, field: 'lo' }, y2: { field: 'hi' }, color },
       },
       {
         data: { values: summaries },
         mark: { type: 'tick', thickness: 2, size: 40 },
-        encoding: { x, y: { ...y, field: 'mean' }, color: { ...color, legend: null } },
+        encoding: { x, y: { ...y, field: 'mean' }, color },
       },
       {
         data: { values: points },
@@ -402,6 +407,61 @@ function summaryTable(r: P2Result): TableOutput {
       s.statusCounts.map((c) => `${c.status} (${c.message}) ×${c.count}`).join('; '),
     ]),
   };
+}
+
+/** Mean over seeds of the lowest cost after `e` evaluations (all runs have at least maxfun evaluations). */
+function bestAfter(r: P2Result, key: P2NetKey, e: number): number {
+  const runs = runsOf(r, key);
+  return runs.reduce((s, run) => s + Math.min(...run.evalCosts.slice(0, e)), 0) / runs.length;
+}
+
+function part6Text(r: P2Result): string {
+  const n = r.config.maxfun;
+  const checkpoints = [Math.round(n / 5), Math.round(n / 2), n].filter(
+    (e, i, a) => e >= 1 && a.indexOf(e) === i,
+  );
+  const at = checkpoints
+    .map(
+      (e) =>
+        `after ${e} evaluations ${bestAfter(r, 'original', e).toFixed(3)} against ${bestAfter(r, 'deep', e).toFixed(3)}`,
+    )
+    .join(', ');
+  let lead: P2NetKey | null = null;
+  let lastSwitch = 0;
+  for (let e = 1; e <= n; e++) {
+    const o = bestAfter(r, 'original', e);
+    const d = bestAfter(r, 'deep', e);
+    const now: P2NetKey | null = o < d ? 'original' : d < o ? 'deep' : lead;
+    if (now !== lead) {
+      lead = now;
+      lastSwitch = e;
+    }
+  }
+  const o = summary(r, 'original');
+  const d = summary(r, 'deep');
+  return (
+    `The mean lowest cost over the seeds is, for the ${shortLabel(r, 'original')} and ${shortLabel(r, 'deep')} nets: ${at}. ` +
+    (lead === null
+      ? 'The two curves coincide.'
+      : `From evaluation ${lastSwitch} on, the ${shortLabel(r, lead)} net keeps the lower mean cost. `) +
+    `Every run ends with TNC status ${[...new Set([...o.statusCounts, ...d.statusCounts].map((c) => `${c.status} ("${c.message}")`))].join(' or ')}, after ${Math.min(o.nit.min, d.nit.min)}–${Math.max(o.nit.max, d.nit.max)} outer iterations. ` +
+    `The truncated-Newton steps are expensive (each inner CG step costs an evaluation), so the budget buys few iterations. ` +
+    stillFalling(r)
+  );
+}
+
+/** How much each net's mean lowest cost fell over the last tenth of the budget. */
+function stillFalling(r: P2Result): string {
+  const n = r.config.maxfun;
+  const e0 = Math.max(1, Math.round(0.9 * n));
+  const drop = (key: P2NetKey): number => 1 - bestAfter(r, key, n) / bestAfter(r, key, e0);
+  const dO = drop('original');
+  const dD = drop('deep');
+  const f = (x: number): string => `${(100 * x).toFixed(1)}%`;
+  const falling = (x: number): boolean => x > 0.001;
+  return falling(dO) && falling(dD)
+    ? `In the last tenth of the budget, the mean costs still fell by ${f(dO)} and ${f(dD)}, so neither net had converged when the budget ran out.`
+    : `In the last tenth of the budget, the mean costs fell by ${f(dO)} and ${f(dD)}; ${falling(dO) || falling(dD) ? 'only one net was still making progress' : 'both had nearly stopped improving'}.`;
 }
 
 const PREDICT_CODE = `// Part 7: forward predictions of the trained net and its training-set accuracy.
@@ -523,6 +583,7 @@ export function p2Section(result: P2Result): Block[] {
         { kind: 'text', text: `wall time ${r.wallSeconds.toFixed(1)} s (${r.backend} backend, float64)` },
       ],
     },
+    { kind: 'markdown', text: part6Text(r) },
     { kind: 'heading', level: 2, text: 'Problem 2.7 — Predictions and accuracy' },
     {
       kind: 'code',
