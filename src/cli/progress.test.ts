@@ -22,15 +22,16 @@ test('fmtDuration', () => {
   assert.equal(fmtDuration(NaN), '?');
 });
 
-test('eta: rate since the first event, or since the start when the first event was the first unit', () => {
+test('eta: rate between events, or from the start at the first event unless the job may have resumed', () => {
   const p = (done: number) => ({ label: 'x', done, total: 10, unit: 'epochs' });
-  // Fresh job: epoch 1 after 2 s ⇒ 2 s per epoch, 9 to go.
-  assert.equal(eta({ start: 0, first: { done: 1, at: 2000 } }, p(1), 2000), 18);
+  // Fresh job: 2 epochs after 4 s ⇒ 2 s per epoch, 8 to go.
+  assert.equal(eta({ start: 0, first: { done: 2, at: 4000 }, resumed: false }, p(2), 4000), 16);
   // Resumed at epoch 6: the first event says nothing of the rate …
-  assert.ok(Number.isNaN(eta({ start: 0, first: { done: 6, at: 2000 } }, p(6), 2000)));
+  assert.ok(Number.isNaN(eta({ start: 0, first: { done: 6, at: 2000 }, resumed: true }, p(6), 2000)));
   // … the next one does: 1 epoch in 3 s, 3 to go.
-  assert.equal(eta({ start: 0, first: { done: 6, at: 2000 } }, p(7), 5000), 9);
-  assert.equal(eta({ start: 0, first: { done: 6, at: 2000 } }, p(10), 9000), 0);
+  assert.equal(eta({ start: 0, first: { done: 6, at: 2000 }, resumed: true }, p(7), 5000), 9);
+  assert.equal(eta({ start: 0, first: { done: 6, at: 2000 }, resumed: true }, p(10), 9000), 0);
+  assert.ok(Number.isNaN(eta({ start: 0, first: { done: 0, at: 100 }, resumed: false }, p(0), 100)));
 });
 
 test('without a TTY: at most one line per job per throttle period, plus the completion', () => {
@@ -91,4 +92,20 @@ test('on a TTY: one live line per active job, redrawn in place, removed when the
   assert.equal(after[2].split('\n').filter(Boolean).length, 1, 'only b is still live');
   view.close();
   assert.equal(writes.at(-1), '\x1b[1A\x1b[J');
+});
+
+test('jobs of an experiment resumed from checkpoints show no ETA until their rate is measured', () => {
+  let now = 0;
+  const { sink, writes } = fakeSink(false);
+  const view = new ProgressView(sink, { throttleSeconds: 0, now: () => now });
+  view.handle({ type: 'experiment-start', id: 'p4', title: 'LeNet', index: 1, count: 1, checkpoints: 2 });
+  view.handle({ type: 'job-start', id: 'p4', key: 'a' });
+  now = 1000;
+  view.handle(progress('a', 6));
+  now = 3000;
+  view.handle(progress('a', 7));
+  const lines = writes.join('').split('\n').filter(Boolean);
+  assert.equal(lines[0], '[1/1] p4: LeNet (resuming from 2 checkpoints)');
+  assert.equal(lines[1], '  p4/a  6/10 epochs  1s elapsed, ETA ?  loss 6');
+  assert.equal(lines[2], '  p4/a  7/10 epochs  3s elapsed, ETA 6s  loss 7');
 });

@@ -34,26 +34,30 @@ interface Job {
   label: string;
   start: number;
   last?: Progress;
-  /** First progress seen and when: the rate is measured from there (a resumed job starts part-way). */
+  /** First progress seen and when: the rate is measured from there once a second event arrives. */
   first?: { done: number; at: number };
+  /** The experiment started from checkpoints, so this job's first `done` may include earlier work. */
+  resumed: boolean;
   printedAt: number;
 }
 
 /**
- * ETA = remaining · (time per unit), the time per unit measured since the first progress event, or since the
- * job started when that event was its first unit (a resumed job's first event says nothing of its rate).
+ * ETA = remaining · (time per unit). The time per unit is measured between the first progress event and
+ * this one; at the first event, from the job's start, over all `done` units — unless the job may have
+ * resumed from a checkpoint, whose first event says nothing of the rate.
  */
 export function eta(
-  job: { start: number; first?: { done: number; at: number } },
+  job: { start: number; first?: { done: number; at: number }; resumed: boolean },
   p: Progress,
   now: number,
 ): number {
-  if (job.first === undefined || p.done >= p.total) return p.done >= p.total ? 0 : NaN;
+  if (p.done >= p.total) return 0;
+  if (job.first === undefined) return NaN;
   let units = p.done - job.first.done;
   let from = job.first.at;
   if (units <= 0) {
-    if (job.first.done !== 1 || p.done !== 1) return NaN;
-    units = 1;
+    if (job.resumed || p.done <= 0) return NaN;
+    units = p.done;
     from = job.start;
   }
   return ((now - from) / 1000 / units) * (p.total - p.done);
@@ -62,6 +66,8 @@ export function eta(
 export class ProgressView {
   private readonly jobs = new Map<string, Job>();
   private readonly quietJobs = new Map<string, number>();
+  /** Experiments that started from checkpoints. */
+  private readonly resumed = new Set<string>();
   private drawn = 0;
   private timer: NodeJS.Timeout | undefined;
   private readonly tty: boolean;
@@ -76,6 +82,10 @@ export class ProgressView {
       this.timer = setInterval(() => this.redraw(), 1000);
       this.timer.unref();
     }
+  }
+
+  private newJob(id: string, label: string): Job {
+    return { label, start: this.now(), resumed: this.resumed.has(id), printedAt: -Infinity };
   }
 
   private now(): number {
@@ -93,7 +103,8 @@ export class ProgressView {
             ? ` (resuming from ${e.checkpoints} checkpoint${e.checkpoints > 1 ? 's' : ''})`
             : '';
         this.print(`[${e.index}/${e.count}] ${e.id}: ${e.title}${resume}`);
-        this.jobs.set(jobId, { label: e.id, start: this.now(), printedAt: -Infinity });
+        if (e.checkpoints > 0) this.resumed.add(e.id);
+        this.jobs.set(jobId, this.newJob(e.id, e.id));
         this.quietJobs.set(e.id, 0);
         return;
       }
@@ -106,7 +117,7 @@ export class ProgressView {
         return;
       }
       case 'job-start':
-        this.jobs.set(jobId, { label: e.key, start: this.now(), printedAt: -Infinity });
+        this.jobs.set(jobId, this.newJob(e.id, e.key));
         this.redraw();
         return;
       case 'job-end': {
@@ -129,7 +140,7 @@ export class ProgressView {
         const now = this.now();
         let job = this.jobs.get(jobId);
         if (job === undefined) {
-          job = { label: e.key, start: now, printedAt: -Infinity };
+          job = this.newJob(e.id, e.key);
           this.jobs.set(jobId, job);
         }
         job.label = e.progress.label;
