@@ -400,13 +400,17 @@ const CONCEPTS = `**Co-adaptation** (Srivastava et al., 2014). In a network trai
 
 function runCode(c: P4Config, seed: number): string {
   return `// Problem 4 as nnlab runs it. From a shell:
-//   npx nnlab run p4            the full study: 4 variants × 3 seeds × 10 epochs on all of MNIST
-//   npx nnlab run p4 --quick    a few hundred images and one epoch: a smoke test in seconds
+//   npx nnlab run p4           4 variants × 3 seeds × 10 epochs on all of MNIST
+//   npx nnlab run p4 --quick   a few hundred images, one epoch: a smoke test in seconds
 import { runExperiment } from 'nnlab';
 
-// Every (variant, seed) pair is an independent job on the worker pool (one thread per core); each job
-// checkpoints the model state after every epoch, so an interrupted run resumes where it stopped.
-const result = await runExperiment('p4', { learningRate: ${c.learningRate}, epochs: ${c.epochs}, batchSize: ${c.batchSize}, seeds: ${c.seeds} }, { seed: ${seed} });`;
+// Every (variant, seed) pair is an independent job on the worker pool (a thread per core);
+// each job checkpoints the model after every epoch, so an interrupted run resumes.
+const result = await runExperiment(
+  'p4',
+  { learningRate: ${c.learningRate}, epochs: ${c.epochs}, batchSize: ${c.batchSize}, seeds: ${c.seeds} },
+  { seed: ${seed} },
+);`;
 }
 
 function settingsText(result: P4Result): string {
@@ -424,37 +428,73 @@ function settingsText(result: P4Result): string {
 function code42(c: P4Config): string {
   return `import { lenet5, SGD, loadIdxDataset, pixelStats, toImageTensor, oneHot } from 'nnlab';
 
-// Standardisation uses the training set's statistics only; the test set is scaled with the same numbers.
-const train = loadIdxDataset('mnist', 'train'); // 60,000 images, SHA-256 checked against data/SHA256SUMS
+// Standardise with training-set statistics only; the test set reuses them.
+const train = loadIdxDataset('mnist', 'train'); // 60,000 images, SHA-256 checked
 const test = loadIdxDataset('mnist', 'test'); //   10,000 images
-const { mean, std } = pixelStats(train.images, train.count); // ≈ 0.1307 and 0.3081 on the x/255 scale
-const x = toImageTensor(train.images, train.count, { normalize: 'standardize', mean, std }); // N×1×28×28
+const { mean, std } = pixelStats(train.images, train.count); // ≈ 0.1307, 0.3081 (x/255)
+const scale = { normalize: 'standardize', mean, std } as const;
+const x = toImageTensor(train.images, train.count, scale); // N×1×28×28 float32
 const y = oneHot(train.labels, 10);
-const xTest = toImageTensor(test.images, test.count, { normalize: 'standardize', mean, std });
+const xTest = toImageTensor(test.images, test.count, scale);
 const yTest = oneHot(test.labels, 10);
 
-// Part 4.2: BN between every hidden conv/dense layer and its activation (the biases there give way to β).
-const model = lenet5({ activation: '${c.activation}', pooling: '${c.pooling}', batchNorm: true, inputBatchNorm: false, seed: 1 });
-model.compile({ optimizer: new SGD({ learningRate: ${c.learningRate}, momentum: ${c.momentum} }), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
+// Part 4.2: BN between each hidden conv/dense layer and its activation
+// (those layers drop their bias: β takes its role).
+const model = lenet5({
+  activation: '${c.activation}', pooling: '${c.pooling}', batchNorm: true, inputBatchNorm: false, seed: 1,
+});
+model.compile({
+  optimizer: new SGD({ learningRate: ${c.learningRate}, momentum: ${c.momentum} }),
+  loss: 'categoricalCrossentropy',
+  metrics: ['accuracy'],
+});
 await model.fit(x, y, { epochs: ${c.epochs}, batchSize: ${c.batchSize}, shuffle: true });
-console.log(model.evaluate(xTest, yTest)); // { loss, accuracy } in inference mode (moving BN statistics)
+// Inference mode: BN uses its moving statistics.
+console.log(model.evaluate(xTest, yTest)); // { loss, accuracy }
 
-// The learned parameters: one γ and one β per channel of each BN layer.
+// The learned parameters: one γ and one β per channel of each BN layer
+// (its weights are gamma, beta, moving mean, moving variance).
 for (const layer of model.layers.filter((l) => l.kind === 'batch_normalization')) {
-  const [gamma, beta] = layer.weights.map((w) => w.value.toArray()); // weights: gamma, beta, moving mean/var
+  const [gamma, beta] = layer.weights.map((w) => w.value.toArray());
   console.log(layer.name, gamma, beta);
 }
-// Below: the same, measured by \`nnlab run p4\` for every seed (the violins pool the seeds).`;
+// Below: the same, measured by \`nnlab run p4\` for every seed (the violins pool them).`;
 }
 
 /** Part 4.3's network: the same call with the input BN switched on and unstandardised input. */
 function code43(c: P4Config): string {
-  return `// Same network and settings, but the raw x/255 goes through a BN layer with one channel instead of being
-// standardised: the network learns the input's scale γ and shift β itself, from each minibatch's statistics.
+  return `// Same network and settings, but the raw x/255 goes through a one-channel BN layer
+// instead of being standardised: the network learns the input's scale γ and shift β,
+// normalising with each minibatch's statistics.
 const xUnit = toImageTensor(train.images, train.count, { normalize: 'unit' });
-const modelB = lenet5({ activation: '${c.activation}', pooling: '${c.pooling}', batchNorm: true, inputBatchNorm: true, seed: 1 });
-modelB.compile({ optimizer: new SGD({ learningRate: ${c.learningRate}, momentum: ${c.momentum} }), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
+const modelB = lenet5({
+  activation: '${c.activation}', pooling: '${c.pooling}', batchNorm: true, inputBatchNorm: true, seed: 1,
+});
+modelB.compile({
+  optimizer: new SGD({ learningRate: ${c.learningRate}, momentum: ${c.momentum} }),
+  loss: 'categoricalCrossentropy',
+  metrics: ['accuracy'],
+});
 await modelB.fit(xUnit, y, { epochs: ${c.epochs}, batchSize: ${c.batchSize}, shuffle: true });`;
+}
+
+function code44(c: P4Config): string {
+  return `// Part 4.4: no BN, standardised input; dropout ${c.inputDropout} on the input and
+// ${c.hiddenDropout} after each hidden block (after the pooling of the conv blocks).
+const modelC = lenet5({
+  activation: '${c.activation}', pooling: '${c.pooling}',
+  dropout: { input: ${c.inputDropout}, hidden: ${c.hiddenDropout} }, seed: 1,
+});
+// The accuracy figure of 4.3 with a third panel for it, on the same y scale.`;
+}
+
+function code45(c: P4Config): string {
+  return `// Part 4.5: BN everywhere (input included, so input x/255) and the same dropout.
+const modelD = lenet5({
+  activation: '${c.activation}', pooling: '${c.pooling}', batchNorm: true, inputBatchNorm: true,
+  dropout: { input: ${c.inputDropout}, hidden: ${c.hiddenDropout} }, seed: 1,
+});
+// Accuracy of BN alone (4.3), dropout alone (4.4) and both (4.5), one shared y scale.`;
 }
 
 function figureCell(comment: string, outputs: Output[]): Block {
@@ -568,18 +608,15 @@ export function p4Section(result: P4Result): Block[] {
     }
     text.push(`**Did dropout help?** ${dropoutVerdict(result)}`);
     blocks.push(
-      figureCell(
-        `// Part 4.4: no BN, standardised input, dropout ${result.config.inputDropout} on the input and ${result.config.hiddenDropout} after each hidden block.\nconst modelC = lenet5({ activation: '${result.config.activation}', pooling: '${result.config.pooling}', dropout: { input: ${result.config.inputDropout}, hidden: ${result.config.hiddenDropout} }, seed: 1 });\n// The accuracy figure of 4.3 with a third panel for it.`,
-        [
-          curveFigure(
-            'p4-4-accuracy',
-            'Accuracy: BN variants (4.2, 4.3) vs dropout (4.4)',
-            result,
-            three,
-            'accuracy',
-          ),
-        ],
-      ),
+      figureCell(code44(result.config), [
+        curveFigure(
+          'p4-4-accuracy',
+          'Accuracy: BN variants (4.2, 4.3) vs dropout (4.4)',
+          result,
+          three,
+          'accuracy',
+        ),
+      ]),
       { kind: 'markdown', text: text.join('\n\n') },
     );
   } else blocks.push(missing('dropout'));
@@ -596,18 +633,15 @@ export function p4Section(result: P4Result): Block[] {
     }
     text.push(combinationNote(result));
     blocks.push(
-      figureCell(
-        `// Part 4.5: BN everywhere (input included) and the same dropout; input x/255.\nconst modelD = lenet5({ activation: '${result.config.activation}', pooling: '${result.config.pooling}', batchNorm: true, inputBatchNorm: true, dropout: { input: ${result.config.inputDropout}, hidden: ${result.config.hiddenDropout} }, seed: 1 });\n// Accuracy of BN alone (4.3), dropout alone (4.4) and both (4.5), one shared y scale.`,
-        [
-          curveFigure(
-            'p4-5-accuracy',
-            'Accuracy: BN (4.3) vs dropout (4.4) vs BN + dropout (4.5)',
-            result,
-            three,
-            'accuracy',
-          ),
-        ],
-      ),
+      figureCell(code45(result.config), [
+        curveFigure(
+          'p4-5-accuracy',
+          'Accuracy: BN (4.3) vs dropout (4.4) vs BN + dropout (4.5)',
+          result,
+          three,
+          'accuracy',
+        ),
+      ]),
       { kind: 'markdown', text: text.join('\n\n') },
     );
   } else blocks.push(missing('bn-dropout'));
