@@ -8,6 +8,7 @@ import {
   getExperiment,
   parseSetting,
   resolveConfig,
+  runExperiment,
   type AnyExperiment,
 } from './index.js';
 
@@ -150,4 +151,29 @@ test('the registry lists experiments in order with consistent defaults and field
     resolveConfig(e, { quick: true });
   }
   assert.throws(() => getExperiment('p9'), /unknown experiment "p9"; known: /);
+});
+
+/** Without the wall-clock fields, which differ from run to run. */
+function timeless(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(timeless);
+  if (v === null || typeof v !== 'object') return v;
+  return Object.fromEntries(
+    Object.entries(v)
+      .filter(([k]) => !/seconds$/i.test(k))
+      .map(([k, x]) => [k, timeless(x)]),
+  );
+}
+
+test('runExperiment applies quick and overrides, and gives the same result inline and on 2 workers', async () => {
+  const overrides = { variants: ['std-bn', 'dropout'], trainCount: 256, testCount: 128, trainEvalCount: 128 };
+  const inline = await runExperiment('p4', overrides, { seed: 5, quick: true, workers: 1 });
+  const pooled = await runExperiment('p4', overrides, { seed: 5, quick: true, workers: 2 });
+  assert.equal(inline.config.epochs, 1, 'quick');
+  assert.equal(inline.config.trainCount, 256, 'override over quick');
+  assert.deepEqual(
+    inline.runs.map((r) => r.variant),
+    ['std-bn', 'dropout'],
+  );
+  assert.deepStrictEqual(timeless(pooled), timeless(inline));
+  await assert.rejects(runExperiment('p4', { epochs: -1 }, { quick: true }), /p4: invalid config: epochs/);
 });
