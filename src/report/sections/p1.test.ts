@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { p1, type P1Config, type P1Result } from '../../experiments/p1.js';
+import { parseMarkdown } from '../markdown.js';
+import { texToSvg } from '../math.js';
 import type { Block, TableOutput } from '../document.js';
 import { p1Section } from './p1.js';
 
@@ -53,4 +55,25 @@ test('p1Section: the discussion is computed from the measured numbers', async ()
   assert.match(bad, /2\.5e-1/);
   const naiveFailed = r.cases.filter((c) => c.kind === 'extreme' && !c.naiveFinite).length;
   assert.match(good, new RegExp(`returned NaN or ∞ in ${naiveFailed} of them`));
+});
+
+/** Every formula of the blocks' Markdown, with whether it is display maths. */
+function formulas(blocks: Block[]): { tex: string; display: boolean }[] {
+  const out: { tex: string; display: boolean }[] = [];
+  for (const b of blocks) {
+    if (b.kind !== 'markdown') continue;
+    for (const m of parseMarkdown(b.text)) {
+      if (m.kind === 'math') out.push({ tex: m.tex, display: true });
+      const runs = m.kind === 'paragraph' ? [m.runs] : m.kind === 'list' ? m.items : [];
+      for (const r of runs.flat()) if (r.kind === 'math') out.push({ tex: r.tex, display: false });
+    }
+  }
+  return out;
+}
+
+test('p1Section: every formula typesets without a MathJax error', async () => {
+  const blocks = p1Section(await quickResult());
+  const fs = formulas(blocks);
+  assert.ok(fs.length > 10);
+  for (const f of fs) assert.equal(texToSvg(f.tex, f.display).error, undefined, f.tex);
 });

@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import { p2, type P2NetKey, type P2Result, type P2Run } from '../../experiments/p2.js';
 import { p2Nets } from '../../experiments/p2/train.js';
 import { renderSvg } from '../../plot/render.js';
+import { parseMarkdown } from '../markdown.js';
+import { texToSvg } from '../math.js';
 import type { Block, FigureOutput } from '../document.js';
 import { p2Section } from './p2.js';
 
@@ -144,4 +146,25 @@ test('p2Section: the comparison sentences follow the numbers', () => {
   // The notebook's reference numbers are quoted, and our original-net runs are compared with them.
   assert.match(better, /99\.22% \(4961\/5000\)/);
   assert.match(better, /1 of these 4 runs stop after exactly 21 iterations/);
+});
+
+/** Every formula of the blocks' Markdown, with whether it is display maths. */
+function formulas(blocks: Block[]): { tex: string; display: boolean }[] {
+  const out: { tex: string; display: boolean }[] = [];
+  for (const b of blocks) {
+    if (b.kind !== 'markdown') continue;
+    for (const m of parseMarkdown(b.text)) {
+      if (m.kind === 'math') out.push({ tex: m.tex, display: true });
+      const runs = m.kind === 'paragraph' ? [m.runs] : m.kind === 'list' ? m.items : [];
+      for (const r of runs.flat()) if (r.kind === 'math') out.push({ tex: r.tex, display: false });
+    }
+  }
+  return out;
+}
+
+test('p2Section: every formula typesets without a MathJax error', async () => {
+  const blocks = p2Section(fakeResult({ original: [0.99, 0.991], deep: [0.995, 0.993] }));
+  const fs = formulas(blocks);
+  assert.ok(fs.length > 10);
+  for (const f of fs) assert.equal(texToSvg(f.tex, f.display).error, undefined, f.tex);
 });
