@@ -469,7 +469,7 @@ class PdfWriter {
       : first.kind === 'figure'
         ? this.figureSize(first).h + FIG_CAPTION + 4
         : first.kind === 'table'
-          ? 60
+          ? this.tableLead(first)
           : Math.min(3, this.monoLines(first.text).length) * CODE_LH + 2 * MONO_PAD;
     return lines <= 15 && codeH + firstH <= BOTTOM - PAGE.top ? codeH + firstH : 9 + 3 * CODE_LH + 10;
   }
@@ -525,7 +525,8 @@ class PdfWriter {
     });
   }
 
-  table(t: TableOutput): void {
+  /** Column widths, font size and wrapped lines of a table, shared by drawing and page-break planning. */
+  private tableLayout(t: TableOutput) {
     checkTable(t);
     const cells = t.rows.map((r) => r.map(formatCell));
     const bold = { ...sans(), bold: true };
@@ -567,13 +568,25 @@ class PdfWriter {
     const total = cols.reduce((x, y) => x + y, 0);
     const lh = size * 1.2;
     const rowPad = size * 0.4;
-    const x0 = PAGE.left + (W - total) / 2;
-    const numeric = t.columns.map((_, c) => isNumericColumn(t, c));
     const head = t.columns.map((c, i) => wrapText(c, cols[i]! - 2 * pad, size, bold));
     const body = cells.map((r) => r.map((v, i) => wrapText(v, cols[i]! - 2 * pad, size, sans())));
     const heightOf = (lines: string[][]): number =>
       Math.max(1, ...lines.map((l) => l.length)) * lh + 2 * rowPad;
     const headH = heightOf(head);
+    return { size, cols, total, lh, rowPad, pad, bold, head, body, heightOf, headH };
+  }
+
+  /** Height a table needs on the page it starts on: caption, header and its first three rows. */
+  tableLead(t: TableOutput): number {
+    const { body, heightOf, headH } = this.tableLayout(t);
+    const firstRows = body.slice(0, 3).reduce((h, r) => h + heightOf(r), 0);
+    return this.paragraphHeight(parseInline(t.caption), 2, 9) + 3 + headH + firstRows + 4;
+  }
+
+  table(t: TableOutput): void {
+    const { size, cols, total, lh, rowPad, pad, bold, head, body, heightOf, headH } = this.tableLayout(t);
+    const x0 = PAGE.left + (CONTENT_W - total) / 2;
+    const numeric = t.columns.map((_, c) => isNumericColumn(t, c));
     const drawRow = (lines: string[][], face: FontFace, y: number, bottomAlign: boolean): void => {
       this.setFont(face, size);
       this.doc.fillColor('#1d1d1d');
@@ -604,10 +617,8 @@ class PdfWriter {
       this.y += headH;
       rule(this.y);
     };
-    const capRuns: Inline[] = parseInline(t.caption);
-    const firstRows = body.slice(0, 3).reduce((h, r) => h + heightOf(r), 0);
-    this.ensure(this.paragraphHeight(capRuns, 2, 9) + headH + firstRows + 4);
-    this.paragraph(capRuns, { size: 9, face: bold, after: 3 });
+    this.ensure(this.tableLead(t));
+    this.paragraph(parseInline(t.caption), { size: 9, face: bold, after: 3 });
     header();
     body.forEach((r, i) => {
       const h = heightOf(r);
