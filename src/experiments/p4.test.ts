@@ -3,7 +3,15 @@ import { test } from 'node:test';
 import { BatchNormalization, Dropout } from '../nn/index.js';
 import { MemoryCheckpointStore } from '../util/checkpoint.js';
 import { runExperiment } from './index.js';
-import { buildP4Model, p4, p4Job, type P4Config, type P4Run, type P4Variant } from './p4.js';
+import {
+  buildP4Model,
+  p4,
+  p4Job,
+  p4JobFingerprint,
+  type P4Config,
+  type P4Run,
+  type P4Variant,
+} from './p4.js';
 import type { JobContext } from './types.js';
 
 const small: P4Config = { ...p4.defaults, ...p4.quick } as P4Config;
@@ -106,4 +114,26 @@ test('a job killed after an epoch resumes from its checkpoint to the identical r
   // Wall times differ between runs; everything else must match exactly.
   const strip = (r: P4Run): P4Run => ({ ...r, epochSeconds: [], wallSeconds: 0 });
   assert.deepEqual(strip(resumed), strip(straight));
+});
+
+test('a checkpoint written under other settings is not resumed', async () => {
+  const cfg: P4Config = { ...small, trainCount: 256, trainEvalCount: 128, testCount: 128, epochs: 1 };
+  const store = new MemoryCheckpointStore();
+  const ctx: JobContext = { progress: () => {}, checkpoints: store };
+  await p4Job({ config: { ...cfg, learningRate: 0.01 }, variant: 'plain', seed: 4 }, ctx);
+  const fresh = await p4Job(
+    { config: cfg, variant: 'plain', seed: 4 },
+    { progress: () => {}, checkpoints: new MemoryCheckpointStore() },
+  );
+  const reused = await p4Job({ config: { ...cfg, seeds: 7 }, variant: 'plain', seed: 4 }, ctx);
+  assert.deepEqual(reused.testLoss, fresh.testLoss);
+  // Only seeds/variants (which jobs run) may differ for a checkpoint to be reused.
+  assert.equal(
+    p4JobFingerprint({ config: { ...cfg, seeds: 7, variants: ['plain'] }, variant: 'plain', seed: 4 }),
+    p4JobFingerprint({ config: cfg, variant: 'plain', seed: 4 }),
+  );
+  assert.notEqual(
+    p4JobFingerprint({ config: { ...cfg, learningRate: 0.01 }, variant: 'plain', seed: 4 }),
+    p4JobFingerprint({ config: cfg, variant: 'plain', seed: 4 }),
+  );
 });

@@ -106,10 +106,24 @@ function headRows(t: Tensor, n: number): Tensor {
   return new Tensor(t.data.subarray(0, n * row), [n, ...t.shape.slice(1)], t.backend);
 }
 
-/** Checkpoint of a job between epochs: the model's exact state and the curves so far. */
+/** Checkpoint of a job between epochs: the model's exact state, the curves so far, and what produced them. */
 interface P4Checkpoint {
+  job: string;
   state: ModelState;
   run: P4Run;
+}
+
+/**
+ * Everything a job's numbers depend on, as a string: the config (without `seeds` and `variants`, which only
+ * choose the jobs), the variant and the seed. A checkpoint written under another setting is not resumed.
+ */
+export function p4JobFingerprint(args: P4JobArgs): string {
+  const config = Object.fromEntries(
+    Object.entries(args.config)
+      .filter(([k]) => k !== 'seeds' && k !== 'variants')
+      .sort(([a], [b]) => (a < b ? -1 : 1)),
+  );
+  return JSON.stringify({ config, variant: args.variant, seed: args.seed });
 }
 
 /** The training data a job uses, and the statistics that standardise it (training set only). */
@@ -151,8 +165,9 @@ export async function p4Job(args: P4JobArgs, ctx: JobContext): Promise<P4Run> {
     finalTestAccuracy: NaN,
     wallSeconds: 0,
   };
+  const job = p4JobFingerprint(args);
   const saved = ctx.checkpoints.load<P4Checkpoint>(key);
-  if (saved !== undefined) {
+  if (saved !== undefined && saved.job === job) {
     model.setState(saved.state);
     run = saved.run;
   }
@@ -178,7 +193,7 @@ export async function p4Job(args: P4JobArgs, ctx: JobContext): Promise<P4Run> {
       run.testAccuracy.push(te.accuracy ?? NaN);
       run.epochSeconds.push(seconds);
       run.wallSeconds += seconds;
-      ctx.checkpoints.save<P4Checkpoint>(key, { state: model.getState(), run });
+      ctx.checkpoints.save<P4Checkpoint>(key, { job, state: model.getState(), run });
       ctx.progress({
         label: `p4/${variant} seed ${seed}`,
         done: e + 1,
