@@ -105,8 +105,10 @@ export interface IterationSeries {
   value: number[];
 }
 
+/** Metrics of the final weights, all evaluated in inference mode after the last epoch on the whole set. */
 export interface FinalMetrics {
   trainLoss: number;
+  trainAccuracy: number;
   valLoss: number;
   valAccuracy: number;
   testLoss: number;

@@ -29,6 +29,7 @@ export function fakeP5Result(clrTest: number, batchTest: number): P5Result {
   };
   const metrics = (test: number) => ({
     trainLoss: 0.25,
+    trainAccuracy: test + 0.02,
     valLoss: 0.3,
     valAccuracy: test + 0.005,
     testLoss: 0.31,

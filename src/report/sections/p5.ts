@@ -401,31 +401,39 @@ function finalRow(
   epochs: number,
   seconds: number,
 ): (string | number)[] {
-  if (f === null) return [name, epochs, 'diverged', '—', '—', '—', '—', `${seconds.toFixed(0)} s`];
+  const time = `${seconds.toFixed(0)} s`;
+  if (f === null) return [name, epochs, 'diverged', '—', '—', '—', '—', '—', '—', time];
   return [
     name,
     epochs,
     f.trainLoss.toFixed(4),
     f.valLoss.toFixed(4),
-    (f.valLoss - f.trainLoss).toFixed(4),
+    f.testLoss.toFixed(4),
+    pct(f.trainAccuracy),
     pct(f.valAccuracy),
     pct(f.testAccuracy),
-    `${seconds.toFixed(0)} s`,
+    `${(100 * (f.trainAccuracy - f.testAccuracy)).toFixed(2)} points`,
+    time,
   ];
 }
 
 function comparisonTable(r: P5Result): TableOutput {
+  const last = r.batch.batchSizes[r.batch.batchSizes.length - 1];
   return {
     kind: 'table',
-    caption: `Final metrics: validation = ${int(r.data.validationSize)} held-out training images, test = ${int(r.data.testSize)} test images`,
+    caption:
+      `Final weights, evaluated in inference mode on the whole sets: train = ${int(r.data.trainSize)} images, ` +
+      `validation = ${int(r.data.validationSize)} held-out training images, test = ${int(r.data.testSize)} test images`,
     columns: [
       'run',
       'epochs',
-      'train loss (last epoch)',
+      'train loss',
       'validation loss',
-      'val − train loss',
+      'test loss',
+      'train accuracy',
       'validation accuracy',
       'test accuracy',
+      'train − test accuracy',
       'wall time',
     ],
     rows: [
@@ -436,7 +444,7 @@ function comparisonTable(r: P5Result): TableOutput {
         r.clr.seconds,
       ),
       finalRow(
-        `5.3 lr ${fmtLr(r.batch.lr)}, batch ${r.batch.batchSizes[0]} → ${r.batch.batchSizes[r.batch.batchSizes.length - 1]}`,
+        `5.3 lr ${fmtLr(r.batch.lr)}, batch ${r.batch.batchSizes[0]} → ${last}`,
         r.batch.final,
         r.batch.epochs.length,
         r.batch.seconds,
@@ -456,8 +464,8 @@ export function generalisationText(r: P5Result): string {
   const diff = b.testAccuracy - a.testAccuracy;
   // The binomial standard error of a test accuracy over n images; differences below ~2 SE are not told apart.
   const se = Math.sqrt((a.testAccuracy * (1 - a.testAccuracy)) / r.data.testSize);
-  const gapA = a.valLoss - a.trainLoss;
-  const gapB = b.valLoss - b.trainLoss;
+  const gapA = a.trainAccuracy - a.testAccuracy;
+  const gapB = b.trainAccuracy - b.testAccuracy;
   const verdict =
     Math.abs(diff) < 2 * Math.SQRT2 * se
       ? `similar: the ${Math.abs(100 * diff).toFixed(2)}-point difference is within about two standard errors of a difference of two test accuracies on ${int(r.data.testSize)} images (±${(200 * Math.SQRT2 * se).toFixed(2)} points)`
@@ -470,16 +478,15 @@ export function generalisationText(r: P5Result): string {
   const lossesAtFirst = r.batch.epochs.filter((e) => e.batchSize === bMin).map((e) => e.loss);
   return [
     `**Generalisation.** Test accuracy ${pct(a.testAccuracy)} with CLR (5.2) vs ${pct(b.testAccuracy)} with the growing batch at lr ${fmtLr(r.batch.lr)} (5.3): ${verdict}. ` +
-      `The gap between validation and training loss is ${gapA.toFixed(3)} for CLR and ${gapB.toFixed(3)} for the growing batch` +
-      (Math.abs(gapA - gapB) < 0.02
+      `The generalisation gap (train − test accuracy of the final weights) is ${(100 * gapA).toFixed(2)} points for CLR and ${(100 * gapB).toFixed(2)} for the growing batch` +
+      (Math.abs(gapA - gapB) < 2 * Math.SQRT2 * se
         ? ', about the same.'
         : gapA < gapB
-          ? ', so CLR overfits less.'
-          : ', so the growing batch overfits less.'),
+          ? ': the growing batch overfits more.'
+          : ': CLR overfits more.'),
     `**Why they are comparable at all.** With SGD the gradient noise scale is $g \\approx \\epsilon N / B$ (Smith et al., 2018), so doubling $B$ at fixed $\\epsilon$ halves the noise as halving $\\epsilon$ at fixed $B$ would: the batch-size ladder ${bMin} → ${bMax} is an annealing schedule that divides the effective learning rate by ${bMax / bMin}, like the decaying envelope of exp_range. ` +
-      `It also takes far fewer steps: the last stage runs ${int(Math.ceil(r.data.trainSize / bMax))} updates per epoch instead of ${int(Math.ceil(r.data.trainSize / bMin))}. ` +
       `The training loss went from ${lossesAtFirst.map((v) => v.toFixed(3)).join(', ')} at batch ${bMin} to ${lossesAtLast.map((v) => v.toFixed(3)).join(', ')} at batch ${bMax}. ` +
-      `The equivalence holds while $B \\ll N$; at $B = ${bMax}$ with $N = ${int(r.data.trainSize)}$ an epoch has only ${int(Math.ceil(r.data.trainSize / bMax))} steps, so the late stages make little progress per epoch, unlike CLR, which keeps taking ${int(r.clr.iterationsPerEpoch)} steps per epoch at a small lr.`,
+      `The equivalence only holds while $B \\ll N$: at $B = ${bMax}$ with $N = ${int(r.data.trainSize)}$ an epoch has ${int(Math.ceil(r.data.trainSize / bMax))} updates instead of ${int(Math.ceil(r.data.trainSize / bMin))} at $B = ${bMin}$, so the late stages make little progress per epoch, while CLR keeps taking ${int(r.clr.iterationsPerEpoch)} small-lr steps per epoch.`,
   ].join('\n\n');
 }
 
@@ -594,14 +601,17 @@ export function p5Section(r: P5Result): Block[] {
           ? ` (the rule would give ${fmtLr(s.suggested.lrMin)} and ${fmtLr(s.suggested.lrMax)}).`
           : ' (the rule gave no reading).');
   const f = r.finder;
+  const perDecade = Math.log(10) / Math.log((f.endLr / f.startLr) ** (1 / f.numIterations));
+  const firstDiverged = s.runs.filter((x) => x.diverged !== null).sort((a, b) => a.lr - b.lr)[0];
   const finderText =
     `The continuous range test (one run, ${int(f.iterations)} batches, stopped: ${f.stopReason}) puts the minimum of the smoothed loss at lr ≈ ${fmtLr(f.minLossLr)} and its steepest descent at ≈ ${fmtLr(f.steepestLr)}` +
     (f.suggested !== null
       ? `; the same rule applied to its smoothed curve gives lrMin ≈ ${fmtLr(f.suggested.lrMin)}, lrMax ≈ ${fmtLr(f.suggested.lrMax)}.`
       : '.') +
     (f.minLossLr > s.chosen.lrMax
-      ? ` Its minimum lies ${(f.minLossLr / s.chosen.lrMax).toFixed(1)}× above the sweep's lrMax: the EMA lags the raw loss by about 1/(1 − β) = 50 batches, and in the range test each lr is used for only ${Math.round(Math.log(10) / Math.log((f.endLr / f.startLr) ** (1 / f.numIterations)))} batches per decade, too few for the slow instability that a whole run at that fixed lr develops.`
-      : ` Its minimum is at or below the sweep's lrMax, so the two readings agree on where training stops improving.`);
+      ? ` Its minimum lies ${(f.minLossLr / s.chosen.lrMax).toFixed(1)}× above the sweep's lrMax, for two reasons: the EMA lags the raw loss by about 1/(1 − β) = 50 batches (${(50 / perDecade).toFixed(2)} decades of lr here), and each lr is used for only ${Math.round(perDecade)} batches per decade, against ${plural(r.config.sweepEpochs, 'epoch')} per lr in the sweep` +
+        (firstDiverged !== undefined ? `, where lr ${fmtLr(firstDiverged.lr)} diverged.` : '.')
+      : " Its minimum is at or below the sweep's lrMax, so the two readings agree on where training stops improving.");
   const c = r.clr;
   const clrFinal = c.final;
   const b = r.batch;
@@ -639,7 +649,7 @@ export function p5Section(r: P5Result): Block[] {
       text:
         clrFinal === null
           ? `The CLR run diverged (${c.diverged?.message ?? ''}).`
-          : `After ${c.epochs.length} epochs: training loss ${clrFinal.trainLoss.toFixed(4)}, validation loss ${clrFinal.valLoss.toFixed(4)} and accuracy ${pct(clrFinal.valAccuracy)}, **test accuracy ${pct(clrFinal.testAccuracy)}**. ` +
+          : `After ${c.epochs.length} epochs (final weights, inference mode): training loss ${clrFinal.trainLoss.toFixed(4)} and accuracy ${pct(clrFinal.trainAccuracy)}, validation loss ${clrFinal.valLoss.toFixed(4)} and accuracy ${pct(clrFinal.valAccuracy)}, **test accuracy ${pct(clrFinal.testAccuracy)}**. ` +
             `The best validation accuracy, ${pct(Math.max(...c.epochs.map((e) => e.valAccuracy ?? 0)))}, came in epoch ${c.epochs.reduce((best, e) => ((e.valAccuracy ?? 0) > (best.valAccuracy ?? 0) ? e : best)).epoch}.`,
     },
     { kind: 'heading', level: 2, text: '5.3 Growing the batch size at a fixed learning rate' },
