@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { renderFigures } from './build.js';
-import { escapeHtml, markdownHtml, toHtml } from './html.js';
+import { escapeHtml, markdownHtml, tableHtml, toHtml } from './html.js';
 import { sampleDocument } from './sample-document.js';
 
 const doc = sampleDocument();
@@ -39,4 +39,8 @@ test('escaping and Markdown to HTML', () => {
     '<ul>\n<li>a <code>&lt;b&gt;</code></li>\n<li><strong>c</strong></li>\n</ul>',
   );
   assert.equal(markdownHtml('3. x'), '<ol start="3">\n<li>x</li>\n</ol>');
+  // Captions take the same inline Markdown as the PDF (math, emphasis); cells stay plain text.
+  const t = tableHtml({ kind: 'table', caption: 'Loss $L$ *per* run', columns: ['a<b'], rows: [['*x*']] });
+  assert.match(t, /<caption>Loss <span class="math" title="L"><svg[^]*<\/span> <em>per<\/em> run<\/caption>/);
+  assert.ok(t.includes('<th>a&lt;b</th>') && t.includes('<td>*x*</td>'));
 });

@@ -25,7 +25,7 @@ export function tableHtml(t: TableOutput): string {
   const body = t.rows
     .map((r) => `<tr>${r.map((v, i) => `<td${align[i]}>${escapeHtml(formatCell(v))}</td>`).join('')}</tr>`)
     .join('\n');
-  return `<table>\n<caption>${escapeHtml(t.caption)}</caption>\n<thead><tr>${head}</tr></thead>\n<tbody>\n${body}\n</tbody>\n</table>`;
+  return `<table>\n<caption>${inlineHtml(parseInline(t.caption))}</caption>\n<thead><tr>${head}</tr></thead>\n<tbody>\n${body}\n</tbody>\n</table>`;
 }
 
 /** Inline runs as HTML; math becomes an inline MathJax SVG carrying its TeX as a title. */
@@ -79,7 +79,7 @@ function outputHtml(o: Output, figures: ReadonlyMap<string, RenderedFigure>): st
       const f = figures.get(o.id);
       if (!f) throw new Error(`toHtml: figure "${o.id}" was not rendered`);
       const caption = figureCaption(o);
-      return `<figure id="fig-${escapeHtml(o.id)}" style="max-width:${Math.ceil(f.width)}px">${f.svg}${caption === null ? '' : `<figcaption>${escapeHtml(caption)}</figcaption>`}</figure>`;
+      return `<figure id="fig-${escapeHtml(o.id)}" style="max-width:${Math.ceil(f.width)}px">${f.svg}${caption === null ? '' : `<figcaption>${inlineHtml(parseInline(caption))}</figcaption>`}</figure>`;
     }
   }
 }
