@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { executeExperiment, resolveConfig, type AnyExperiment } from './index.js';
 import { p5, type P5Result } from './p5.js';
-import { p5SweepJob, type SweepJobArgs } from './p5/jobs.js';
+import { fingerprint, p5SweepJob, type SweepJobArgs } from './p5/jobs.js';
 import { cyclicLearningRate } from '../optim/schedules.js';
 import { MemoryCheckpointStore } from '../util/checkpoint.js';
 
@@ -90,6 +90,15 @@ test('p5SweepJob: resuming from an epoch checkpoint gives the same epochs as an 
   assert.deepEqual(trained, [2], 'only epoch 2 was trained after the resume');
   assert.deepEqual(resumed.epochs, whole.epochs);
   assert.notEqual(whole.epochs[0].loss, whole.epochs[1].loss);
+  // A checkpoint written under other settings (here: momentum) is not resumed, nor one past the asked epochs.
+  trained.length = 0;
+  const other = await p5SweepJob({ ...args, momentum: 0 }, interrupted);
+  assert.deepEqual(trained, [1, 2]);
+  assert.notDeepEqual(other.epochs, whole.epochs);
+  trained.length = 0;
+  const shorter = await p5SweepJob({ ...args, momentum: 0, epochs: 1 }, interrupted);
+  assert.deepEqual(trained, [1]);
+  assert.deepEqual(shorter.epochs, [other.epochs[0]]);
 });
 
 test('p5.validate names bad settings', () => {
@@ -106,4 +115,12 @@ test('p5.validate names bad settings', () => {
   assert.ok(bad.some((m) => m.includes('activation must be one of relu, tanh, got sigmoid')));
   assert.ok(bad.some((m) => m.includes('lrMin 0.1 must be below lrMax 0.01')));
   assert.deepEqual(p5.validate(p5.defaults), []);
+});
+
+test('fingerprint: key order does not matter, values do', () => {
+  assert.equal(
+    fingerprint({ a: 1, b: { c: [1, 2], d: 'x' } }),
+    fingerprint({ b: { d: 'x', c: [1, 2] }, a: 1 }),
+  );
+  assert.notEqual(fingerprint({ a: 1, b: { c: [1, 2] } }), fingerprint({ a: 1, b: { c: [2, 1] } }));
 });

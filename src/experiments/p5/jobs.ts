@@ -99,12 +99,23 @@ async function withRun<R>(
   }
 }
 
+/** A job's arguments as a canonical string (keys sorted at every level). */
+export function fingerprint(args: object): string {
+  return JSON.stringify(args, (_k, v: unknown) =>
+    v !== null && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([x], [y]) => (x < y ? -1 : 1)))
+      : v,
+  );
+}
+
 function divergence(e: DivergenceError): Divergence {
   return { epoch: e.epoch, iteration: e.iteration, message: e.message };
 }
 
 interface EpochPlan {
   key: string;
+  /** Everything the run's numbers depend on; a checkpoint written under another fingerprint is not resumed. */
+  fingerprint: string;
   label: string;
   epochs: number;
   batchSizeAt(epoch: number): number;
@@ -116,6 +127,7 @@ interface EpochPlan {
 }
 
 interface EpochCheckpoint {
+  job: string;
   epochsDone: number;
   state: ModelState;
   records: EpochRecord[];
@@ -124,8 +136,8 @@ interface EpochCheckpoint {
 
 /**
  * Trains epoch by epoch (one fit call per epoch, so the batch size may change between epochs), saving
- * model.getState() after each epoch and resuming from the last saved epoch. A DivergenceError ends the run
- * and is returned, not thrown.
+ * model.getState() after each epoch and resuming from the last saved epoch when the checkpoint was written
+ * under the same fingerprint and not past plan.epochs. A DivergenceError ends the run and is returned, not thrown.
  */
 async function trainEpochs(
   model: Sequential,
@@ -136,7 +148,7 @@ async function trainEpochs(
   const saved = ctx.checkpoints.load<EpochCheckpoint>(plan.key);
   let records: EpochRecord[] = [];
   let start = 0;
-  if (saved !== undefined) {
+  if (saved !== undefined && saved.job === plan.fingerprint && saved.epochsDone <= plan.epochs) {
     model.setState(saved.state);
     records = saved.records;
     start = saved.epochsDone;
@@ -167,6 +179,7 @@ async function trainEpochs(
       valAccuracy: plan.validate ? h.valAccuracy[last] : null,
     });
     ctx.checkpoints.save<EpochCheckpoint>(plan.key, {
+      job: plan.fingerprint,
       epochsDone: e + 1,
       state: model.getState(),
       records,
@@ -222,6 +235,8 @@ export async function p5SweepJob(a: SweepJobArgs, ctx: JobContext): Promise<Swee
       d,
       {
         key: `sweep-${a.lr}`,
+        // A longer sweep run continues a shorter one's checkpoint: the epochs are a prefix of it.
+        fingerprint: fingerprint({ ...a, epochs: null }),
         label: `p5/sweep lr ${a.lr}`,
         epochs: a.epochs,
         batchSizeAt: () => a.batchSize,
@@ -327,6 +342,7 @@ export async function p5ClrJob(a: ClrJobArgs, ctx: JobContext): Promise<ClrResul
       d,
       {
         key: 'clr',
+        fingerprint: fingerprint(a),
         label: 'p5/clr',
         epochs,
         batchSizeAt: () => a.batchSize,
@@ -380,6 +396,7 @@ export async function p5BatchSizeJob(a: BatchSizeJobArgs, ctx: JobContext): Prom
       d,
       {
         key: 'batch-size',
+        fingerprint: fingerprint(a),
         label: 'p5/batch size',
         epochs: a.batchSizes.length * a.epochsPerBatchSize,
         batchSizeAt,
