@@ -52,6 +52,7 @@ test('gemm f32 and f64 match the reference for all transposes, odd sizes, alpha/
     [33, 17, 7],
     [16, 16, 16],
     [2, 20, 300],
+    [40, 50, 300],
     [37, 45, 9],
     [5, 100, 150],
   ];

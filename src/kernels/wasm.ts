@@ -447,7 +447,7 @@ export const wasmBackend: Backend = {
     needLength('gemm', 'C', c, m * n);
     const kern = getHeap().kernels;
     if (isF32(c)) {
-      const s = transA ? work.get(m * k * 4 + 64) : 0;
+      const s = transA || transB ? work.get((m * k + k * n) * 4 + 128) : 0;
       kern.gemm_f32(
         +transA,
         +transB,

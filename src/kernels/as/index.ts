@@ -97,7 +97,27 @@ function transpose(src: usize, rows: i32, cols: i32, dst: usize, es: usize): voi
   }
 }
 
-/** C += alpha·A·B for row-major A (m×k, lda), B (k×n, ldb), C (m×n, ldc), f32. */
+// A k-block × 16-column strip of B (f32; 8 columns for f64) copied contiguously: rows of B a power-of-two
+// bytes apart map the strip's cache lines onto a few L1 sets and evict each other; the copy does not.
+const PANEL: usize = memory.data(KC * 64, 64);
+
+/** Packing pays off once enough rows of A pass over each strip. */
+const PACK_MIN_ROWS: i32 = 32;
+
+@inline function packPanel(src: usize, ldb: usize, kb: i32): void {
+  let s = src;
+  let d = PANEL;
+  for (let p = 0; p < kb; p++) {
+    v128.store(d, v128.load(s));
+    v128.store(d, v128.load(s, 16), 16);
+    v128.store(d, v128.load(s, 32), 32);
+    v128.store(d, v128.load(s, 48), 48);
+    s += ldb;
+    d += 64;
+  }
+}
+
+/** C (+)= alpha·A·B for row-major A (m×k, lda), B (k×n, ldb), C (m×n, ldc), f32 (C overwritten if overwrite). */
 function gemmNN_f32(m: i32, n: i32, k: i32, alpha: f32, a: usize, lda: usize, b: usize, ldb: usize, c: usize, ldc: usize, overwrite: bool): void {
   for (let kc = 0; kc < k; kc += KC) {
     const kb = min(KC, k - kc);
@@ -105,12 +125,19 @@ function gemmNN_f32(m: i32, n: i32, k: i32, alpha: f32, a: usize, lda: usize, b:
     const a0 = a + (<usize>kc << 2);
     const b0 = b + <usize>kc * ldb;
     let j = 0;
+    const pack = m >= PACK_MIN_ROWS;
     for (; j + 16 <= n; j += 16) {
-      const pb = b0 + (<usize>j << 2);
+      let pb = b0 + (<usize>j << 2);
+      let lb = ldb;
+      if (pack) {
+        packPanel(pb, ldb, kb);
+        pb = PANEL;
+        lb = 64;
+      }
       const pc = c + (<usize>j << 2);
       let i = 0;
-      for (; i + 2 <= m; i += 2) nn_f32_2x4(a0 + <usize>i * lda, lda, pb, ldb, pc + <usize>i * ldc, ldc, kb, alpha, acc);
-      if (i < m) nn_f32_1x4(a0 + <usize>i * lda, lda, pb, ldb, pc + <usize>i * ldc, ldc, kb, alpha, acc);
+      for (; i + 2 <= m; i += 2) nn_f32_2x4(a0 + <usize>i * lda, lda, pb, lb, pc + <usize>i * ldc, ldc, kb, alpha, acc);
+      if (i < m) nn_f32_1x4(a0 + <usize>i * lda, lda, pb, lb, pc + <usize>i * ldc, ldc, kb, alpha, acc);
     }
     if (j + 8 <= n) {
       const pb = b0 + (<usize>j << 2);
@@ -179,12 +206,19 @@ function gemmNN_f64(m: i32, n: i32, k: i32, alpha: f64, a: usize, lda: usize, b:
     const a0 = a + (<usize>kc << 3);
     const b0 = b + <usize>kc * ldb;
     let j = 0;
+    const pack = m >= PACK_MIN_ROWS;
     for (; j + 8 <= n; j += 8) {
-      const pb = b0 + (<usize>j << 3);
+      let pb = b0 + (<usize>j << 3);
+      let lb = ldb;
+      if (pack) {
+        packPanel(pb, ldb, kb);
+        pb = PANEL;
+        lb = 64;
+      }
       const pc = c + (<usize>j << 3);
       let i = 0;
-      for (; i + 2 <= m; i += 2) nn_f64_2x4(a0 + <usize>i * lda, lda, pb, ldb, pc + <usize>i * ldc, ldc, kb, alpha, acc);
-      if (i < m) nn_f64_1x4(a0 + <usize>i * lda, lda, pb, ldb, pc + <usize>i * ldc, ldc, kb, alpha, acc);
+      for (; i + 2 <= m; i += 2) nn_f64_2x4(a0 + <usize>i * lda, lda, pb, lb, pc + <usize>i * ldc, ldc, kb, alpha, acc);
+      if (i < m) nn_f64_1x4(a0 + <usize>i * lda, lda, pb, lb, pc + <usize>i * ldc, ldc, kb, alpha, acc);
     }
     if (j + 4 <= n) {
       const pb = b0 + (<usize>j << 3);
@@ -222,8 +256,8 @@ function gemmNN_f64(m: i32, n: i32, k: i32, alpha: f64, a: usize, lda: usize, b:
 }
 
 /**
- * C = alpha·op(A)·op(B) + beta·C (f32). transA copies Aᵀ into scratch (m·k floats); transB uses dot products
- * along B's rows directly. Scratch needs m·k floats when transA.
+ * C = alpha·op(A)·op(B) + beta·C (f32). transA copies Aᵀ into scratch; transB uses dot products along B's rows
+ * for few rows of A, else copies Bᵀ after it. Scratch: m·k + k·n floats (+ 16 for alignment).
  */
 export function gemm_f32(transA: i32, transB: i32, m: i32, n: i32, k: i32, alpha: f32, a: usize, b: usize, beta: f32, c: usize, scratch: usize): void {
   if (k == 0 || alpha == 0) {
@@ -239,8 +273,17 @@ export function gemm_f32(transA: i32, transB: i32, m: i32, n: i32, k: i32, alpha
     pa = scratch;
   }
   const lda = <usize>k << 2;
-  if (transB) gemmNT_f32(m, n, k, alpha, pa, lda, b, lda, c, <usize>n << 2, overwrite);
-  else gemmNN_f32(m, n, k, alpha, pa, lda, b, <usize>n << 2, c, <usize>n << 2, overwrite);
+  if (transB && m < PACK_MIN_ROWS) {
+    gemmNT_f32(m, n, k, alpha, pa, lda, b, lda, c, <usize>n << 2, overwrite);
+    return;
+  }
+  let pb = b;
+  if (transB) {
+    // With many rows of A, Bᵀ copied once feeds the faster broadcast (NN) kernel.
+    pb = scratch + ((<usize>m * k * 4 + 63) & ~63);
+    transpose(b, n, k, pb, 4);
+  }
+  gemmNN_f32(m, n, k, alpha, pa, lda, pb, <usize>n << 2, c, <usize>n << 2, overwrite);
 }
 
 /** C = alpha·op(A)·op(B) + beta·C (f64); transposed operands are copied into scratch (m·k + k·n doubles). */
