@@ -10,6 +10,7 @@ import { BatchNormalization } from './layers/batchnorm.js';
 import { Dense } from './layers/dense.js';
 import { Dropout } from './layers/dropout.js';
 import { Conv2D } from './layers/conv2d.js';
+import { MaxPooling2D } from './layers/pooling.js';
 import { Flatten } from './layers/flatten.js';
 import { lenet5 } from './models/lenet5.js';
 import { Sequential } from './sequential.js';
@@ -52,8 +53,10 @@ test('lenet5 has 61,706 parameters and the documented layer stack', () => {
     [
       ['conv2d', [6, 28, 28]],
       ['max_pooling2d', [6, 14, 14]],
+      ['activation', [6, 14, 14]],
       ['conv2d', [16, 10, 10]],
       ['max_pooling2d', [16, 5, 5]],
+      ['activation', [16, 5, 5]],
       ['flatten', [400]],
       ['dense', [120]],
       ['dense', [84]],
@@ -72,18 +75,52 @@ test('lenet5 has 61,706 parameters and the documented layer stack', () => {
     'dropout',
     'conv2d',
     'batch_normalization',
-    'activation',
     'max_pooling2d',
+    'activation',
     'dropout',
   ]);
   assert.equal(kinds.filter((k) => k === 'batch_normalization').length, 5);
   assert.equal(kinds.filter((k) => k === 'dropout').length, 5);
   const summary = m.summary().split('\n');
-  assert.equal(summary.length, 10);
+  assert.equal(summary.length, 12);
   assert.match(summary[1], /^conv2d\s+conv2d\s+\[6, 28, 28\]\s+156$/);
-  assert.equal(summary[9], 'total params: 61706');
+  assert.equal(summary[11], 'total params: 61706');
   m.dispose();
   full.dispose();
+});
+
+test('lenet5 with the activation behind max pooling trains exactly like conv → activation → pool', () => {
+  const [x, y] = squares(32, 5);
+  for (const activation of ['relu', 'tanh'] as const) {
+    const late = lenet5({ seed: 3, activation });
+    const classic = new Sequential(
+      [
+        new Conv2D({ filters: 6, kernelSize: 5, padding: 'same', activation }),
+        new MaxPooling2D(),
+        new Conv2D({ filters: 16, kernelSize: 5, activation }),
+        new MaxPooling2D(),
+        new Flatten(),
+        new Dense({ units: 120, activation }),
+        new Dense({ units: 84, activation }),
+        new Dense({ units: 10 }),
+      ],
+      { inputShape: [1, 28, 28], seed: 3 },
+    );
+    classic.setWeights(late.getWeights());
+    for (const m of [late, classic]) {
+      m.compile({
+        optimizer: new SGD({ learningRate: 0.05, momentum: 0.9 }),
+        loss: 'categoricalCrossentropy',
+      });
+      for (let i = 0; i < 3; i++) m.trainOnBatch(x, y);
+    }
+    const a = late.getWeights();
+    const b = classic.getWeights();
+    assert.ok(
+      a.every((w, i) => w.every((v, j) => v === b[i][j])),
+      `${activation}: identical weights after 3 steps`,
+    );
+  }
 });
 
 test('lenet5 learns a synthetic 10-class image task; the same seed gives bit-identical weights', async () => {

@@ -34,6 +34,10 @@ export interface LeNet5Options {
  * the hidden conv/dense layers drop their bias (β plays its role: a bias before BN is cancelled by the mean)
  * and BN sits between the linear part and the activation. Hidden dropout follows each hidden block: after the
  * pooling of the two conv blocks and after the activations of dense 120 and dense 84.
+ *
+ * With max pooling the conv blocks apply the activation after the pooling: for a non-decreasing f (ReLU,
+ * tanh) max(f(a), f(b)) = f(max(a, b)), so conv → f → pool and conv → pool → f give identical outputs and
+ * gradients, and the second evaluates f and f′ on 4× fewer values. (Average pooling keeps conv → f → pool.)
  */
 export function lenet5(o: LeNet5Options): Sequential {
   const act = o.activation ?? 'relu';
@@ -56,15 +60,28 @@ export function lenet5(o: LeNet5Options): Sequential {
   /** A linear layer + (BN) + activation. */
   const block = (linear: Layer): Layer[] =>
     bn ? [linear, new BatchNormalization(), new Activation(act)] : [linear];
-  const conv = (filters: number, padding: 'same' | 'valid'): Layer =>
-    new Conv2D({ filters, kernelSize: 5, padding, activation: bn ? 'linear' : act, useBias: !bn });
+  /** conv + (BN) + activation + pooling, the activation moved behind a max pooling (see above). */
+  const convBlock = (filters: number, padding: 'same' | 'valid'): Layer[] => {
+    const lateAct = pooling === 'max';
+    const conv = new Conv2D({
+      filters,
+      kernelSize: 5,
+      padding,
+      activation: bn || lateAct ? 'linear' : act,
+      useBias: !bn,
+    });
+    const norm = bn ? [new BatchNormalization()] : [];
+    return lateAct
+      ? [conv, ...norm, pool(), new Activation(act)]
+      : [conv, ...norm, ...(bn ? [new Activation(act)] : []), pool()];
+  };
   const dense = (units: number): Layer => new Dense({ units, activation: bn ? 'linear' : act, useBias: !bn });
 
   const layers: Layer[] = [];
   if (o.inputBatchNorm) layers.push(new BatchNormalization());
   if (drop !== null && drop.input > 0) layers.push(new Dropout({ rate: drop.input }));
-  layers.push(...block(conv(6, 'same')), pool(), ...hiddenDropout());
-  layers.push(...block(conv(16, 'valid')), pool(), ...hiddenDropout());
+  layers.push(...convBlock(6, 'same'), ...hiddenDropout());
+  layers.push(...convBlock(16, 'valid'), ...hiddenDropout());
   layers.push(new Flatten());
   layers.push(...block(dense(120)), ...hiddenDropout());
   layers.push(...block(dense(84)), ...hiddenDropout());
