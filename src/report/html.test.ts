@@ -12,7 +12,12 @@ test('the HTML is self-contained: no script, stylesheet link, external src, CSS 
   assert.ok(!/<script\b/i.test(html), 'no script');
   assert.ok(!/<link\b/i.test(html), 'no link element');
   assert.ok(!/\bsrc\s*=/i.test(html), 'no src attribute at all');
-  assert.ok(!/url\(|@import/i.test(html), 'no CSS resources');
+  assert.ok(!/url\((?!#)|@import/i.test(html), 'no CSS resources; url() only for local clip paths');
+  // Many SVGs share one page, so their clip-path ids must not collide.
+  const ids = [...html.matchAll(/\sid="([^"]+)"/g)].map((m) => m[1]!);
+  assert.equal(new Set(ids).size, ids.length, 'element ids are unique');
+  for (const m of html.matchAll(/url\(#([^)]+)\)/g)) assert.ok(ids.includes(m[1]!), `url(#${m[1]}) resolves`);
+  assert.ok(html.includes('url(#'), 'the sample exercises clipped marks');
   // Hyperlinks to the references are navigation, not resources; every other href is a local "#" reference.
   for (const m of html.matchAll(/<(\w+)[^>]*?\s(?:xlink:)?href="([^"]*)"/g))
     if (m[1] !== 'a') assert.ok(m[2]!.startsWith('#'), `${m[1]} href=${m[2]}`);

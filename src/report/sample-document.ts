@@ -19,7 +19,7 @@ function curves(): VegaLiteSpec {
   );
   return {
     data: { values },
-    mark: { type: 'line', point: true },
+    mark: { type: 'line', point: true, clip: true },
     width: 170,
     height: 150,
     encoding: {
