@@ -85,8 +85,10 @@ test('p5SweepJob: resuming from an epoch checkpoint gives the same epochs as an 
   const whole = await p5SweepJob(args, ctx());
   const interrupted = ctx();
   await p5SweepJob({ ...args, epochs: 1 }, interrupted); // leaves the epoch-1 checkpoint behind
+  const firstSession = interrupted.checkpoints.load<{ seconds: number }>('sweep-0.05')?.seconds ?? NaN;
   trained.length = 0;
   const resumed = await p5SweepJob(args, interrupted);
+  assert.ok(resumed.seconds >= firstSession, 'job seconds add up over sessions');
   assert.deepEqual(trained, [2], 'only epoch 2 was trained after the resume');
   assert.deepEqual(resumed.epochs, whole.epochs);
   assert.notEqual(whole.epochs[0].loss, whole.epochs[1].loss);

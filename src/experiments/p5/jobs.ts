@@ -112,6 +112,8 @@ function divergence(e: DivergenceError): Divergence {
   return { epoch: e.epoch, iteration: e.iteration, message: e.message };
 }
 
+const seconds = (t0: number) => (performance.now() - t0) / 1000;
+
 interface EpochPlan {
   key: string;
   /** Everything the run's numbers depend on; a checkpoint written under another fingerprint is not resumed. */
@@ -129,6 +131,8 @@ interface EpochPlan {
 interface EpochCheckpoint {
   job: string;
   epochsDone: number;
+  /** Training seconds spent before this checkpoint, over every session of the run. */
+  seconds: number;
   state: ModelState;
   records: EpochRecord[];
   extra: number;
@@ -144,14 +148,17 @@ async function trainEpochs(
   d: Prepared,
   plan: EpochPlan,
   ctx: JobContext,
-): Promise<{ records: EpochRecord[]; diverged: Divergence | null }> {
+): Promise<{ records: EpochRecord[]; diverged: Divergence | null; priorSeconds: number }> {
+  const t0 = performance.now();
   const saved = ctx.checkpoints.load<EpochCheckpoint>(plan.key);
   let records: EpochRecord[] = [];
   let start = 0;
+  let priorSeconds = 0;
   if (saved !== undefined && saved.job === plan.fingerprint && saved.epochsDone <= plan.epochs) {
     model.setState(saved.state);
     records = saved.records;
     start = saved.epochsDone;
+    priorSeconds = saved.seconds;
     plan.restoreExtra?.(saved.extra);
   }
   for (let e = start; e < plan.epochs; e++) {
@@ -167,7 +174,7 @@ async function trainEpochs(
         verbose: false,
       });
     } catch (err) {
-      if (err instanceof DivergenceError) return { records, diverged: divergence(err) };
+      if (err instanceof DivergenceError) return { records, diverged: divergence(err), priorSeconds };
       throw err;
     }
     const last = h.loss.length - 1;
@@ -181,6 +188,7 @@ async function trainEpochs(
     ctx.checkpoints.save<EpochCheckpoint>(plan.key, {
       job: plan.fingerprint,
       epochsDone: e + 1,
+      seconds: priorSeconds + seconds(t0),
       state: model.getState(),
       records,
       extra: plan.saveExtra?.() ?? 0,
@@ -195,7 +203,7 @@ async function trainEpochs(
         `loss ${r.loss.toFixed(4)}` + (r.valAccuracy !== null ? ` val acc ${r.valAccuracy.toFixed(4)}` : ''),
     });
   }
-  return { records, diverged: null };
+  return { records, diverged: null, priorSeconds };
 }
 
 /** Every final metric in inference mode on the final weights (the train set too, so the gaps compare like with like). */
@@ -217,7 +225,6 @@ function finalMetrics(model: Sequential, d: Prepared): FinalMetrics {
   };
 }
 
-const seconds = (t0: number) => (performance.now() - t0) / 1000;
 const iterationsPerEpoch = (n: number, batchSize: number) => Math.ceil(n / batchSize);
 
 export interface SweepJobArgs extends P5CommonArgs {
@@ -230,7 +237,7 @@ export interface SweepJobArgs extends P5CommonArgs {
 export async function p5SweepJob(a: SweepJobArgs, ctx: JobContext): Promise<SweepRun> {
   const t0 = performance.now();
   return withRun(a, a.lr, async (d, model) => {
-    const { records, diverged } = await trainEpochs(
+    const { records, diverged, priorSeconds } = await trainEpochs(
       model,
       d,
       {
@@ -246,7 +253,7 @@ export async function p5SweepJob(a: SweepJobArgs, ctx: JobContext): Promise<Swee
       ctx,
     );
     const finalLoss = diverged === null && records.length > 0 ? records[records.length - 1].loss : null;
-    return { lr: a.lr, epochs: records, finalLoss, diverged, seconds: seconds(t0) };
+    return { lr: a.lr, epochs: records, finalLoss, diverged, seconds: priorSeconds + seconds(t0) };
   });
 }
 
@@ -337,7 +344,7 @@ export async function p5ClrJob(a: ClrJobArgs, ctx: JobContext): Promise<ClrResul
     const gamma = a.gamma > 0 ? a.gamma : expRangeGamma(stepSize, a.cycles, a.lastCycleRatio);
     const clr = new CyclicLR({ lrMin: a.lrMin, lrMax: a.lrMax, stepSize, mode: 'exp_range', gamma });
     const epochs = Math.round(2 * a.stepSizeEpochs * a.cycles);
-    const { records, diverged } = await trainEpochs(
+    const { records, diverged, priorSeconds } = await trainEpochs(
       model,
       d,
       {
@@ -375,7 +382,7 @@ export async function p5ClrJob(a: ClrJobArgs, ctx: JobContext): Promise<ClrResul
       lr: subsampleSeries(lrs, a.maxSeriesPoints),
       final: diverged === null ? finalMetrics(model, d) : null,
       diverged,
-      seconds: seconds(t0),
+      seconds: priorSeconds + seconds(t0),
     };
   });
 }
@@ -391,7 +398,7 @@ export async function p5BatchSizeJob(a: BatchSizeJobArgs, ctx: JobContext): Prom
   const t0 = performance.now();
   return withRun(a, a.lr, async (d, model) => {
     const batchSizeAt = (e: number) => a.batchSizes[Math.floor(e / a.epochsPerBatchSize)];
-    const { records, diverged } = await trainEpochs(
+    const { records, diverged, priorSeconds } = await trainEpochs(
       model,
       d,
       {
@@ -413,7 +420,7 @@ export async function p5BatchSizeJob(a: BatchSizeJobArgs, ctx: JobContext): Prom
       epochs,
       final: diverged === null ? finalMetrics(model, d) : null,
       diverged,
-      seconds: seconds(t0),
+      seconds: priorSeconds + seconds(t0),
     };
   });
 }

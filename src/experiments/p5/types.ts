@@ -70,6 +70,7 @@ export interface SweepRun {
   /** Mean training loss over the batches of the last epoch; null when the run diverged. */
   finalLoss: number | null;
   diverged: Divergence | null;
+  /** Wall time of the job, summed over the sessions of a resumed run. */
   seconds: number;
 }
 
