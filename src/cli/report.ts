@@ -8,18 +8,14 @@ import type { Config } from '../experiments/types.js';
 import { buildReport, type ReportMeta, type ReportResults, type WrittenReport } from '../report/build.js';
 import { NNLAB_VERSION, type RunStore, type StoredResult } from './store.js';
 
-/**
- * How a result's config relates to the presets: "full" (the defaults), "quick" (defaults ← quick), or the
- * preset plus the settings that differ, e.g. "quick, p4.epochs=3".
- */
-export function scaleOf(r: StoredResult): string {
+/** The settings of a result that differ from its preset (defaults, or defaults ← quick), as "p4.epochs=3". */
+export function changedSettings(r: StoredResult): string[] {
   const exp = experiments.find((e) => e.id === r.id);
-  if (exp === undefined) return 'unknown';
+  if (exp === undefined) return [];
   const preset: Config = resolveConfig(exp, { quick: r.quick });
-  const diffs = Object.keys(r.config)
+  return Object.keys(r.config)
     .filter((k) => !isDeepStrictEqual(r.config[k], preset[k]))
     .map((k) => `${r.id}.${k}=${JSON.stringify(r.config[k])}`);
-  return [r.quick ? 'quick' : 'full', ...diffs].join(', ');
 }
 
 /** The stored results of the known experiments, in order. */
@@ -27,20 +23,28 @@ export function storedResults(store: RunStore): StoredResult[] {
   return experiments.map((e) => store.readResult(e.id)).filter((r): r is StoredResult => r !== undefined);
 }
 
-/** The report's meta from the stored results: one seed and scale when they agree, else each one named. */
+/**
+ * The report's meta from the stored results: the scale is the preset ("full" or "quick", or each
+ * experiment's when they differ) followed by every changed setting, e.g. "quick, p4.epochs=2"; the seed is
+ * the common one, and differing seeds are named in the scale.
+ */
 export function reportMeta(stored: StoredResult[]): ReportMeta {
-  const scales = stored.map((r) => scaleOf(r));
-  const seeds = stored.map((r) => r.seed);
+  const preset = (r: StoredResult): string => (r.quick ? 'quick' : 'full');
+  const presets = new Set(stored.map(preset));
   const parts = [
-    new Set(scales).size <= 1
-      ? (scales[0] ?? 'full')
-      : stored.map((r, i) => `${r.id}: ${scales[i]}`).join('; '),
+    presets.size <= 1
+      ? stored.length > 0
+        ? preset(stored[0])
+        : 'full'
+      : stored.map((r) => `${r.id} ${preset(r)}`).join(', '),
+    ...stored.flatMap(changedSettings),
   ];
+  const seeds = stored.map((r) => r.seed);
   if (new Set(seeds).size > 1) parts.push(`seeds ${stored.map((r) => `${r.id} ${r.seed}`).join(', ')}`);
   return {
     version: NNLAB_VERSION,
     seed: seeds[0] ?? 0,
-    scale: parts.join('; '),
+    scale: parts.join(', '),
     wallSeconds: Object.fromEntries(stored.map((r) => [r.id, r.wallSeconds])),
   };
 }

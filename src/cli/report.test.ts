@@ -1,0 +1,32 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { getExperiment, resolveConfig } from '../experiments/index.js';
+import type { Config } from '../experiments/types.js';
+import { reportMeta } from './report.js';
+import type { StoredResult } from './store.js';
+
+function stored(id: string, quick: boolean, seed: number, change: Config = {}): StoredResult {
+  const config = { ...resolveConfig(getExperiment(id), { quick }), ...change };
+  return {
+    id,
+    title: id,
+    nnlabVersion: '0',
+    seed,
+    quick,
+    config,
+    wallSeconds: 2,
+    workers: 2,
+    finishedAt: '',
+    result: null,
+  };
+}
+
+test('reportMeta: the preset, then each setting that differs from it, and differing seeds', () => {
+  assert.equal(reportMeta([stored('p1', false, 1), stored('p4', false, 1)]).scale, 'full');
+  const m = reportMeta([stored('p1', true, 1), stored('p4', true, 1, { epochs: 2, variants: ['dropout'] })]);
+  assert.equal(m.scale, 'quick, p4.variants=["dropout"], p4.epochs=2');
+  assert.equal(m.seed, 1);
+  assert.deepEqual(m.wallSeconds, { p1: 2, p4: 2 });
+  const mixed = reportMeta([stored('p1', false, 1), stored('p4', true, 7)]);
+  assert.equal(mixed.scale, 'p1 full, p4 quick, seeds p1 1, p4 7');
+});
