@@ -382,40 +382,47 @@ function im2col(x: usize, col: usize): void {
 /** dx[ci, ih, iw] += col[(ci,i,j), (oh,ow)] for every tap hitting x (inverse of im2col), one image. */
 function col2im(col: usize, dx: usize): void {
   const rowBytes = <usize>gOw << 2;
+  const inRow = <usize>gW << 2;
   let src = col;
   for (let ci = 0; ci < gCi; ci++) {
     const plane = dx + <usize>ci * gH * gW * 4;
     for (let i = 0; i < gKh; i++) {
+      // Output rows whose input row oh·sh + i − pt lies inside x.
+      const rLo = min(gOh, max(0, (gPt - i + gSh - 1) / gSh));
+      const last = gH - 1 + gPt - i; // largest oh·sh that still lands in x
+      const rHi = last < 0 ? rLo : max(rLo, min(gOh, last / gSh + 1));
       for (let j = 0; j < gKw; j++) {
         const c0 = firstCol(j);
         const c1 = max(c0, endCol(j));
-        for (let r = 0; r < gOh; r++) {
-          const ih = r * gSh + i - gPt;
-          if (ih >= 0 && ih < gH) {
-            const row = plane + <usize>ih * gW * 4;
-            if (gSw == 1) {
-              let d = row + (<usize>(c0 + j - gPl) << 2);
-              let s = src + (<usize>c0 << 2);
-              let c = c0;
-              for (; c + 4 <= c1; c += 4) {
-                v128.store(d, f32x4.add(v128.load(d), v128.load(s)));
-                d += 16;
-                s += 16;
-              }
-              for (; c < c1; c++) {
-                store<f32>(d, load<f32>(d) + load<f32>(s));
-                d += 4;
-                s += 4;
-              }
-            } else {
-              for (let c = c0; c < c1; c++) {
-                const d = row + (<usize>(c * gSw + j - gPl) << 2);
-                store<f32>(d, load<f32>(d) + load<f32>(src + (<usize>c << 2)));
-              }
+        const len = c1 - c0;
+        let s = src + <usize>rLo * rowBytes + (<usize>c0 << 2);
+        let d = plane + <usize>(rLo * gSh + i - gPt) * inRow;
+        if (gSw == 1) {
+          d += <usize>(c0 + j - gPl) << 2;
+          for (let r = rLo; r < rHi; r++) {
+            let c = 0;
+            for (; c + 4 <= len; c += 4) {
+              const o = <usize>c << 2;
+              v128.store(d + o, f32x4.add(v128.load(d + o), v128.load(s + o)));
             }
+            for (; c < len; c++) {
+              const o = <usize>c << 2;
+              store<f32>(d + o, load<f32>(d + o) + load<f32>(s + o));
+            }
+            d += inRow;
+            s += rowBytes;
           }
-          src += rowBytes;
+        } else {
+          for (let r = rLo; r < rHi; r++) {
+            for (let c = c0; c < c1; c++) {
+              const q = d + (<usize>(c * gSw + j - gPl) << 2);
+              store<f32>(q, load<f32>(q) + load<f32>(s + (<usize>(c - c0) << 2)));
+            }
+            d += <usize>gSh * inRow;
+            s += rowBytes;
+          }
         }
+        src += <usize>gOh * rowBytes;
       }
     }
   }
