@@ -109,3 +109,26 @@ test('jobs of an experiment resumed from checkpoints show no ETA until their rat
   assert.equal(lines[1], '  p4/a  6/10 epochs  1s elapsed, ETA ?  loss 6');
   assert.equal(lines[2], '  p4/a  7/10 epochs  3s elapsed, ETA 6s  loss 7');
 });
+
+test("the experiment's own phases print their completion; a TTY redraws at most every 100 ms", () => {
+  let now = 0;
+  const { sink, writes } = fakeSink(true);
+  const view = new ProgressView(sink, { now: () => now });
+  view.handle({ type: 'experiment-start', id: 'p3', title: 'Init', index: 1, count: 1, checkpoints: 0 });
+  const own = (done: number): RunEvent => ({
+    type: 'progress',
+    id: 'p3',
+    key: 'p3',
+    progress: { label: 'p3/gradients', done, total: 8, unit: 'models' },
+  });
+  const before = writes.length;
+  for (let i = 0; i < 5; i++) {
+    now += 10;
+    view.handle(own(i));
+  }
+  assert.equal(writes.length - before, 0, 'five events within 50 ms: no redraw');
+  now = 2000;
+  view.handle(own(8));
+  assert.ok(writes.join('').includes('  done p3/gradients: 8/8 models in 2s\n'));
+  view.close();
+});

@@ -69,6 +69,7 @@ export class ProgressView {
   /** Experiments that started from checkpoints. */
   private readonly resumed = new Set<string>();
   private drawn = 0;
+  private drawnAt = -Infinity;
   private timer: NodeJS.Timeout | undefined;
   private readonly tty: boolean;
 
@@ -143,11 +144,30 @@ export class ProgressView {
           job = this.newJob(e.id, e.key);
           this.jobs.set(jobId, job);
         }
-        job.label = e.progress.label;
-        job.last = e.progress;
-        job.first ??= { done: e.progress.done, at: now };
-        if (this.tty) {
+        const p = e.progress;
+        if (e.key === e.id && p.done >= p.total) {
+          // A phase of the experiment's own work ended (jobs end with job-end instead): say so, and
+          // measure the next phase from now.
+          const info = p.info ? `  ${p.info}` : '';
+          this.print(
+            `  done ${p.label}: ${p.done}/${p.total} ${p.unit} in ${fmtDuration((now - job.start) / 1000)}${info}`,
+          );
+          Object.assign(job, {
+            label: e.id,
+            start: now,
+            last: undefined,
+            first: undefined,
+            printedAt: -Infinity,
+          });
           this.redraw();
+          return;
+        }
+        job.label = p.label;
+        job.last = p;
+        job.first ??= { done: p.done, at: now };
+        if (this.tty) {
+          // Events may come many times a second; the 1 s timer redraws what this skips.
+          if (now - this.drawnAt >= 100) this.redraw();
         } else if (
           now - job.printedAt >= (this.opts.throttleSeconds ?? 5) * 1000 &&
           e.progress.done < e.progress.total
@@ -197,6 +217,7 @@ export class ProgressView {
     const lines = [...this.jobs.values()].map((j) => `  ${this.line(j, now)}`.slice(0, width));
     if (lines.length > 0) this.out.write(lines.join('\n') + '\n');
     this.drawn = lines.length;
+    this.drawnAt = now;
   }
 
   private redraw(): void {
