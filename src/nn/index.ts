@@ -1,3 +1,16 @@
+/**
+ * Keras-shaped layers and models. A typical run:
+ *
+ *   const model = new Sequential(
+ *     [new Dense({ units: 100, activation: 'relu', kernelInitializer: 'heNormal' }), new Dense({ units: 10 })],
+ *     { inputShape: [784], seed: 1 },
+ *   );
+ *   model.compile({ optimizer: new SGD({ learningRate: 0.1, momentum: 0.9 }), loss: 'categoricalCrossentropy',
+ *                   metrics: ['accuracy'] });
+ *   const history = await model.fit(x, y, { epochs: 10, batchSize: 128, validationData: [xTest, yTest] });
+ *
+ * x is a Tensor [N, ...inputShape], y one-hot [N, classes]; the linear last layer makes the loss work on logits.
+ */
 export { Sequential, type CompileOptions, type SequentialOptions } from './sequential.js';
 export { Layer, type BuildContext, type Param, type RandomSource, type WeightRef } from './layer.js';
 export { Dense, type DenseOptions } from './layers/dense.js';
