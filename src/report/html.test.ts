@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { renderFigures } from './build.js';
-import { escapeHtml, markdownHtml, tableHtml, toHtml } from './html.js';
+import { codeHtml, escapeHtml, markdownHtml, tableHtml, toHtml } from './html.js';
 import { sampleDocument } from './sample-document.js';
 
 const doc = sampleDocument();
@@ -32,7 +32,8 @@ test('the HTML holds every figure as inline SVG, typeset math, tables and escape
   assert.match(html, /<div class="display-math" title="\\begin\{aligned\}[^"]*"><svg/);
   assert.match(html, /<span class="math" title="v_1, \\dots, v_k"><svg/);
   assert.match(html, /<table>\n<caption>Final accuracy \(%\) per variant<\/caption>/);
-  assert.ok(html.includes('<pre class="code"><code>// Check ∂L/∂v'));
+  assert.ok(html.includes('<pre class="code"><code><span class="c">// Check ∂L/∂v'));
+  assert.equal(codeHtml('a < b; // x<y\nc'), 'a &lt; b; <span class="c">// x&lt;y</span>\nc');
   assert.ok(html.includes('<h2 id="problem-1-softmax-activation-function">'));
   assert.ok(html.includes('<strong><em>both</em></strong>'));
 });

@@ -4,6 +4,7 @@
  */
 import type { RenderedFigure } from '../plot/render.js';
 import { figureCaption } from './caption.js';
+import { splitComment } from './code.js';
 import type { Block, Output, ReportDocument, TableOutput } from './document.js';
 import { parseInline, parseMarkdown, type Inline, type MdBlock } from './markdown.js';
 import { texToSvg } from './math.js';
@@ -48,6 +49,17 @@ export function inlineHtml(runs: Inline[]): string {
       }
     })
     .join('');
+}
+
+/** TypeScript source as HTML with its // comments in a span (class "c") so they read as prose. */
+export function codeHtml(source: string): string {
+  return source
+    .split('\n')
+    .map((line) => {
+      const [code, comment] = splitComment(line);
+      return escapeHtml(code) + (comment ? `<span class="c">${escapeHtml(comment)}</span>` : '');
+    })
+    .join('\n');
 }
 
 function mdBlockHtml(b: MdBlock): string {
@@ -108,6 +120,7 @@ code, pre { font-family: "DejaVu Sans Mono", Menlo, Consolas, monospace; font-si
 p code, li code { background: #f2f2f2; padding: 0.05em 0.25em; border-radius: 3px; }
 pre.code { background: #f6f8fa; border: 1px solid #e1e4e8; border-left: 3px solid #4e79a7; padding: 0.7em 0.9em;
   overflow-x: auto; line-height: 1.4; }
+pre.code .c { color: #3f7f5f; font-style: italic; }
 pre.output { background: #fff; border-left: 3px solid #bbb; padding: 0.4em 0.9em; overflow-x: auto; color: #333; }
 .display-math { text-align: center; margin: 0.8em 0; overflow-x: auto; }
 .math svg { vertical-align: middle; }
@@ -136,7 +149,7 @@ export function toHtml(doc: ReportDocument, figures: ReadonlyMap<string, Rendere
     } else if (b.kind === 'markdown') body.push(markdownHtml(b.text));
     else {
       body.push(
-        `<div class="code-cell"><div class="prompt">In [${++count}]:</div><pre class="code"><code>${escapeHtml(b.source)}</code></pre>\n` +
+        `<div class="code-cell"><div class="prompt">In [${++count}]:</div><pre class="code"><code>${codeHtml(b.source)}</code></pre>\n` +
           b.outputs.map((o) => outputHtml(o, figures)).join('\n') +
           '</div>',
       );

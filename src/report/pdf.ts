@@ -13,6 +13,7 @@ import { figureCaption } from './caption.js';
 import type { Block, FigureOutput, Output, ReportDocument, TableOutput } from './document.js';
 import { parseInline, parseMarkdown, plainText, type Inline, type MdBlock } from './markdown.js';
 import { texToSvg, type MathSvg } from './math.js';
+import { splitComment } from './code.js';
 import { checkTable, formatCell, isNumericColumn } from './table.js';
 
 const PAGE = { width: 595.28, height: 841.89, left: 62, right: 62, top: 64, bottom: 64 };
@@ -413,16 +414,19 @@ class PdfWriter {
 
   /** Monospace lines in a box; `tint` for code, a left rule for output text. Breaks between lines only. */
   /** Monospace text as the lines it is drawn in: long lines wrap with a hanging marker, keeping every character. */
-  private monoLines(text: string): string[] {
+  private monoLines(text: string): { text: string; commentFrom: number }[] {
     const maxChars = Math.floor((CONTENT_W - 2 * MONO_PAD - 2) / textWidth('M', CODE, mono()));
-    const lines: string[] = [];
+    const lines: { text: string; commentFrom: number }[] = [];
     for (const raw of text.replace(/\t/g, '  ').replace(/\n+$/, '').split('\n')) {
-      let l = raw;
-      while (l.length > maxChars) {
-        lines.push(l.slice(0, maxChars));
-        l = '↪ ' + l.slice(maxChars);
+      const cut = splitComment(raw)[0].length;
+      // Pieces are prefix + raw[start, end); the comment colour starts at `cut` of the raw line.
+      for (let start = 0, prefix = ''; start === 0 || start < raw.length; prefix = '↪ ') {
+        const end = Math.min(raw.length, start + maxChars - prefix.length);
+        const from = cut <= start ? 0 : Math.min(cut, end) - start;
+        lines.push({ text: prefix + raw.slice(start, end), commentFrom: prefix.length + from });
+        start = end;
+        if (end === raw.length) break;
       }
-      lines.push(l);
     }
     return lines;
   }
@@ -447,11 +451,22 @@ class PdfWriter {
       } else this.doc.save().rect(x, this.y, 1.5, h).fill('#bbbbbb').restore();
       this.setFont(face, CODE);
       this.doc.fillColor(style === 'code' ? '#24292e' : '#333333');
-      for (let k = 0; k < n; k++)
-        this.doc.text(lines[i + k]!, x + pad + 2, this.y + pad + k * CODE_LH + CODE * 0.93, {
-          lineBreak: false,
-          baseline: 'alphabetic',
-        });
+      for (let k = 0; k < n; k++) {
+        const { text: line, commentFrom } = lines[i + k]!;
+        const baseline = this.y + pad + k * CODE_LH + CODE * 0.93;
+        // Output text is never highlighted; in code, the // comment reads in green italics.
+        const cut = style === 'code' ? commentFrom : line.length;
+        const opts = { lineBreak: false, baseline: 'alphabetic' } as const;
+        if (cut > 0) this.doc.text(line.slice(0, cut), x + pad + 2, baseline, opts);
+        if (cut < line.length) {
+          this.setFont({ ...face, italic: true }, CODE);
+          this.doc
+            .fillColor('#3f7f5f')
+            .text(line.slice(cut), x + pad + 2 + textWidth(line.slice(0, cut), CODE, face), baseline, opts);
+          this.setFont(face, CODE);
+          this.doc.fillColor('#24292e');
+        }
+      }
       this.place('code', this.y, this.y + h);
       this.y += h;
       i += n;
