@@ -1,6 +1,6 @@
 // Builds everything `npm ci` needs: the AssemblyScript SIMD kernels (from source) and the TypeScript.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -34,3 +34,5 @@ for (const [out, extra] of [
   ]);
 }
 run(bin('tsc'), ['-p', 'tsconfig.json']);
+// tsc writes files without the execute bit; the package bin must be runnable (npx nnlab).
+chmodSync(join(root, 'dist', 'cli', 'main.js'), 0o755);
