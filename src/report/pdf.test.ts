@@ -22,6 +22,11 @@ test('the PDF has pages, embeds the shipped fonts, every figure (named destinati
   assert.ok(text.includes('/FontFile2'), 'TrueType fonts embedded');
   assert.ok(text.includes('/URI (https://arxiv.org/abs/1502.03167)'));
   assert.ok(text.includes('/Outlines'), 'bookmarks for the problems');
+  // The contents lists the 5 level-1/2 headings of the sample, each line a link to its heading's destination.
+  const entries = sample.blocks.filter((b) => b.kind === 'heading' && b.level <= 2).length;
+  assert.equal(entries, 5);
+  assert.equal((text.match(/\/S \/GoTo/g) ?? []).length, entries);
+  for (let i = 0; i < entries; i++) assert.ok(text.includes(`(heading-${i})`), `heading-${i}`);
 });
 
 // A document built to stress page breaking: long paragraphs, many tall figures, headings late on a page.

@@ -28,6 +28,8 @@ const CODE_LH = CODE * 1.32;
 /** CSS pixels → PDF points. */
 const PX = 0.75;
 const MONO_PAD = 5;
+/** Line height of the table of contents. */
+const TOC_LH = 13;
 /** Room kept under a figure for a one-line caption. */
 const FIG_CAPTION = 16;
 
@@ -76,6 +78,12 @@ class PdfWriter {
   readonly doc: PDFKit.PDFDocument;
   y = PAGE.top;
   readonly layout: Placement[] = [];
+  private toc: {
+    page: number;
+    y: number;
+    entries: { level: 1 | 2; text: string }[];
+    pages: number[];
+  } | null = null;
   private codeNo = 0;
   private outline: { 1?: PDFKit.PDFOutline; 2?: PDFKit.PDFOutline } = {};
 
@@ -337,6 +345,50 @@ class PdfWriter {
     this.y += 14;
   }
 
+  /**
+   * Reserves room for a table of contents of the level-1 and level-2 headings right here; the entries (with
+   * their page numbers, known only at the end) are drawn by drawContents once every page exists.
+   */
+  contents(entries: { level: 1 | 2; text: string }[]): void {
+    const h = 22 + entries.length * TOC_LH;
+    this.toc = { page: this.doc.bufferedPageRange().count - 1, y: this.y, entries, pages: [] };
+    this.y += h + 10;
+  }
+
+  /** Draws the reserved contents: title, entries indented by level, dot leaders, page numbers, links. */
+  drawContents(): void {
+    const toc = this.toc;
+    if (!toc) return;
+    this.doc.switchToPage(toc.page);
+    this.setFont({ ...sans(), bold: true }, 12);
+    this.doc
+      .fillColor('#111')
+      .text('Contents', PAGE.left, toc.y + 12, { lineBreak: false, baseline: 'alphabetic' });
+    toc.entries.forEach((e, i) => {
+      const face = e.level === 1 ? { ...sans(), bold: true } : serif();
+      const size = e.level === 1 ? 9.5 : 9;
+      const x = PAGE.left + (e.level === 1 ? 0 : 14);
+      const base = toc.y + 22 + (i + 1) * TOC_LH - 3;
+      const page = String((toc.pages[i] ?? 0) + 1);
+      const right = PAGE.width - PAGE.right;
+      const text = plainText(parseInline(e.text));
+      const tw = textWidth(text, size, face);
+      const pw = textWidth(page, size, face);
+      this.setFont(face, size);
+      this.doc.fillColor('#1d1d1d').text(text, x, base, { lineBreak: false, baseline: 'alphabetic' });
+      this.doc.text(page, right - pw, base, { lineBreak: false, baseline: 'alphabetic' });
+      const dot = textWidth(' .', size, serif());
+      const n = Math.floor((right - pw - 6 - (x + tw + 6)) / dot);
+      if (n > 0) {
+        this.setFont(serif(), size);
+        this.doc
+          .fillColor('#999')
+          .text(' .'.repeat(n), right - pw - 6 - n * dot, base, { lineBreak: false, baseline: 'alphabetic' });
+      }
+      this.doc.goTo(x, base - size, right - x, TOC_LH, `heading-${i}`);
+    });
+  }
+
   heading(level: 1 | 2 | 3, text: string, keepWith: number): void {
     const size = level === 1 ? 16 : level === 2 ? 13 : 11.2;
     const before = level === 1 ? 18 : 12;
@@ -360,6 +412,12 @@ class PdfWriter {
         .strokeColor('#bbb')
         .stroke();
       this.y += 4;
+    }
+    if (level <= 2 && this.toc) {
+      // The destination sits at the heading's top; the contents line links to it.
+      const top = this.layout.filter((p) => p.kind === 'heading').at(-1)?.top ?? this.y;
+      this.doc.addNamedDestination(`heading-${this.toc.pages.length}`, 'FitH', PAGE.height - top + 4);
+      this.toc.pages.push(this.doc.bufferedPageRange().count - 1);
     }
     const title = plainText(runs);
     if (level === 1) this.outline = { 1: this.doc.outline.addItem(title) };
@@ -754,6 +812,10 @@ export function layoutPdf(
     w.doc.on('error', reject);
   });
   w.title(doc.title, doc.subtitle);
+  const entries = doc.blocks.flatMap((b) =>
+    b.kind === 'heading' && b.level <= 2 ? [{ level: b.level as 1 | 2, text: b.text }] : [],
+  );
+  if (entries.filter((e) => e.level === 1).length >= 2) w.contents(entries);
   doc.blocks.forEach((b, i) => {
     if (b.kind === 'heading') {
       // Chained headings ("Problem 4" then "Part 1") all stay with the first content block.
@@ -764,6 +826,7 @@ export function layoutPdf(
     } else if (b.kind === 'markdown') for (const m of parseMarkdown(b.text)) w.markdownBlock(m);
     else w.code(b.source, b.outputs);
   });
+  w.drawContents();
   w.footers(doc.title);
   w.doc.end();
   return done;
