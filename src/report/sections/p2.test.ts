@@ -145,7 +145,7 @@ test('p2Section: the comparison sentences follow the numbers', () => {
   assert.match(one, /With a single seed this is one draw/);
   // The notebook's reference numbers are quoted, and our original-net runs are compared with them.
   assert.match(better, /99\.22% \(4961\/5000\)/);
-  assert.match(better, /1 of these 4 runs stop after exactly 21 iterations/);
+  assert.match(better, /1 of these 4 runs stops after exactly 21 iterations/);
 });
 
 /** Every formula of the blocks' Markdown, with whether it is display maths. */

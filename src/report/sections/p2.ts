@@ -502,6 +502,7 @@ function part8Text(r: P2Result): string {
   );
   lines.push(
     `Their final regularised costs are ${meanStd(o.finalCost, (x) => x.toFixed(3))} and ${meanStd(d.finalCost, (x) => x.toFixed(3))}. ` +
+      costVsAccuracy(r) +
       `Both nets spend their whole budget (mean nfev ${o.nfev.mean.toFixed(1)} and ${d.nfev.mean.toFixed(1)}, TNC status ${[...new Set([...o.statusCounts, ...d.statusCounts].map((s) => s.status))].join('/')}), in ${o.nit.mean.toFixed(1)} and ${d.nit.mean.toFixed(1)} outer iterations on average. ` +
       `So the comparison is between two nets trained for the same number of evaluations, not between two fully converged nets. The deep net has ${net(r, 'deep').params < net(r, 'original').params ? 'fewer' : 'more'} parameters (${net(r, 'deep').params.toLocaleString('en-US')} against ${net(r, 'original').params.toLocaleString('en-US')}), so the comparison does not favour it through size.`,
   );
@@ -519,12 +520,23 @@ function part8Text(r: P2Result): string {
   const matchNit = oRun.filter((x) => x.nit === ref.nit).length;
   lines.push(
     `The original notebook reports ${pct(ref.accuracy)} (${ref.correct}/5000), final cost ${ref.finalCost}, nfev ${ref.nfev}, nit ${ref.nit} and status ${ref.status} for its 2-layer net on \`ex4data1.mat\`. ` +
-      `Our runs of the same net give ${meanStd(o.accuracy, (x) => pct(x))} and cost ${meanStd(o.finalCost, (x) => x.toFixed(3))}, and ${matchNit} of these ${oRun.length} runs stop after exactly ${ref.nit} iterations, as the notebook's did. ` +
+      `Our runs of the same net give ${meanStd(o.accuracy, (x) => pct(x))} and cost ${meanStd(o.finalCost, (x) => x.toFixed(3))}, and ${matchNit} of these ${oRun.length} runs ${matchNit === 1 ? 'stops' : 'stop'} after exactly ${ref.nit} iterations, as the notebook's did. ` +
       (fromMnist
         ? `These runs use the MNIST-derived set rather than the original file, so the digits are similar but not the same images; closeness, not identity, is the expected outcome.`
         : `These runs use the data file given in the config.`),
   );
   return lines.join('\n\n');
+}
+
+/** Whether the net with the lower final cost also has the higher accuracy (they need not agree). */
+function costVsAccuracy(r: P2Result): string {
+  const o = summary(r, 'original');
+  const d = summary(r, 'deep');
+  const lowerCost: P2NetKey = d.finalCost.mean < o.finalCost.mean ? 'deep' : 'original';
+  const higherAcc: P2NetKey = d.accuracy.mean > o.accuracy.mean ? 'deep' : 'original';
+  if (lowerCost === higherAcc)
+    return `The ${shortLabel(r, lowerCost)} net is ahead on both the cost and the accuracy. `;
+  return `The ${shortLabel(r, lowerCost)} net ends at the lower cost but not at the higher accuracy. The cost averages the cross-entropy of all 10 outputs and includes the weight penalty (which differs between the nets), while the accuracy only counts whether the largest output is the right one. `;
 }
 
 const COMPARE_CODE = `// Part 8: compare the two nets over the seeds (a paired comparison: same seed index, same data).
