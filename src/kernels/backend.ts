@@ -80,7 +80,13 @@ export interface Backend {
   /** dx = ∂L/∂x given dy = ∂L/∂y (overwrites dx). */
   conv2dBackwardInput(g: ConvGeometry, dy: FloatArray, w: FloatArray, dx: FloatArray): void;
   /** dw = ∂L/∂w and db[co] = Σ dy[·,co,·,·] (overwrite; db may be null). */
-  conv2dBackwardFilter(g: ConvGeometry, x: FloatArray, dy: FloatArray, dw: FloatArray, db: FloatArray | null): void;
+  conv2dBackwardFilter(
+    g: ConvGeometry,
+    x: FloatArray,
+    dy: FloatArray,
+    dw: FloatArray,
+    db: FloatArray | null,
+  ): void;
 
   /** y = max over each window; argmax records the flat index into x of each maximum (first one on ties). */
   maxPool2dForward(g: PoolGeometry, x: FloatArray, y: FloatArray, argmax: Int32Array): void;
@@ -97,13 +103,27 @@ export interface Backend {
    */
   activation(kind: ActivationKind, slope: number, x: FloatArray, y: FloatArray): void;
   /** dx = dy ⊙ f′(x), where y = f(x) is given too (sigmoid′ = y(1−y), scaledSigmoid′ = 2y(1−y), tanh′ = 1−y²). */
-  activationGrad(kind: ActivationKind, slope: number, x: FloatArray, y: FloatArray, dy: FloatArray, dx: FloatArray): void;
+  activationGrad(
+    kind: ActivationKind,
+    slope: number,
+    x: FloatArray,
+    y: FloatArray,
+    dy: FloatArray,
+    dx: FloatArray,
+  ): void;
 
   /**
    * Row-wise softmax with cross-entropy against target distributions t (one-hot or soft), numerically stable
    * (max subtracted): p = softmax(z), returns Σ_rows −Σ_j t_j·log p_j, and writes dz = p − t (not divided by rows).
    */
-  softmaxCrossEntropy(rows: number, cols: number, z: FloatArray, t: FloatArray, p: FloatArray, dz: FloatArray): number;
+  softmaxCrossEntropy(
+    rows: number,
+    cols: number,
+    z: FloatArray,
+    t: FloatArray,
+    p: FloatArray,
+    dz: FloatArray,
+  ): number;
 
   /**
    * Batch norm in training mode: μ, σ² are the batch mean and biased variance per channel,
@@ -169,10 +189,28 @@ export interface Backend {
    * SGD step with optional momentum and Nesterov (PyTorch/Keras semantics with weight decay folded into g):
    * g′ = g + wd·w; v = μ·v − lr·g′; w += nesterov ? μ·v − lr·g′ : v (μ = 0: w −= lr·g′; v unused).
    */
-  sgdStep(w: FloatArray, g: FloatArray, v: FloatArray, lr: number, momentum: number, nesterov: boolean, weightDecay: number): void;
+  sgdStep(
+    w: FloatArray,
+    g: FloatArray,
+    v: FloatArray,
+    lr: number,
+    momentum: number,
+    nesterov: boolean,
+    weightDecay: number,
+  ): void;
   /**
    * Adam step t (1-based): m = β1·m + (1−β1)·g; v = β2·v + (1−β2)·g²;
    * w −= lr·(m/(1−β1^t)) / (√(v/(1−β2^t)) + ε).
    */
-  adamStep(w: FloatArray, g: FloatArray, m: FloatArray, v: FloatArray, lr: number, beta1: number, beta2: number, eps: number, t: number): void;
+  adamStep(
+    w: FloatArray,
+    g: FloatArray,
+    m: FloatArray,
+    v: FloatArray,
+    lr: number,
+    beta1: number,
+    beta2: number,
+    eps: number,
+    t: number,
+  ): void;
 }

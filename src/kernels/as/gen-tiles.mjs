@@ -1,7 +1,8 @@
 // Generates src/kernels/as/tiles.ts: the unrolled GEMM register tiles. AssemblyScript has no arrays of v128
 // locals, so each tile size is written out; this script is the source of truth (scripts/build.mjs runs it
 // before asc). Do not edit tiles.ts by hand.
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { format } from 'prettier';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -17,13 +18,16 @@ function nnTile(t, mr, nv) {
   const V = t === 'f32' ? 'f32x4' : 'f64x2';
   const es = t === 'f32' ? 4 : 8;
   const name = `nn_${t}_${mr}x${nv}`;
-  emit(`export function ${name}(pa: usize, lda: usize, pb: usize, ldb: usize, pc: usize, ldc: usize, k: i32, alpha: ${T}, acc: bool): void {`);
+  emit(
+    `export function ${name}(pa: usize, lda: usize, pb: usize, ldb: usize, pc: usize, ldc: usize, k: i32, alpha: ${T}, acc: bool): void {`,
+  );
   for (let r = 0; r < mr; r++) for (let v = 0; v < nv; v++) emit(`  let c${r}_${v} = ${V}.splat(0);`);
   emit(`  for (let p = 0; p < k; p++) {`);
   for (let v = 0; v < nv; v++) emit(`    const b${v} = v128.load(pb, ${16 * v});`);
   for (let r = 0; r < mr; r++) {
     emit(`    const a${r} = ${V}.splat(load<${T}>(pa${r ? ` + ${r === 1 ? 'lda' : `${r} * lda`}` : ''}));`);
-    for (let v = 0; v < nv; v++) emit(`    c${r}_${v} = ${t === 'f32' ? 'madd4' : 'madd2'}(a${r}, b${v}, c${r}_${v});`);
+    for (let v = 0; v < nv; v++)
+      emit(`    c${r}_${v} = ${t === 'f32' ? 'madd4' : 'madd2'}(a${r}, b${v}, c${r}_${v});`);
   }
   emit(`    pa += ${es};`);
   emit(`    pb += ldb;`);
@@ -34,7 +38,9 @@ function nnTile(t, mr, nv) {
     emit(`  {`);
     emit(`    const q = ${row};`);
     for (let v = 0; v < nv; v++) {
-      emit(`    v128.store(q, acc ? ${V}.add(v128.load(q, ${16 * v}), ${V}.mul(va, c${r}_${v})) : ${V}.mul(va, c${r}_${v}), ${16 * v});`);
+      emit(
+        `    v128.store(q, acc ? ${V}.add(v128.load(q, ${16 * v}), ${V}.mul(va, c${r}_${v})) : ${V}.mul(va, c${r}_${v}), ${16 * v});`,
+      );
     }
     emit(`  }`);
   }
@@ -48,7 +54,9 @@ function nnTile(t, mr, nv) {
  */
 function ntTile(mr, nr) {
   const name = `nt_f32_${mr}x${nr}`;
-  emit(`export function ${name}(pa: usize, lda: usize, pb: usize, ldb: usize, pc: usize, ldc: usize, k: i32, alpha: f32, acc: bool): void {`);
+  emit(
+    `export function ${name}(pa: usize, lda: usize, pb: usize, ldb: usize, pc: usize, ldc: usize, k: i32, alpha: f32, acc: bool): void {`,
+  );
   for (let r = 0; r < mr; r++) for (let s = 0; s < nr; s++) emit(`  let c${r}_${s} = f32x4.splat(0);`);
   emit(`  const k4 = k & ~3;`);
   emit(`  let p = 0;`);
@@ -66,7 +74,9 @@ function ntTile(mr, nr) {
   emit(`  }`);
   for (let r = 0; r < mr; r++) {
     for (let s = 0; s < nr; s++) {
-      emit(`  let s${r}_${s}: f32 = f32x4.extract_lane(c${r}_${s}, 0) + f32x4.extract_lane(c${r}_${s}, 1) + f32x4.extract_lane(c${r}_${s}, 2) + f32x4.extract_lane(c${r}_${s}, 3);`);
+      emit(
+        `  let s${r}_${s}: f32 = f32x4.extract_lane(c${r}_${s}, 0) + f32x4.extract_lane(c${r}_${s}, 1) + f32x4.extract_lane(c${r}_${s}, 2) + f32x4.extract_lane(c${r}_${s}, 3);`,
+      );
     }
   }
   emit(`  for (; p < k; p++) {`);
@@ -95,7 +105,9 @@ function ntTile(mr, nr) {
  */
 function convTile(mr) {
   const nv = 4;
-  emit(`export function dconv_f32_${mr}x${nv}(pw: usize, ldw: usize, px: usize, po: usize, ldo: usize, cin: i32, kh: i32, kw: i32, plane: usize, row: usize): void {`);
+  emit(
+    `export function dconv_f32_${mr}x${nv}(pw: usize, ldw: usize, px: usize, po: usize, ldo: usize, cin: i32, kh: i32, kw: i32, plane: usize, row: usize): void {`,
+  );
   for (let r = 0; r < mr; r++) for (let v = 0; v < nv; v++) emit(`  let c${r}_${v} = f32x4.splat(0);`);
   emit(`  let wp = pw;`);
   emit(`  for (let ci = 0; ci < cin; ci++) {`);
@@ -105,7 +117,9 @@ function convTile(mr) {
   emit(`      for (let j = 0; j < kw; j++) {`);
   for (let v = 0; v < nv; v++) emit(`        const b${v} = v128.load(xj, ${16 * v});`);
   for (let r = 0; r < mr; r++) {
-    emit(`        const a${r} = f32x4.splat(load<f32>(wp${r ? ` + ${r === 1 ? 'ldw' : `${r} * ldw`}` : ''}));`);
+    emit(
+      `        const a${r} = f32x4.splat(load<f32>(wp${r ? ` + ${r === 1 ? 'ldw' : `${r} * ldw`}` : ''}));`,
+    );
     for (let v = 0; v < nv; v++) emit(`        c${r}_${v} = madd4(a${r}, b${v}, c${r}_${v});`);
   }
   emit(`        wp += 4;`);
@@ -115,7 +129,8 @@ function convTile(mr) {
   emit(`    }`);
   emit(`  }`);
   for (let r = 0; r < mr; r++) {
-    for (let v = 0; v < nv; v++) emit(`  v128.store(po${r ? ` + ${r === 1 ? 'ldo' : `${r} * ldo`}` : ''}, c${r}_${v}, ${16 * v});`);
+    for (let v = 0; v < nv; v++)
+      emit(`  v128.store(po${r ? ` + ${r === 1 ? 'ldo' : `${r} * ldo`}` : ''}, c${r}_${v}, ${16 * v});`);
   }
   emit(`}`);
   emit('');
@@ -128,7 +143,9 @@ function convTile(mr) {
  * broadcast. Nothing is computed for padding columns; y rows (channels) are ldy bytes apart.
  */
 function cvConvTile(cv, px) {
-  emit(`export function cvconv_f32_${cv}x${px}(pwt: usize, ldq: usize, px0: usize, py: usize, ldy: usize, cin: i32, kh: i32, kw: i32, plane: usize, row: usize): void {`);
+  emit(
+    `export function cvconv_f32_${cv}x${px}(pwt: usize, ldq: usize, px0: usize, py: usize, ldy: usize, cin: i32, kh: i32, kw: i32, plane: usize, row: usize): void {`,
+  );
   for (let p = 0; p < px; p++) for (let v = 0; v < cv; v++) emit(`  let c${p}_${v} = f32x4.splat(0);`);
   emit(`  let wp = pwt;`);
   emit(`  for (let ci = 0; ci < cin; ci++) {`);
@@ -152,7 +169,8 @@ function cvConvTile(cv, px) {
       const ch = 4 * v + lane;
       emit(`  {`);
       emit(`    const q = py${ch ? ` + ${ch} * ldy` : ''};`);
-      for (let p = 0; p < px; p++) emit(`    store<f32>(q, f32x4.extract_lane(c${p}_${v}, ${lane}), ${4 * p});`);
+      for (let p = 0; p < px; p++)
+        emit(`    store<f32>(q, f32x4.extract_lane(c${p}_${v}, ${lane}), ${4 * p});`);
       emit(`  }`);
     }
   }
@@ -168,7 +186,9 @@ function cvConvTile(cv, px) {
 function cvGradTile(qr, cv) {
   const xs = Array.from({ length: qr }, (_, t) => `x${t}: usize`).join(', ');
   const outs = Array.from({ length: qr }, (_, t) => `o${t}: usize`).join(', ');
-  emit(`export function cvgrad_f32_${qr}x${cv}(${xs}, pdy: usize, ldd: usize, ${outs}, oh: i32, ow: i32, row: usize): void {`);
+  emit(
+    `export function cvgrad_f32_${qr}x${cv}(${xs}, pdy: usize, ldd: usize, ${outs}, oh: i32, ow: i32, row: usize): void {`,
+  );
   for (let t = 0; t < qr; t++) for (let v = 0; v < cv; v++) emit(`  let c${t}_${v} = f32x4.splat(0);`);
   emit(`  let d = pdy;`);
   emit(`  for (let r = 0; r < oh; r++) {`);
@@ -184,7 +204,8 @@ function cvGradTile(qr, cv) {
   emit(`    }`);
   emit(`  }`);
   for (let t = 0; t < qr; t++) {
-    for (let v = 0; v < cv; v++) emit(`  v128.store(o${t}, f32x4.add(v128.load(o${t}, ${16 * v}), c${t}_${v}), ${16 * v});`);
+    for (let v = 0; v < cv; v++)
+      emit(`  v128.store(o${t}, f32x4.add(v128.load(o${t}, ${16 * v}), c${t}_${v}), ${16 * v});`);
   }
   emit(`}`);
   emit('');
@@ -194,13 +215,41 @@ emit('// GENERATED by src/kernels/as/gen-tiles.mjs (run by scripts/build.mjs). D
 emit('');
 emit("import { madd2, madd4 } from './simd';");
 emit('');
-for (const t of ["f32", "f64"]) {
-  for (const [mr, nv] of [[2, 4], [1, 4], [4, 2], [2, 2], [1, 2], [4, 1], [2, 1], [1, 1]]) nnTile(t, mr, nv);
+for (const t of ['f32', 'f64']) {
+  for (const [mr, nv] of [
+    [2, 4],
+    [1, 4],
+    [4, 2],
+    [2, 2],
+    [1, 2],
+    [4, 1],
+    [2, 1],
+    [1, 1],
+  ])
+    nnTile(t, mr, nv);
 }
 for (const mr of [2, 1]) for (const nr of [5, 4, 1]) ntTile(mr, nr);
 for (const mr of [2, 1]) convTile(mr);
-for (const [cv, px] of [[4, 2], [4, 1], [2, 4], [2, 1], [1, 8], [1, 1]]) cvConvTile(cv, px);
-for (const [qr, cv] of [[2, 4], [1, 4], [2, 2], [1, 2], [2, 1], [1, 1]]) cvGradTile(qr, cv);
+for (const [cv, px] of [
+  [4, 2],
+  [4, 1],
+  [2, 4],
+  [2, 1],
+  [1, 8],
+  [1, 1],
+])
+  cvConvTile(cv, px);
+for (const [qr, cv] of [
+  [2, 4],
+  [1, 4],
+  [2, 2],
+  [1, 2],
+  [2, 1],
+  [1, 1],
+])
+  cvGradTile(qr, cv);
 
+// Formatted with the repository's prettier settings, so that the generated file passes `npm run lint`.
 const here = dirname(fileURLToPath(import.meta.url));
-writeFileSync(join(here, 'tiles.ts'), out.join('\n'));
+const options = JSON.parse(readFileSync(join(here, '..', '..', '..', '.prettierrc.json'), 'utf8'));
+writeFileSync(join(here, 'tiles.ts'), await format(out.join('\n'), { ...options, parser: 'typescript' }));

@@ -2,7 +2,17 @@
 
 import { madd2, madd4 } from './simd';
 
-export function nn_f32_2x4(pa: usize, lda: usize, pb: usize, ldb: usize, pc: usize, ldc: usize, k: i32, alpha: f32, acc: bool): void {
+export function nn_f32_2x4(
+  pa: usize,
+  lda: usize,
+  pb: usize,
+  ldb: usize,
+  pc: usize,
+  ldc: usize,
+  k: i32,
+  alpha: f32,
+  acc: bool,
+): void {
   let c0_0 = f32x4.splat(0);
   let c0_1 = f32x4.splat(0);
   let c0_2 = f32x4.splat(0);
@@ -46,7 +56,17 @@ export function nn_f32_2x4(pa: usize, lda: usize, pb: usize, ldb: usize, pc: usi
   }
 }
 
-export function nn_f32_1x4(pa: usize, lda: usize, pb: usize, ldb: usize, pc: usize, ldc: usize, k: i32, alpha: f32, acc: bool): void {
+export function nn_f32_1x4(
+  pa: usize,
+  lda: usize,
+  pb: usize,
+  ldb: usize,
+  pc: usize,
+  ldc: usize,
+  k: i32,
+  alpha: f32,
+  acc: bool,
+): void {
   let c0_0 = f32x4.splat(0);
   let c0_1 = f32x4.splat(0);
   let c0_2 = f32x4.splat(0);
@@ -74,7 +94,17 @@ export function nn_f32_1x4(pa: usize, lda: usize, pb: usize, ldb: usize, pc: usi
   }
 }
 
-export function nn_f32_4x2(pa: usize, lda: usize, pb: usize, ldb: usize, pc: usize, ldc: usize, k: i32, alpha: f32, acc: bool): void {
+export function nn_f32_4x2(
+  pa: usize,
+  lda: usize,
+  pb: usize,
+  ldb: usize,
+  pc: usize,
+  ldc: usize,
+  k: i32,
+  alpha: f32,
+  acc: bool,
+): void {
   let c0_0 = f32x4.splat(0);
   let c0_1 = f32x4.splat(0);
   let c1_0 = f32x4.splat(0);
@@ -124,7 +154,17 @@ export function nn_f32_4x2(pa: usize, lda: usize, pb: usize, ldb: usize, pc: usi
   }
 }
 
-export function nn_f32_2x2(pa: usize, lda: usize, pb: usize, ldb: usize, pc: usize, ldc: usize, k: i32, alpha: f32, acc: bool): void {
+export function nn_f32_2x2(
+  pa: usize,
+  lda: usize,
+  pb: usize,
+  ldb: usize,
+  pc: usize,
+  ldc: usize,
+  k: i32,
+  alpha: f32,
+  acc: bool,
+): void {
   let c0_0 = f32x4.splat(0);
   let c0_1 = f32x4.splat(0);
   let c1_0 = f32x4.splat(0);
@@ -154,7 +194,17 @@ export function nn_f32_2x2(pa: usize, lda: usize, pb: usize, ldb: usize, pc: usi
   }
 }
 
-export function nn_f32_1x2(pa: usize, lda: usize, pb: usize, ldb: usize, pc: usize, ldc: usize, k: i32, alpha: f32, acc: bool): void {
+export function nn_f32_1x2(
+  pa: usize,
+  lda: usize,
+  pb: usize,
+  ldb: usize,
+  pc: usize,
+  ldc: usize,
+  k: i32,
+  alpha: f32,
+  acc: bool,
+): void {
   let c0_0 = f32x4.splat(0);
   let c0_1 = f32x4.splat(0);
   for (let p = 0; p < k; p++) {
@@ -174,7 +224,17 @@ export function nn_f32_1x2(pa: usize, lda: usize, pb: usize, ldb: usize, pc: usi
   }
 }
 
-export function nn_f32_4x1(pa: usize, lda: usize, pb: usize, ldb: usize, pc: usize, ldc: usize, k: i32, alpha: f32, acc: bool): void {
+export function nn_f32_4x1(
+  pa: usize,
+  lda: usize,
+  pb: usize,
+  ldb: usize,
+  pc: usize,
+  ldc: usize,
+  k: i32,
+  alpha: f32,
+  acc: bool,
+): void {
   let c0_0 = f32x4.splat(0);
   let c1_0 = f32x4.splat(0);
   let c2_0 = f32x4.splat(0);
@@ -211,7 +271,17 @@ export function nn_f32_4x1(pa: usize, lda: usize, pb: usize, ldb: usize, pc: usi
   }
 }
 
-export function nn_f32_2x1(pa: usize, lda: usize, pb: usize, ldb: usize, pc: usize, ldc: usize, k: i32, alpha: f32, acc: bool): void {
+export function nn_f32_2x1(
+  pa: usize,
+  lda: usize,
+  pb: usize,
+  ldb: usize,
+  pc: usize,
+  ldc: usize,
+  k: i32,
+  alpha: f32,
+  acc: bool,
+): void {
   let c0_0 = f32x4.splat(0);
   let c1_0 = f32x4.splat(0);
   for (let p = 0; p < k; p++) {
@@ -234,7 +304,17 @@ export function nn_f32_2x1(pa: usize, lda: usize, pb: usize, ldb: usize, pc: usi
   }
 }
 
-export function nn_f32_1x1(pa: usize, lda: usize, pb: usize, ldb: usize, pc: usize, ldc: usize, k: i32, alpha: f32, acc: bool): void {
+export function nn_f32_1x1(
+  pa: usize,
+  lda: usize,
+  pb: usize,
+  ldb: usize,
+  pc: usize,
+  ldc: usize,
+  k: i32,
+  alpha: f32,
+  acc: bool,
+): void {
   let c0_0 = f32x4.splat(0);
   for (let p = 0; p < k; p++) {
     const b0 = v128.load(pb, 0);
@@ -250,7 +330,17 @@ export function nn_f32_1x1(pa: usize, lda: usize, pb: usize, ldb: usize, pc: usi
   }
 }
 
-export function nn_f64_2x4(pa: usize, lda: usize, pb: usize, ldb: usize, pc: usize, ldc: usize, k: i32, alpha: f64, acc: bool): void {
+export function nn_f64_2x4(
+  pa: usize,
+  lda: usize,
+  pb: usize,
+  ldb: usize,
+  pc: usize,
+  ldc: usize,
+  k: i32,
+  alpha: f64,
+  acc: bool,
+): void {
   let c0_0 = f64x2.splat(0);
   let c0_1 = f64x2.splat(0);
   let c0_2 = f64x2.splat(0);
@@ -294,7 +384,17 @@ export function nn_f64_2x4(pa: usize, lda: usize, pb: usize, ldb: usize, pc: usi
   }
 }
 
-export function nn_f64_1x4(pa: usize, lda: usize, pb: usize, ldb: usize, pc: usize, ldc: usize, k: i32, alpha: f64, acc: bool): void {
+export function nn_f64_1x4(
+  pa: usize,
+  lda: usize,
+  pb: usize,
+  ldb: usize,
+  pc: usize,
+  ldc: usize,
+  k: i32,
+  alpha: f64,
+  acc: bool,
+): void {
   let c0_0 = f64x2.splat(0);
   let c0_1 = f64x2.splat(0);
   let c0_2 = f64x2.splat(0);
@@ -322,7 +422,17 @@ export function nn_f64_1x4(pa: usize, lda: usize, pb: usize, ldb: usize, pc: usi
   }
 }
 
-export function nn_f64_4x2(pa: usize, lda: usize, pb: usize, ldb: usize, pc: usize, ldc: usize, k: i32, alpha: f64, acc: bool): void {
+export function nn_f64_4x2(
+  pa: usize,
+  lda: usize,
+  pb: usize,
+  ldb: usize,
+  pc: usize,
+  ldc: usize,
+  k: i32,
+  alpha: f64,
+  acc: bool,
+): void {
   let c0_0 = f64x2.splat(0);
   let c0_1 = f64x2.splat(0);
   let c1_0 = f64x2.splat(0);
@@ -372,7 +482,17 @@ export function nn_f64_4x2(pa: usize, lda: usize, pb: usize, ldb: usize, pc: usi
   }
 }
 
-export function nn_f64_2x2(pa: usize, lda: usize, pb: usize, ldb: usize, pc: usize, ldc: usize, k: i32, alpha: f64, acc: bool): void {
+export function nn_f64_2x2(
+  pa: usize,
+  lda: usize,
+  pb: usize,
+  ldb: usize,
+  pc: usize,
+  ldc: usize,
+  k: i32,
+  alpha: f64,
+  acc: bool,
+): void {
   let c0_0 = f64x2.splat(0);
   let c0_1 = f64x2.splat(0);
   let c1_0 = f64x2.splat(0);
@@ -402,7 +522,17 @@ export function nn_f64_2x2(pa: usize, lda: usize, pb: usize, ldb: usize, pc: usi
   }
 }
 
-export function nn_f64_1x2(pa: usize, lda: usize, pb: usize, ldb: usize, pc: usize, ldc: usize, k: i32, alpha: f64, acc: bool): void {
+export function nn_f64_1x2(
+  pa: usize,
+  lda: usize,
+  pb: usize,
+  ldb: usize,
+  pc: usize,
+  ldc: usize,
+  k: i32,
+  alpha: f64,
+  acc: bool,
+): void {
   let c0_0 = f64x2.splat(0);
   let c0_1 = f64x2.splat(0);
   for (let p = 0; p < k; p++) {
@@ -422,7 +552,17 @@ export function nn_f64_1x2(pa: usize, lda: usize, pb: usize, ldb: usize, pc: usi
   }
 }
 
-export function nn_f64_4x1(pa: usize, lda: usize, pb: usize, ldb: usize, pc: usize, ldc: usize, k: i32, alpha: f64, acc: bool): void {
+export function nn_f64_4x1(
+  pa: usize,
+  lda: usize,
+  pb: usize,
+  ldb: usize,
+  pc: usize,
+  ldc: usize,
+  k: i32,
+  alpha: f64,
+  acc: bool,
+): void {
   let c0_0 = f64x2.splat(0);
   let c1_0 = f64x2.splat(0);
   let c2_0 = f64x2.splat(0);
@@ -459,7 +599,17 @@ export function nn_f64_4x1(pa: usize, lda: usize, pb: usize, ldb: usize, pc: usi
   }
 }
 
-export function nn_f64_2x1(pa: usize, lda: usize, pb: usize, ldb: usize, pc: usize, ldc: usize, k: i32, alpha: f64, acc: bool): void {
+export function nn_f64_2x1(
+  pa: usize,
+  lda: usize,
+  pb: usize,
+  ldb: usize,
+  pc: usize,
+  ldc: usize,
+  k: i32,
+  alpha: f64,
+  acc: bool,
+): void {
   let c0_0 = f64x2.splat(0);
   let c1_0 = f64x2.splat(0);
   for (let p = 0; p < k; p++) {
@@ -482,7 +632,17 @@ export function nn_f64_2x1(pa: usize, lda: usize, pb: usize, ldb: usize, pc: usi
   }
 }
 
-export function nn_f64_1x1(pa: usize, lda: usize, pb: usize, ldb: usize, pc: usize, ldc: usize, k: i32, alpha: f64, acc: bool): void {
+export function nn_f64_1x1(
+  pa: usize,
+  lda: usize,
+  pb: usize,
+  ldb: usize,
+  pc: usize,
+  ldc: usize,
+  k: i32,
+  alpha: f64,
+  acc: bool,
+): void {
   let c0_0 = f64x2.splat(0);
   for (let p = 0; p < k; p++) {
     const b0 = v128.load(pb, 0);
@@ -498,7 +658,17 @@ export function nn_f64_1x1(pa: usize, lda: usize, pb: usize, ldb: usize, pc: usi
   }
 }
 
-export function nt_f32_2x5(pa: usize, lda: usize, pb: usize, ldb: usize, pc: usize, ldc: usize, k: i32, alpha: f32, acc: bool): void {
+export function nt_f32_2x5(
+  pa: usize,
+  lda: usize,
+  pb: usize,
+  ldb: usize,
+  pc: usize,
+  ldc: usize,
+  k: i32,
+  alpha: f32,
+  acc: bool,
+): void {
   let c0_0 = f32x4.splat(0);
   let c0_1 = f32x4.splat(0);
   let c0_2 = f32x4.splat(0);
@@ -534,16 +704,56 @@ export function nt_f32_2x5(pa: usize, lda: usize, pb: usize, ldb: usize, pc: usi
     qa += 16;
     qb += 16;
   }
-  let s0_0: f32 = f32x4.extract_lane(c0_0, 0) + f32x4.extract_lane(c0_0, 1) + f32x4.extract_lane(c0_0, 2) + f32x4.extract_lane(c0_0, 3);
-  let s0_1: f32 = f32x4.extract_lane(c0_1, 0) + f32x4.extract_lane(c0_1, 1) + f32x4.extract_lane(c0_1, 2) + f32x4.extract_lane(c0_1, 3);
-  let s0_2: f32 = f32x4.extract_lane(c0_2, 0) + f32x4.extract_lane(c0_2, 1) + f32x4.extract_lane(c0_2, 2) + f32x4.extract_lane(c0_2, 3);
-  let s0_3: f32 = f32x4.extract_lane(c0_3, 0) + f32x4.extract_lane(c0_3, 1) + f32x4.extract_lane(c0_3, 2) + f32x4.extract_lane(c0_3, 3);
-  let s0_4: f32 = f32x4.extract_lane(c0_4, 0) + f32x4.extract_lane(c0_4, 1) + f32x4.extract_lane(c0_4, 2) + f32x4.extract_lane(c0_4, 3);
-  let s1_0: f32 = f32x4.extract_lane(c1_0, 0) + f32x4.extract_lane(c1_0, 1) + f32x4.extract_lane(c1_0, 2) + f32x4.extract_lane(c1_0, 3);
-  let s1_1: f32 = f32x4.extract_lane(c1_1, 0) + f32x4.extract_lane(c1_1, 1) + f32x4.extract_lane(c1_1, 2) + f32x4.extract_lane(c1_1, 3);
-  let s1_2: f32 = f32x4.extract_lane(c1_2, 0) + f32x4.extract_lane(c1_2, 1) + f32x4.extract_lane(c1_2, 2) + f32x4.extract_lane(c1_2, 3);
-  let s1_3: f32 = f32x4.extract_lane(c1_3, 0) + f32x4.extract_lane(c1_3, 1) + f32x4.extract_lane(c1_3, 2) + f32x4.extract_lane(c1_3, 3);
-  let s1_4: f32 = f32x4.extract_lane(c1_4, 0) + f32x4.extract_lane(c1_4, 1) + f32x4.extract_lane(c1_4, 2) + f32x4.extract_lane(c1_4, 3);
+  let s0_0: f32 =
+    f32x4.extract_lane(c0_0, 0) +
+    f32x4.extract_lane(c0_0, 1) +
+    f32x4.extract_lane(c0_0, 2) +
+    f32x4.extract_lane(c0_0, 3);
+  let s0_1: f32 =
+    f32x4.extract_lane(c0_1, 0) +
+    f32x4.extract_lane(c0_1, 1) +
+    f32x4.extract_lane(c0_1, 2) +
+    f32x4.extract_lane(c0_1, 3);
+  let s0_2: f32 =
+    f32x4.extract_lane(c0_2, 0) +
+    f32x4.extract_lane(c0_2, 1) +
+    f32x4.extract_lane(c0_2, 2) +
+    f32x4.extract_lane(c0_2, 3);
+  let s0_3: f32 =
+    f32x4.extract_lane(c0_3, 0) +
+    f32x4.extract_lane(c0_3, 1) +
+    f32x4.extract_lane(c0_3, 2) +
+    f32x4.extract_lane(c0_3, 3);
+  let s0_4: f32 =
+    f32x4.extract_lane(c0_4, 0) +
+    f32x4.extract_lane(c0_4, 1) +
+    f32x4.extract_lane(c0_4, 2) +
+    f32x4.extract_lane(c0_4, 3);
+  let s1_0: f32 =
+    f32x4.extract_lane(c1_0, 0) +
+    f32x4.extract_lane(c1_0, 1) +
+    f32x4.extract_lane(c1_0, 2) +
+    f32x4.extract_lane(c1_0, 3);
+  let s1_1: f32 =
+    f32x4.extract_lane(c1_1, 0) +
+    f32x4.extract_lane(c1_1, 1) +
+    f32x4.extract_lane(c1_1, 2) +
+    f32x4.extract_lane(c1_1, 3);
+  let s1_2: f32 =
+    f32x4.extract_lane(c1_2, 0) +
+    f32x4.extract_lane(c1_2, 1) +
+    f32x4.extract_lane(c1_2, 2) +
+    f32x4.extract_lane(c1_2, 3);
+  let s1_3: f32 =
+    f32x4.extract_lane(c1_3, 0) +
+    f32x4.extract_lane(c1_3, 1) +
+    f32x4.extract_lane(c1_3, 2) +
+    f32x4.extract_lane(c1_3, 3);
+  let s1_4: f32 =
+    f32x4.extract_lane(c1_4, 0) +
+    f32x4.extract_lane(c1_4, 1) +
+    f32x4.extract_lane(c1_4, 2) +
+    f32x4.extract_lane(c1_4, 3);
   for (; p < k; p++) {
     const a0 = load<f32>(qa);
     const a1 = load<f32>(qa + lda);
@@ -577,7 +787,17 @@ export function nt_f32_2x5(pa: usize, lda: usize, pb: usize, ldb: usize, pc: usi
   store<f32>(pc + ldc + 16, acc ? load<f32>(pc + ldc + 16) + alpha * s1_4 : alpha * s1_4);
 }
 
-export function nt_f32_2x4(pa: usize, lda: usize, pb: usize, ldb: usize, pc: usize, ldc: usize, k: i32, alpha: f32, acc: bool): void {
+export function nt_f32_2x4(
+  pa: usize,
+  lda: usize,
+  pb: usize,
+  ldb: usize,
+  pc: usize,
+  ldc: usize,
+  k: i32,
+  alpha: f32,
+  acc: bool,
+): void {
   let c0_0 = f32x4.splat(0);
   let c0_1 = f32x4.splat(0);
   let c0_2 = f32x4.splat(0);
@@ -608,14 +828,46 @@ export function nt_f32_2x4(pa: usize, lda: usize, pb: usize, ldb: usize, pc: usi
     qa += 16;
     qb += 16;
   }
-  let s0_0: f32 = f32x4.extract_lane(c0_0, 0) + f32x4.extract_lane(c0_0, 1) + f32x4.extract_lane(c0_0, 2) + f32x4.extract_lane(c0_0, 3);
-  let s0_1: f32 = f32x4.extract_lane(c0_1, 0) + f32x4.extract_lane(c0_1, 1) + f32x4.extract_lane(c0_1, 2) + f32x4.extract_lane(c0_1, 3);
-  let s0_2: f32 = f32x4.extract_lane(c0_2, 0) + f32x4.extract_lane(c0_2, 1) + f32x4.extract_lane(c0_2, 2) + f32x4.extract_lane(c0_2, 3);
-  let s0_3: f32 = f32x4.extract_lane(c0_3, 0) + f32x4.extract_lane(c0_3, 1) + f32x4.extract_lane(c0_3, 2) + f32x4.extract_lane(c0_3, 3);
-  let s1_0: f32 = f32x4.extract_lane(c1_0, 0) + f32x4.extract_lane(c1_0, 1) + f32x4.extract_lane(c1_0, 2) + f32x4.extract_lane(c1_0, 3);
-  let s1_1: f32 = f32x4.extract_lane(c1_1, 0) + f32x4.extract_lane(c1_1, 1) + f32x4.extract_lane(c1_1, 2) + f32x4.extract_lane(c1_1, 3);
-  let s1_2: f32 = f32x4.extract_lane(c1_2, 0) + f32x4.extract_lane(c1_2, 1) + f32x4.extract_lane(c1_2, 2) + f32x4.extract_lane(c1_2, 3);
-  let s1_3: f32 = f32x4.extract_lane(c1_3, 0) + f32x4.extract_lane(c1_3, 1) + f32x4.extract_lane(c1_3, 2) + f32x4.extract_lane(c1_3, 3);
+  let s0_0: f32 =
+    f32x4.extract_lane(c0_0, 0) +
+    f32x4.extract_lane(c0_0, 1) +
+    f32x4.extract_lane(c0_0, 2) +
+    f32x4.extract_lane(c0_0, 3);
+  let s0_1: f32 =
+    f32x4.extract_lane(c0_1, 0) +
+    f32x4.extract_lane(c0_1, 1) +
+    f32x4.extract_lane(c0_1, 2) +
+    f32x4.extract_lane(c0_1, 3);
+  let s0_2: f32 =
+    f32x4.extract_lane(c0_2, 0) +
+    f32x4.extract_lane(c0_2, 1) +
+    f32x4.extract_lane(c0_2, 2) +
+    f32x4.extract_lane(c0_2, 3);
+  let s0_3: f32 =
+    f32x4.extract_lane(c0_3, 0) +
+    f32x4.extract_lane(c0_3, 1) +
+    f32x4.extract_lane(c0_3, 2) +
+    f32x4.extract_lane(c0_3, 3);
+  let s1_0: f32 =
+    f32x4.extract_lane(c1_0, 0) +
+    f32x4.extract_lane(c1_0, 1) +
+    f32x4.extract_lane(c1_0, 2) +
+    f32x4.extract_lane(c1_0, 3);
+  let s1_1: f32 =
+    f32x4.extract_lane(c1_1, 0) +
+    f32x4.extract_lane(c1_1, 1) +
+    f32x4.extract_lane(c1_1, 2) +
+    f32x4.extract_lane(c1_1, 3);
+  let s1_2: f32 =
+    f32x4.extract_lane(c1_2, 0) +
+    f32x4.extract_lane(c1_2, 1) +
+    f32x4.extract_lane(c1_2, 2) +
+    f32x4.extract_lane(c1_2, 3);
+  let s1_3: f32 =
+    f32x4.extract_lane(c1_3, 0) +
+    f32x4.extract_lane(c1_3, 1) +
+    f32x4.extract_lane(c1_3, 2) +
+    f32x4.extract_lane(c1_3, 3);
   for (; p < k; p++) {
     const a0 = load<f32>(qa);
     const a1 = load<f32>(qa + lda);
@@ -644,7 +896,17 @@ export function nt_f32_2x4(pa: usize, lda: usize, pb: usize, ldb: usize, pc: usi
   store<f32>(pc + ldc + 12, acc ? load<f32>(pc + ldc + 12) + alpha * s1_3 : alpha * s1_3);
 }
 
-export function nt_f32_2x1(pa: usize, lda: usize, pb: usize, ldb: usize, pc: usize, ldc: usize, k: i32, alpha: f32, acc: bool): void {
+export function nt_f32_2x1(
+  pa: usize,
+  lda: usize,
+  pb: usize,
+  ldb: usize,
+  pc: usize,
+  ldc: usize,
+  k: i32,
+  alpha: f32,
+  acc: bool,
+): void {
   let c0_0 = f32x4.splat(0);
   let c1_0 = f32x4.splat(0);
   const k4 = k & ~3;
@@ -660,8 +922,16 @@ export function nt_f32_2x1(pa: usize, lda: usize, pb: usize, ldb: usize, pc: usi
     qa += 16;
     qb += 16;
   }
-  let s0_0: f32 = f32x4.extract_lane(c0_0, 0) + f32x4.extract_lane(c0_0, 1) + f32x4.extract_lane(c0_0, 2) + f32x4.extract_lane(c0_0, 3);
-  let s1_0: f32 = f32x4.extract_lane(c1_0, 0) + f32x4.extract_lane(c1_0, 1) + f32x4.extract_lane(c1_0, 2) + f32x4.extract_lane(c1_0, 3);
+  let s0_0: f32 =
+    f32x4.extract_lane(c0_0, 0) +
+    f32x4.extract_lane(c0_0, 1) +
+    f32x4.extract_lane(c0_0, 2) +
+    f32x4.extract_lane(c0_0, 3);
+  let s1_0: f32 =
+    f32x4.extract_lane(c1_0, 0) +
+    f32x4.extract_lane(c1_0, 1) +
+    f32x4.extract_lane(c1_0, 2) +
+    f32x4.extract_lane(c1_0, 3);
   for (; p < k; p++) {
     const a0 = load<f32>(qa);
     const a1 = load<f32>(qa + lda);
@@ -675,7 +945,17 @@ export function nt_f32_2x1(pa: usize, lda: usize, pb: usize, ldb: usize, pc: usi
   store<f32>(pc + ldc + 0, acc ? load<f32>(pc + ldc + 0) + alpha * s1_0 : alpha * s1_0);
 }
 
-export function nt_f32_1x5(pa: usize, lda: usize, pb: usize, ldb: usize, pc: usize, ldc: usize, k: i32, alpha: f32, acc: bool): void {
+export function nt_f32_1x5(
+  pa: usize,
+  lda: usize,
+  pb: usize,
+  ldb: usize,
+  pc: usize,
+  ldc: usize,
+  k: i32,
+  alpha: f32,
+  acc: bool,
+): void {
   let c0_0 = f32x4.splat(0);
   let c0_1 = f32x4.splat(0);
   let c0_2 = f32x4.splat(0);
@@ -700,11 +980,31 @@ export function nt_f32_1x5(pa: usize, lda: usize, pb: usize, ldb: usize, pc: usi
     qa += 16;
     qb += 16;
   }
-  let s0_0: f32 = f32x4.extract_lane(c0_0, 0) + f32x4.extract_lane(c0_0, 1) + f32x4.extract_lane(c0_0, 2) + f32x4.extract_lane(c0_0, 3);
-  let s0_1: f32 = f32x4.extract_lane(c0_1, 0) + f32x4.extract_lane(c0_1, 1) + f32x4.extract_lane(c0_1, 2) + f32x4.extract_lane(c0_1, 3);
-  let s0_2: f32 = f32x4.extract_lane(c0_2, 0) + f32x4.extract_lane(c0_2, 1) + f32x4.extract_lane(c0_2, 2) + f32x4.extract_lane(c0_2, 3);
-  let s0_3: f32 = f32x4.extract_lane(c0_3, 0) + f32x4.extract_lane(c0_3, 1) + f32x4.extract_lane(c0_3, 2) + f32x4.extract_lane(c0_3, 3);
-  let s0_4: f32 = f32x4.extract_lane(c0_4, 0) + f32x4.extract_lane(c0_4, 1) + f32x4.extract_lane(c0_4, 2) + f32x4.extract_lane(c0_4, 3);
+  let s0_0: f32 =
+    f32x4.extract_lane(c0_0, 0) +
+    f32x4.extract_lane(c0_0, 1) +
+    f32x4.extract_lane(c0_0, 2) +
+    f32x4.extract_lane(c0_0, 3);
+  let s0_1: f32 =
+    f32x4.extract_lane(c0_1, 0) +
+    f32x4.extract_lane(c0_1, 1) +
+    f32x4.extract_lane(c0_1, 2) +
+    f32x4.extract_lane(c0_1, 3);
+  let s0_2: f32 =
+    f32x4.extract_lane(c0_2, 0) +
+    f32x4.extract_lane(c0_2, 1) +
+    f32x4.extract_lane(c0_2, 2) +
+    f32x4.extract_lane(c0_2, 3);
+  let s0_3: f32 =
+    f32x4.extract_lane(c0_3, 0) +
+    f32x4.extract_lane(c0_3, 1) +
+    f32x4.extract_lane(c0_3, 2) +
+    f32x4.extract_lane(c0_3, 3);
+  let s0_4: f32 =
+    f32x4.extract_lane(c0_4, 0) +
+    f32x4.extract_lane(c0_4, 1) +
+    f32x4.extract_lane(c0_4, 2) +
+    f32x4.extract_lane(c0_4, 3);
   for (; p < k; p++) {
     const a0 = load<f32>(qa);
     const b0 = load<f32>(qb);
@@ -727,7 +1027,17 @@ export function nt_f32_1x5(pa: usize, lda: usize, pb: usize, ldb: usize, pc: usi
   store<f32>(pc + 16, acc ? load<f32>(pc + 16) + alpha * s0_4 : alpha * s0_4);
 }
 
-export function nt_f32_1x4(pa: usize, lda: usize, pb: usize, ldb: usize, pc: usize, ldc: usize, k: i32, alpha: f32, acc: bool): void {
+export function nt_f32_1x4(
+  pa: usize,
+  lda: usize,
+  pb: usize,
+  ldb: usize,
+  pc: usize,
+  ldc: usize,
+  k: i32,
+  alpha: f32,
+  acc: bool,
+): void {
   let c0_0 = f32x4.splat(0);
   let c0_1 = f32x4.splat(0);
   let c0_2 = f32x4.splat(0);
@@ -749,10 +1059,26 @@ export function nt_f32_1x4(pa: usize, lda: usize, pb: usize, ldb: usize, pc: usi
     qa += 16;
     qb += 16;
   }
-  let s0_0: f32 = f32x4.extract_lane(c0_0, 0) + f32x4.extract_lane(c0_0, 1) + f32x4.extract_lane(c0_0, 2) + f32x4.extract_lane(c0_0, 3);
-  let s0_1: f32 = f32x4.extract_lane(c0_1, 0) + f32x4.extract_lane(c0_1, 1) + f32x4.extract_lane(c0_1, 2) + f32x4.extract_lane(c0_1, 3);
-  let s0_2: f32 = f32x4.extract_lane(c0_2, 0) + f32x4.extract_lane(c0_2, 1) + f32x4.extract_lane(c0_2, 2) + f32x4.extract_lane(c0_2, 3);
-  let s0_3: f32 = f32x4.extract_lane(c0_3, 0) + f32x4.extract_lane(c0_3, 1) + f32x4.extract_lane(c0_3, 2) + f32x4.extract_lane(c0_3, 3);
+  let s0_0: f32 =
+    f32x4.extract_lane(c0_0, 0) +
+    f32x4.extract_lane(c0_0, 1) +
+    f32x4.extract_lane(c0_0, 2) +
+    f32x4.extract_lane(c0_0, 3);
+  let s0_1: f32 =
+    f32x4.extract_lane(c0_1, 0) +
+    f32x4.extract_lane(c0_1, 1) +
+    f32x4.extract_lane(c0_1, 2) +
+    f32x4.extract_lane(c0_1, 3);
+  let s0_2: f32 =
+    f32x4.extract_lane(c0_2, 0) +
+    f32x4.extract_lane(c0_2, 1) +
+    f32x4.extract_lane(c0_2, 2) +
+    f32x4.extract_lane(c0_2, 3);
+  let s0_3: f32 =
+    f32x4.extract_lane(c0_3, 0) +
+    f32x4.extract_lane(c0_3, 1) +
+    f32x4.extract_lane(c0_3, 2) +
+    f32x4.extract_lane(c0_3, 3);
   for (; p < k; p++) {
     const a0 = load<f32>(qa);
     const b0 = load<f32>(qb);
@@ -772,7 +1098,17 @@ export function nt_f32_1x4(pa: usize, lda: usize, pb: usize, ldb: usize, pc: usi
   store<f32>(pc + 12, acc ? load<f32>(pc + 12) + alpha * s0_3 : alpha * s0_3);
 }
 
-export function nt_f32_1x1(pa: usize, lda: usize, pb: usize, ldb: usize, pc: usize, ldc: usize, k: i32, alpha: f32, acc: bool): void {
+export function nt_f32_1x1(
+  pa: usize,
+  lda: usize,
+  pb: usize,
+  ldb: usize,
+  pc: usize,
+  ldc: usize,
+  k: i32,
+  alpha: f32,
+  acc: bool,
+): void {
   let c0_0 = f32x4.splat(0);
   const k4 = k & ~3;
   let p = 0;
@@ -785,7 +1121,11 @@ export function nt_f32_1x1(pa: usize, lda: usize, pb: usize, ldb: usize, pc: usi
     qa += 16;
     qb += 16;
   }
-  let s0_0: f32 = f32x4.extract_lane(c0_0, 0) + f32x4.extract_lane(c0_0, 1) + f32x4.extract_lane(c0_0, 2) + f32x4.extract_lane(c0_0, 3);
+  let s0_0: f32 =
+    f32x4.extract_lane(c0_0, 0) +
+    f32x4.extract_lane(c0_0, 1) +
+    f32x4.extract_lane(c0_0, 2) +
+    f32x4.extract_lane(c0_0, 3);
   for (; p < k; p++) {
     const a0 = load<f32>(qa);
     const b0 = load<f32>(qb);
@@ -796,7 +1136,18 @@ export function nt_f32_1x1(pa: usize, lda: usize, pb: usize, ldb: usize, pc: usi
   store<f32>(pc + 0, acc ? load<f32>(pc + 0) + alpha * s0_0 : alpha * s0_0);
 }
 
-export function dconv_f32_2x4(pw: usize, ldw: usize, px: usize, po: usize, ldo: usize, cin: i32, kh: i32, kw: i32, plane: usize, row: usize): void {
+export function dconv_f32_2x4(
+  pw: usize,
+  ldw: usize,
+  px: usize,
+  po: usize,
+  ldo: usize,
+  cin: i32,
+  kh: i32,
+  kw: i32,
+  plane: usize,
+  row: usize,
+): void {
   let c0_0 = f32x4.splat(0);
   let c0_1 = f32x4.splat(0);
   let c0_2 = f32x4.splat(0);
@@ -841,7 +1192,18 @@ export function dconv_f32_2x4(pw: usize, ldw: usize, px: usize, po: usize, ldo: 
   v128.store(po + ldo, c1_3, 48);
 }
 
-export function dconv_f32_1x4(pw: usize, ldw: usize, px: usize, po: usize, ldo: usize, cin: i32, kh: i32, kw: i32, plane: usize, row: usize): void {
+export function dconv_f32_1x4(
+  pw: usize,
+  ldw: usize,
+  px: usize,
+  po: usize,
+  ldo: usize,
+  cin: i32,
+  kh: i32,
+  kw: i32,
+  plane: usize,
+  row: usize,
+): void {
   let c0_0 = f32x4.splat(0);
   let c0_1 = f32x4.splat(0);
   let c0_2 = f32x4.splat(0);
@@ -873,7 +1235,18 @@ export function dconv_f32_1x4(pw: usize, ldw: usize, px: usize, po: usize, ldo: 
   v128.store(po, c0_3, 48);
 }
 
-export function cvconv_f32_4x2(pwt: usize, ldq: usize, px0: usize, py: usize, ldy: usize, cin: i32, kh: i32, kw: i32, plane: usize, row: usize): void {
+export function cvconv_f32_4x2(
+  pwt: usize,
+  ldq: usize,
+  px0: usize,
+  py: usize,
+  ldy: usize,
+  cin: i32,
+  kh: i32,
+  kw: i32,
+  plane: usize,
+  row: usize,
+): void {
   let c0_0 = f32x4.splat(0);
   let c0_1 = f32x4.splat(0);
   let c0_2 = f32x4.splat(0);
@@ -990,7 +1363,18 @@ export function cvconv_f32_4x2(pwt: usize, ldq: usize, px0: usize, py: usize, ld
   }
 }
 
-export function cvconv_f32_4x1(pwt: usize, ldq: usize, px0: usize, py: usize, ldy: usize, cin: i32, kh: i32, kw: i32, plane: usize, row: usize): void {
+export function cvconv_f32_4x1(
+  pwt: usize,
+  ldq: usize,
+  px0: usize,
+  py: usize,
+  ldy: usize,
+  cin: i32,
+  kh: i32,
+  kw: i32,
+  plane: usize,
+  row: usize,
+): void {
   let c0_0 = f32x4.splat(0);
   let c0_1 = f32x4.splat(0);
   let c0_2 = f32x4.splat(0);
@@ -1082,7 +1466,18 @@ export function cvconv_f32_4x1(pwt: usize, ldq: usize, px0: usize, py: usize, ld
   }
 }
 
-export function cvconv_f32_2x4(pwt: usize, ldq: usize, px0: usize, py: usize, ldy: usize, cin: i32, kh: i32, kw: i32, plane: usize, row: usize): void {
+export function cvconv_f32_2x4(
+  pwt: usize,
+  ldq: usize,
+  px0: usize,
+  py: usize,
+  ldy: usize,
+  cin: i32,
+  kh: i32,
+  kw: i32,
+  plane: usize,
+  row: usize,
+): void {
   let c0_0 = f32x4.splat(0);
   let c0_1 = f32x4.splat(0);
   let c1_0 = f32x4.splat(0);
@@ -1175,7 +1570,18 @@ export function cvconv_f32_2x4(pwt: usize, ldq: usize, px0: usize, py: usize, ld
   }
 }
 
-export function cvconv_f32_2x1(pwt: usize, ldq: usize, px0: usize, py: usize, ldy: usize, cin: i32, kh: i32, kw: i32, plane: usize, row: usize): void {
+export function cvconv_f32_2x1(
+  pwt: usize,
+  ldq: usize,
+  px0: usize,
+  py: usize,
+  ldy: usize,
+  cin: i32,
+  kh: i32,
+  kw: i32,
+  plane: usize,
+  row: usize,
+): void {
   let c0_0 = f32x4.splat(0);
   let c0_1 = f32x4.splat(0);
   let wp = pwt;
@@ -1229,7 +1635,18 @@ export function cvconv_f32_2x1(pwt: usize, ldq: usize, px0: usize, py: usize, ld
   }
 }
 
-export function cvconv_f32_1x8(pwt: usize, ldq: usize, px0: usize, py: usize, ldy: usize, cin: i32, kh: i32, kw: i32, plane: usize, row: usize): void {
+export function cvconv_f32_1x8(
+  pwt: usize,
+  ldq: usize,
+  px0: usize,
+  py: usize,
+  ldy: usize,
+  cin: i32,
+  kh: i32,
+  kw: i32,
+  plane: usize,
+  row: usize,
+): void {
   let c0_0 = f32x4.splat(0);
   let c1_0 = f32x4.splat(0);
   let c2_0 = f32x4.splat(0);
@@ -1313,7 +1730,18 @@ export function cvconv_f32_1x8(pwt: usize, ldq: usize, px0: usize, py: usize, ld
   }
 }
 
-export function cvconv_f32_1x1(pwt: usize, ldq: usize, px0: usize, py: usize, ldy: usize, cin: i32, kh: i32, kw: i32, plane: usize, row: usize): void {
+export function cvconv_f32_1x1(
+  pwt: usize,
+  ldq: usize,
+  px0: usize,
+  py: usize,
+  ldy: usize,
+  cin: i32,
+  kh: i32,
+  kw: i32,
+  plane: usize,
+  row: usize,
+): void {
   let c0_0 = f32x4.splat(0);
   let wp = pwt;
   for (let ci = 0; ci < cin; ci++) {
@@ -1348,7 +1776,17 @@ export function cvconv_f32_1x1(pwt: usize, ldq: usize, px0: usize, py: usize, ld
   }
 }
 
-export function cvgrad_f32_2x4(x0: usize, x1: usize, pdy: usize, ldd: usize, o0: usize, o1: usize, oh: i32, ow: i32, row: usize): void {
+export function cvgrad_f32_2x4(
+  x0: usize,
+  x1: usize,
+  pdy: usize,
+  ldd: usize,
+  o0: usize,
+  o1: usize,
+  oh: i32,
+  ow: i32,
+  row: usize,
+): void {
   let c0_0 = f32x4.splat(0);
   let c0_1 = f32x4.splat(0);
   let c0_2 = f32x4.splat(0);
@@ -1391,7 +1829,15 @@ export function cvgrad_f32_2x4(x0: usize, x1: usize, pdy: usize, ldd: usize, o0:
   v128.store(o1, f32x4.add(v128.load(o1, 48), c1_3), 48);
 }
 
-export function cvgrad_f32_1x4(x0: usize, pdy: usize, ldd: usize, o0: usize, oh: i32, ow: i32, row: usize): void {
+export function cvgrad_f32_1x4(
+  x0: usize,
+  pdy: usize,
+  ldd: usize,
+  o0: usize,
+  oh: i32,
+  ow: i32,
+  row: usize,
+): void {
   let c0_0 = f32x4.splat(0);
   let c0_1 = f32x4.splat(0);
   let c0_2 = f32x4.splat(0);
@@ -1419,7 +1865,17 @@ export function cvgrad_f32_1x4(x0: usize, pdy: usize, ldd: usize, o0: usize, oh:
   v128.store(o0, f32x4.add(v128.load(o0, 48), c0_3), 48);
 }
 
-export function cvgrad_f32_2x2(x0: usize, x1: usize, pdy: usize, ldd: usize, o0: usize, o1: usize, oh: i32, ow: i32, row: usize): void {
+export function cvgrad_f32_2x2(
+  x0: usize,
+  x1: usize,
+  pdy: usize,
+  ldd: usize,
+  o0: usize,
+  o1: usize,
+  oh: i32,
+  ow: i32,
+  row: usize,
+): void {
   let c0_0 = f32x4.splat(0);
   let c0_1 = f32x4.splat(0);
   let c1_0 = f32x4.splat(0);
@@ -1448,7 +1904,15 @@ export function cvgrad_f32_2x2(x0: usize, x1: usize, pdy: usize, ldd: usize, o0:
   v128.store(o1, f32x4.add(v128.load(o1, 16), c1_1), 16);
 }
 
-export function cvgrad_f32_1x2(x0: usize, pdy: usize, ldd: usize, o0: usize, oh: i32, ow: i32, row: usize): void {
+export function cvgrad_f32_1x2(
+  x0: usize,
+  pdy: usize,
+  ldd: usize,
+  o0: usize,
+  oh: i32,
+  ow: i32,
+  row: usize,
+): void {
   let c0_0 = f32x4.splat(0);
   let c0_1 = f32x4.splat(0);
   let d = pdy;
@@ -1468,7 +1932,17 @@ export function cvgrad_f32_1x2(x0: usize, pdy: usize, ldd: usize, o0: usize, oh:
   v128.store(o0, f32x4.add(v128.load(o0, 16), c0_1), 16);
 }
 
-export function cvgrad_f32_2x1(x0: usize, x1: usize, pdy: usize, ldd: usize, o0: usize, o1: usize, oh: i32, ow: i32, row: usize): void {
+export function cvgrad_f32_2x1(
+  x0: usize,
+  x1: usize,
+  pdy: usize,
+  ldd: usize,
+  o0: usize,
+  o1: usize,
+  oh: i32,
+  ow: i32,
+  row: usize,
+): void {
   let c0_0 = f32x4.splat(0);
   let c1_0 = f32x4.splat(0);
   let d = pdy;
@@ -1490,7 +1964,15 @@ export function cvgrad_f32_2x1(x0: usize, x1: usize, pdy: usize, ldd: usize, o0:
   v128.store(o1, f32x4.add(v128.load(o1, 0), c1_0), 0);
 }
 
-export function cvgrad_f32_1x1(x0: usize, pdy: usize, ldd: usize, o0: usize, oh: i32, ow: i32, row: usize): void {
+export function cvgrad_f32_1x1(
+  x0: usize,
+  pdy: usize,
+  ldd: usize,
+  o0: usize,
+  oh: i32,
+  ow: i32,
+  row: usize,
+): void {
   let c0_0 = f32x4.splat(0);
   let d = pdy;
   for (let r = 0; r < oh; r++) {
