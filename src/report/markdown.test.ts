@@ -65,6 +65,10 @@ test('a numbered list keeps its start number; an unclosed $$ is an error naming 
   assert.throws(() => parseMarkdown('$$\\frac{a}{b}\nno end'), /parseMarkdown: display math/);
 });
 
+test('$$…$$ inside a paragraph becomes inline math, not stray dollars', () => {
+  assert.deepEqual(parseInline('so $$x^2$$ holds'), [t('so '), { kind: 'math', tex: 'x^2' }, t(' holds')]);
+});
+
 test('plainText keeps math as TeX source', () => {
   assert.equal(plainText(parseInline('Loss $L$ is **low**')), 'Loss L is low');
 });

@@ -119,6 +119,16 @@ export function parseInline(s: string): Inline[] {
         continue;
       }
     }
+    // "$$…$$" inside a paragraph (not on a line of its own): typeset in the line like $…$.
+    if (c === '$' && s[i + 1] === '$') {
+      const j = findClose(s, '$$', i + 2);
+      if (j > i + 2) {
+        push();
+        runs.push({ kind: 'math', tex: s.slice(i + 2, j).trim() });
+        i = j + 1;
+        continue;
+      }
+    }
     // Inline math as pandoc reads it: "$" followed by non-space, closed by a "$" after non-space and not
     // followed by a digit, so "costs $5 and $6" stays text.
     if (c === '$' && s[i + 1] !== '$' && i + 1 < s.length && !/\s/.test(s[i + 1]!)) {
