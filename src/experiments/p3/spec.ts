@@ -259,7 +259,7 @@ export interface P3DyingRun {
   aliveMedianLoss: number | null;
   collapsedMedianLoss: number | null;
   examples: DyingExample[];
-  /** Training time of this activation's shards, summed over jobs (seconds of one thread). */
+  /** Wall-clock seconds the shard jobs of this activation ran, summed over the jobs. */
   cpuSeconds: number;
 }
 

@@ -518,7 +518,13 @@ function rangeFigure(result: P3Result): FigureOutput {
             bin: { step: 1, extent: [floor, 2] },
             title: 'log₁₀ of the output range (output units)',
           },
-          y: { aggregate: 'count', type: 'quantitative', title: 'nets', stack: null },
+          y: {
+            aggregate: 'count',
+            type: 'quantitative',
+            title: 'nets (square-root scale)',
+            stack: null,
+            scale: { type: 'sqrt' },
+          },
           color: {
             field: 'activation',
             type: 'nominal',
@@ -710,7 +716,12 @@ function dyingTables(result: P3Result): TableOutput[] {
     {
       kind: 'table',
       caption: `Final training MSE (squared output units) and training time; "fit well" above means alive with MSE ≤ ${result.config.fitTolerance}·Var f, Var f = ${short(result.dying.targetVariance)}`,
-      columns: ['activation', 'median MSE, alive', 'median MSE, collapsed', 'training time (one thread, s)'],
+      columns: [
+        'activation',
+        'median MSE, alive',
+        'median MSE, collapsed',
+        'job time (s, summed over shards)',
+      ],
       rows: runs.map((r) => [
         activationName(r.activation),
         r.aliveMedianLoss === null ? '—' : short(r.aliveMedianLoss),
@@ -794,6 +805,16 @@ function answer34(relu: P3DyingRun, leaky: P3DyingRun, c: P3Config): string {
         `negative layers at once (a factor $0.01^k$ in both the signal and its gradient), and the fixed budget of ${epochs} epochs was not enough to pull them out.`
       : `- None of the leaky nets collapsed.`,
   ].join('\n');
+}
+
+/** "3 ReLU and 12 leaky-ReLU": nets whose final output range lies within a factor 100 of the constant threshold. */
+function borderline(result: P3Result): string {
+  return result.dying.runs
+    .map((r) => {
+      const k = r.rangeFinal.filter((v) => v > r.rangeLimit / 100 && v < r.rangeLimit * 100).length;
+      return `${k} ${activationName(r.activation)}`;
+    })
+    .join(' and ');
 }
 
 /** The report section of Problem 3. */
@@ -980,10 +1001,11 @@ export function p3Section(result: P3Result): Block[] {
       `${c.depth} hidden layers of width ${c.width}, one input and one linear output. Each net has its own ${c.trainPoints} training points ` +
       `$x \\sim U[-\\sqrt{7}, \\sqrt{7}]$, its own ${c.initializer === 'heNormal' ? 'He-normal' : c.initializer} kernels (std $\\sqrt{2/n_\\text{in}}$, symmetric) and zero biases, ` +
       `its own minibatch order; MSE loss, Adam (lr ${c.learningRate}, β = 0.9/0.999, ε = 1e-7), minibatch ${c.batchSize}, ${c.epochs} epochs ` +
-      `(${Math.ceil(c.trainPoints / c.batchSize) * c.epochs} steps; chosen so that the alive nets fit the target well, see the loss curves). ` +
+      `(${Math.ceil(c.trainPoints / c.batchSize) * c.epochs} steps; chosen so that a net which learns the function fits it closely — see the loss curves and the tables). ` +
       `**Collapse test:** a net is constant when max − min of its output on ${c.gridPoints} equally spaced points of the interval is at most ` +
       `${c.collapseTolerance} × the range of the target there; applied at initialisation (born dead) and after training (collapsed). The histogram ` +
-      `of output ranges shows why the exact threshold hardly matters: constant ReLU nets have range exactly 0 and alive nets a range of order 1.\n\n` +
+      `of output ranges shows how much the threshold matters: most constant ReLU nets have range exactly 0 and alive nets a range of order 1; ` +
+      `${borderline(result)} nets end within a factor 100 of the threshold, the only ones a tolerance up to 100× smaller or larger would reclassify.\n\n` +
       `The nets are trained in lockstep by \`MlpEnsemble\`: all ${c.nets} nets' weights live in [N, out, in] arrays and one step runs every net's ` +
       `forward and backward pass on its own minibatch, then one Adam update over all arrays; shards of ${c.shardSize} nets run on the worker pool ` +
       `and checkpoint every ${c.checkpointEvery} epochs.`,
