@@ -68,7 +68,8 @@ function outputOf(o: Output, figures: ReadonlyMap<string, RenderedFigure>): Note
       const f = figures.get(o.id);
       if (!f) throw new Error(`toNotebook: figure "${o.id}" was not rendered`);
       // JupyterLab renders the spec interactively; the SVG/PNG serve viewers without Vega (GitHub, nbconvert).
-      const spec = { $schema: 'https://vega.github.io/schema/vega-lite/v5.json', ...withTheme(o.spec) };
+      // Labelled v5 whatever the section wrote: JupyterLab's renderer is Vega-Lite 5 and warns on other versions.
+      const spec = { ...withTheme(o.spec), $schema: 'https://vega.github.io/schema/vega-lite/v5.json' };
       return {
         output_type: 'display_data',
         data: {

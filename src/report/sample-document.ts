@@ -18,6 +18,7 @@ function curves(): VegaLiteSpec {
     ),
   );
   return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     data: { values },
     mark: { type: 'line', point: true, clip: true },
     width: 170,
