@@ -5,7 +5,7 @@ import { p4Defaults } from '../../experiments/p4-spec.js';
 import { renderSvg } from '../../plot/render.js';
 import { Rng } from '../../util/rng.js';
 import type { Block, FigureOutput } from '../document.js';
-import { compareSentence, describe, p4Section, sharedDomain } from './p4.js';
+import { compareSentence, describe, p4Section, sharedDomain, zoomDomain } from './p4.js';
 
 /** A synthetic result: accuracy rising towards `final` per variant, seeds jittered, BN params random. */
 export function fakeP4Result(finals: Partial<Record<P4Variant, number>>, seeds = 3, epochs = 4): P4Result {
@@ -129,4 +129,16 @@ test('every figure compiles and renders to SVG', async () => {
     const svg = await renderSvg(f.spec);
     assert.ok(svg.width > 200 && svg.height > 150, `${f.id}: ${svg.width}×${svg.height}`);
   }
+});
+
+test('a slow starter gets a zoomed copy of its accuracy figure, on one shared clipped scale', () => {
+  const r = fakeP4Result({ 'bn-input': 0.99, dropout: 0.985, 'bn-dropout': 0.988 }, 2, 10);
+  // Make BN + dropout start at 76 %: the shared scale then spans 75.5 … 100.
+  for (const run of r.runs.filter((x) => x.variant === 'bn-dropout')) run.testAccuracy[0] = 0.76;
+  const zoom = zoomDomain(r, ['bn-input', 'dropout', 'bn-dropout']);
+  assert.ok(zoom !== null && zoom[0] >= 97 && zoom[1] === 100, `${zoom}`);
+  const ids = figures(p4Section(r)).map((f) => f.id);
+  assert.ok(ids.includes('p4-5-accuracy') && ids.includes('p4-5-accuracy-zoom'), ids.join(', '));
+  assert.ok(!ids.includes('p4-3-accuracy-zoom'));
+  assert.equal(zoomDomain(fakeP4Result({ 'bn-input': 0.99 }, 1, 10), ['bn-input']), null);
 });

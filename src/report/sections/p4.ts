@@ -74,6 +74,31 @@ export function sharedDomain(rows: { [k: string]: string | number }[], metric: M
   return [0, Math.ceil((hi * 1.05) / step) * step];
 }
 
+/**
+ * The accuracy domain of the second half of training (epochs > E/2), for a zoomed copy of a figure whose
+ * early epochs stretch the shared scale; null when zooming would gain less than 1.5 points of range.
+ */
+export function zoomDomain(result: P4Result, variants: P4Variant[]): [number, number] | null {
+  const half = result.config.epochs / 2;
+  const rows = curveRows(result, variants, 'accuracy');
+  const late = rows.filter((r) => Number(r.epoch) > half);
+  if (late.length === 0) return null;
+  const full = sharedDomain(rows, 'accuracy');
+  const zoom = sharedDomain(late, 'accuracy');
+  return zoom[0] - full[0] >= 1.5 ? zoom : null;
+}
+
+/** The figure, plus a zoomed copy (same panels, same shared y scale, clipped) when it pays. */
+function accuracyFigures(id: string, title: string, result: P4Result, variants: P4Variant[]): FigureOutput[] {
+  const out = [curveFigure(id, title, result, variants, 'accuracy')];
+  const zoom = zoomDomain(result, variants);
+  if (zoom !== null)
+    out.push(
+      curveFigure(`${id}-zoom`, `${title} (zoom on the later epochs)`, result, variants, 'accuracy', zoom),
+    );
+  return out;
+}
+
 /** Side-by-side panels (one per variant) of train and test curves over epochs, on one explicit y scale. */
 function curveFigure(
   id: string,
@@ -81,10 +106,12 @@ function curveFigure(
   result: P4Result,
   variants: P4Variant[],
   metric: Metric,
+  domainOverride?: [number, number],
 ): FigureOutput {
   const rows = curveRows(result, variants, metric);
-  const domain = sharedDomain(rows, metric);
+  const domain = domainOverride ?? sharedDomain(rows, metric);
   const nSeeds = result.seeds.length;
+  const clipNote = domainOverride === undefined ? '' : `, zoomed: points below ${domain[0]}% are cut off`;
   const yTitle = metric === 'accuracy' ? 'accuracy (%)' : 'cross-entropy loss (nats per image)';
   const x = {
     field: 'epoch',
@@ -113,8 +140,8 @@ function curveFigure(
       text: title,
       subtitle:
         nSeeds > 1
-          ? `line: mean of ${nSeeds} seeds; band: min–max over seeds; y axes share one scale [${domain.join(', ')}]`
-          : `one seed; y axes share one scale [${domain.join(', ')}]`,
+          ? `line: mean of ${nSeeds} seeds; band: min–max over seeds; y axes share one scale [${domain.join(', ')}]${clipNote}`
+          : `one seed; y axes share one scale [${domain.join(', ')}]${clipNote}`,
     },
     data: { values: rows },
     facet: {
@@ -576,12 +603,11 @@ export function p4Section(result: P4Result): Block[] {
         figureCell(
           `// Train/test accuracy and loss over epochs: part 4.2 (left) vs part 4.3 (right), one shared y scale.`,
           [
-            curveFigure(
+            ...accuracyFigures(
               'p4-3-accuracy',
               'Accuracy: standardised input (4.2) vs BN on the input (4.3)',
               result,
               pair,
-              'accuracy',
             ),
             curveFigure(
               'p4-3-loss',
@@ -614,12 +640,11 @@ export function p4Section(result: P4Result): Block[] {
     text.push(`**Did dropout help?** ${dropoutVerdict(result)}`);
     blocks.push(
       figureCell(code44(result.config), [
-        curveFigure(
+        ...accuracyFigures(
           'p4-4-accuracy',
           'Accuracy: BN variants (4.2, 4.3) vs dropout (4.4)',
           result,
           three,
-          'accuracy',
         ),
       ]),
       { kind: 'markdown', text: text.join('\n\n') },
@@ -639,12 +664,11 @@ export function p4Section(result: P4Result): Block[] {
     text.push(combinationNote(result));
     blocks.push(
       figureCell(code45(result.config), [
-        curveFigure(
+        ...accuracyFigures(
           'p4-5-accuracy',
           'Accuracy: BN (4.3) vs dropout (4.4) vs BN + dropout (4.5)',
           result,
           three,
-          'accuracy',
         ),
       ]),
       { kind: 'markdown', text: text.join('\n\n') },
