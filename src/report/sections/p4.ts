@@ -529,6 +529,16 @@ const modelD = lenet5({
 // Accuracy of BN alone (4.3), dropout alone (4.4) and both (4.5), one shared y scale.`;
 }
 
+/** Training time summed over the runs (each measured in its job, across resumptions) and the run's own time. */
+function wallTimeText(result: P4Result): string {
+  const total = result.runs.reduce((t, r) => t + r.wallSeconds, 0);
+  return (
+    `${result.runs.length} runs (${result.config.variants.length} variants × ${result.seeds.length} seeds): ` +
+    `${(total / 60).toFixed(1)} min of training and evaluation in total, ${(total / result.runs.length / 60).toFixed(1)} min per run on average; ` +
+    `the last invocation of the experiment took ${(result.wallSeconds / 60).toFixed(1)} min (runs in parallel on the worker pool; a resumed run counts only its own part)`
+  );
+}
+
 function figureCell(comment: string, outputs: Output[]): Block {
   return { kind: 'code', source: comment, outputs };
 }
@@ -541,7 +551,7 @@ export function p4Section(result: P4Result): Block[] {
     {
       kind: 'code',
       source: runCode(result.config, result.seeds[0]),
-      outputs: [{ kind: 'text', text: `total wall time ${result.wallSeconds.toFixed(0)} s` }],
+      outputs: [{ kind: 'text', text: wallTimeText(result) }],
     },
     { kind: 'heading', level: 2, text: '4.1 Co-adaptation and internal covariate shift' },
     { kind: 'markdown', text: CONCEPTS },
