@@ -35,6 +35,11 @@ test('the HTML holds every figure as inline SVG, typeset math, tables and escape
   assert.ok(html.includes('<pre class="code"><code><span class="c">// Check ∂L/∂v'));
   assert.equal(codeHtml('a < b; // x<y\nc'), 'a &lt; b; <span class="c">// x&lt;y</span>\nc');
   assert.ok(html.includes('<h2 id="problem-1-softmax-activation-function">'));
+  assert.ok(
+    html.includes(
+      '<li><a href="#problem-1-softmax-activation-function">Problem 1 — Softmax activation function</a><ul><li><a href="#1-1-the-jacobian-of-the-softmax">',
+    ),
+  );
   assert.ok(html.includes('<strong><em>both</em></strong>'));
 });
 

@@ -123,7 +123,6 @@ pre.code { background: #f6f8fa; border: 1px solid #e1e4e8; border-left: 3px soli
 pre.code .c { color: #3f7f5f; font-style: italic; }
 pre.output { background: #fff; border-left: 3px solid #bbb; padding: 0.4em 0.9em; overflow-x: auto; color: #333; }
 .display-math { text-align: center; margin: 0.8em 0; overflow-x: auto; }
-.math svg { vertical-align: middle; }
 figure { margin: 1em auto; text-align: center; } figure svg { max-width: 100%; height: auto; }
 figcaption { font-family: "DejaVu Sans", Arial, sans-serif; font-size: 0.85em; color: #555; }
 .table { overflow-x: auto; margin: 1em 0; }
@@ -131,20 +130,23 @@ table { border-collapse: collapse; margin: 0 auto; font-family: "DejaVu Sans", A
 caption { caption-side: top; font-weight: bold; padding-bottom: 0.4em; }
 th, td { border-bottom: 1px solid #ddd; padding: 0.25em 0.7em; text-align: left; }
 th { border-bottom: 2px solid #888; } td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
-nav.toc { font-family: "DejaVu Sans", Arial, sans-serif; font-size: 0.9em; }
+nav.toc { font-family: "DejaVu Sans", Arial, sans-serif; font-size: 0.9em; } nav.toc ul ul { font-size: 0.92em; }
 .code-cell { margin: 1em 0; } .prompt { font-family: "DejaVu Sans Mono", monospace; font-size: 0.75em; color: #4e79a7; }
 `;
 
 /** The whole document as a standalone HTML page. */
 export function toHtml(doc: ReportDocument, figures: ReadonlyMap<string, RenderedFigure>): string {
   const used = new Set<string>();
-  const toc: string[] = [];
+  // Contents: the problems, each with its parts nested under it.
+  const toc: { link: string; parts: string[] }[] = [];
   const body: string[] = [];
   let count = 0;
   for (const b of doc.blocks as Block[]) {
     if (b.kind === 'heading') {
       const a = anchor(b.text, used);
-      if (b.level === 1) toc.push(`<li><a href="#${a}">${escapeHtml(b.text)}</a></li>`);
+      const link = `<a href="#${a}">${inlineHtml(parseInline(b.text))}</a>`;
+      if (b.level === 1) toc.push({ link, parts: [] });
+      else if (b.level === 2) toc.at(-1)?.parts.push(`<li>${link}</li>`);
       body.push(`<h${b.level + 1} id="${a}">${inlineHtml(parseInline(b.text))}</h${b.level + 1}>`);
     } else if (b.kind === 'markdown') body.push(markdownHtml(b.text));
     else {
@@ -167,7 +169,9 @@ export function toHtml(doc: ReportDocument, figures: ReadonlyMap<string, Rendere
     '<body>',
     `<h1>${escapeHtml(doc.title)}</h1>`,
     ...doc.subtitle.map((l) => `<p class="subtitle">${escapeHtml(l)}</p>`),
-    toc.length ? `<nav class="toc"><ul>\n${toc.join('\n')}\n</ul></nav>` : '',
+    toc.length
+      ? `<nav class="toc"><ul>\n${toc.map((t) => `<li>${t.link}${t.parts.length ? `<ul>${t.parts.join('')}</ul>` : ''}</li>`).join('\n')}\n</ul></nav>`
+      : '',
     ...body,
     '</body>',
     '</html>',
