@@ -169,7 +169,8 @@ export function summariseDying(
 
 async function runP3(config: P3Config, seed: number, ctx: RunContext): Promise<P3Result> {
   const t0 = performance.now();
-  // 3.1/3.2 on this thread: 8 full-batch gradient evaluations of a 10→100⁵→1 MLP take well under a second.
+  // 3.1/3.2 on this thread: 8 full-batch gradient evaluations of a 10→100⁵→1 MLP and a few epochs of SGD
+  // each take seconds.
   const ball = makeBall(new Rng(seed).derive(1), {
     dims: config.ballDims,
     points: config.ballPoints,
@@ -179,17 +180,22 @@ async function runP3(config: P3Config, seed: number, ctx: RunContext): Promise<P
   const settings = config.gradActivations.flatMap((activation) =>
     [...config.gradStds.map((std): number | null => std), null].map((std) => ({ activation, std })),
   );
-  const gradients: P3GradientRun[] = settings.map(({ activation, std }, i) => {
+  const gradients: P3GradientRun[] = [];
+  for (const [i, { activation, std }] of settings.entries()) {
     ctx.progress({ label: 'p3/gradients', done: i, total: settings.length, unit: 'models' });
-    return gradientStudy(ball, {
+    const run = await gradientStudy(ball, {
       activation: activation as 'tanh' | 'sigmoid',
       std,
       hiddenLayers: config.gradHiddenLayers,
       units: config.gradUnits,
       seed: modelSeed,
       samples: config.gradSamples,
+      trainEpochs: config.gradTrainEpochs,
+      trainBatchSize: config.gradTrainBatchSize,
+      trainLearningRate: config.gradTrainLearningRate,
     });
-  });
+    gradients.push(run);
+  }
   ctx.progress({ label: 'p3/gradients', done: settings.length, total: settings.length, unit: 'models' });
 
   // 3.3/3.4: all shards of all activations in one batch, so the pool stays busy.

@@ -19,6 +19,10 @@ export interface GradientStudyOptions {
   /** Model seed; the same seed for every configuration, so RandomNormal runs differ only by the scale of the draws. */
   seed: number;
   samples: number;
+  /** After the initial gradients, train this many epochs (SGD, Keras' 'sgd' defaults) and measure again; 0 skips. */
+  trainEpochs: number;
+  trainBatchSize: number;
+  trainLearningRate: number;
 }
 
 /**
@@ -35,7 +39,7 @@ export function buildGradientModel(o: GradientStudyOptions, inputs: number): Seq
   );
   layers.push(new Dense({ units: 1, activation: 'sigmoid', kernelInitializer: init(), name: 'o' }));
   const model = new Sequential(layers, { inputShape: [inputs], dtype: 'float64', seed: o.seed });
-  model.compile({ optimizer: new SGD({ learningRate: 0.01 }), loss: 'binaryCrossentropy' });
+  model.compile({ optimizer: new SGD({ learningRate: o.trainLearningRate }), loss: 'binaryCrossentropy' });
   return model;
 }
 
@@ -49,11 +53,19 @@ function named(list: readonly { name: string; value: Tensor }[], layer: string, 
   return hit.value;
 }
 
+/** Full-batch kernel gradients of the hidden layers (loss = mean BCE over all points), summarised. */
+function hiddenGradients(model: Sequential, o: GradientStudyOptions): P3GradientLayer['summary'][] {
+  return model.layers
+    .slice(0, o.hiddenLayers)
+    .map((layer) => summarise(named(layer.gradients, layer.name, 'kernel').toArray()));
+}
+
 /**
  * Full-batch gradients at initialisation: loss = mean BCE over all points, g_l = dLoss/dW_l for each hidden
- * kernel W_l (biases excluded), summarised (std, mean |g|, …) and kept as a quantile sample for violins.
+ * kernel W_l (biases excluded), summarised (std, mean |g|, …) and kept as a quantile sample for violins; then,
+ * when trainEpochs > 0, the same summaries after that much minibatch SGD.
  */
-export function gradientStudy(data: BallDataset, o: GradientStudyOptions): P3GradientRun {
+export async function gradientStudy(data: BallDataset, o: GradientStudyOptions): Promise<P3GradientRun> {
   const model = buildGradientModel(o, data.dims);
   const x = Tensor.fromArray(data.x, [data.points, data.dims], { dtype: 'float64', backend: model.backend });
   const y = Tensor.fromArray(data.y, [data.points, 1], { dtype: 'float64', backend: model.backend });
@@ -78,6 +90,21 @@ export function gradientStudy(data: BallDataset, o: GradientStudyOptions): P3Gra
       quantiles: quantileSample(g, o.samples),
     };
   });
+  let trained: P3GradientRun['trained'] = null;
+  if (o.trainEpochs > 0) {
+    const history = await model.fit(x, y, {
+      epochs: o.trainEpochs,
+      batchSize: o.trainBatchSize,
+      shuffle: true,
+    });
+    const after = model.computeGradients(x, y);
+    trained = {
+      epochs: o.trainEpochs,
+      trainLoss: history.loss,
+      loss: after,
+      layers: hiddenGradients(model, o),
+    };
+  }
   x.dispose();
   y.dispose();
   model.dispose();
@@ -89,5 +116,6 @@ export function gradientStudy(data: BallDataset, o: GradientStudyOptions): P3Gra
     label: `${o.activation}, ${init}`,
     loss,
     layers,
+    trained,
   };
 }

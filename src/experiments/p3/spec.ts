@@ -15,6 +15,9 @@ export interface P3Config extends Config {
   gradActivations: string[];
   gradStds: number[];
   gradSamples: number;
+  gradTrainEpochs: number;
+  gradTrainBatchSize: number;
+  gradTrainLearningRate: number;
   // 3.3/3.4: dying ReLU.
   nets: number;
   depth: number;
@@ -47,6 +50,9 @@ export const p3Defaults: P3Config = {
   gradActivations: ['tanh', 'sigmoid'],
   gradStds: [0.01, 0.1, 1.0],
   gradSamples: 500,
+  gradTrainEpochs: 20,
+  gradTrainBatchSize: 32,
+  gradTrainLearningRate: 0.01,
   nets: 1000,
   depth: 10,
   width: 2,
@@ -73,6 +79,7 @@ export const p3Quick: Partial<P3Config> = {
   ballPoints: 200,
   gradUnits: 20,
   gradSamples: 50,
+  gradTrainEpochs: 2,
   nets: 40,
   epochs: 3,
   shardSize: 20,
@@ -89,6 +96,15 @@ export const p3Fields: ConfigField[] = [
   { name: 'gradActivations', description: "activations of the gradient study ('tanh', 'sigmoid')" },
   { name: 'gradStds', description: 'RandomNormal standard deviations of the gradient study (3.1)' },
   { name: 'gradSamples', description: 'quantile points kept per layer for the gradient violins' },
+  {
+    name: 'gradTrainEpochs',
+    description: 'epochs of SGD after which the gradients are measured again (0 = only at init)',
+  },
+  { name: 'gradTrainBatchSize', description: 'minibatch size of that training' },
+  {
+    name: 'gradTrainLearningRate',
+    description: "SGD learning rate of that training (Keras' 'sgd' default 0.01)",
+  },
   { name: 'nets', description: 'independent nets per activation (3.3/3.4)' },
   { name: 'depth', description: 'hidden layers of each dying-ReLU net' },
   { name: 'width', description: 'units per hidden layer of each dying-ReLU net' },
@@ -152,6 +168,8 @@ export function validateP3(c: P3Config): string[] {
   ] as const)
     positiveInt(k);
   positiveInt('gradSamples', 2);
+  positiveInt('gradTrainEpochs', 0);
+  positiveInt('gradTrainBatchSize');
   positiveInt('gridPoints', 2);
   positiveInt('examples', 0);
   for (const k of [
@@ -160,6 +178,7 @@ export function validateP3(c: P3Config): string[] {
     'learningRate',
     'collapseTolerance',
     'fitTolerance',
+    'gradTrainLearningRate',
   ] as const) {
     if (!(c[k] > 0) || !Number.isFinite(c[k])) errors.push(`${k} must be a positive number, got ${c[k]}`);
   }
@@ -203,6 +222,8 @@ export interface P3GradientRun {
   /** Binary cross-entropy at initialisation (mean over the full batch). */
   loss: number;
   layers: P3GradientLayer[];
+  /** The same after `epochs` epochs of minibatch SGD (null when gradTrainEpochs = 0). */
+  trained: { epochs: number; trainLoss: number[]; loss: number; layers: Summary[] } | null;
 }
 
 export interface P3BallInfo {

@@ -817,6 +817,56 @@ function borderline(result: P3Result): string {
     .join(' and ');
 }
 
+/** Binary entropy H(p) in nats: the loss of predicting the positive fraction p for every point. */
+function priorLoss(p: number): number {
+  return -(p * Math.log(p) + (1 - p) * Math.log(1 - p));
+}
+
+/** Per-layer gradient std and loss after the optional SGD epochs (nothing when they were not run). */
+function trainedTables(result: P3Result): TableOutput[] {
+  const runs = result.gradients.filter((g) => g.trained !== null);
+  if (runs.length === 0) return [];
+  const c = result.config;
+  const layers = runs[0].layers.map((l) => l.layer);
+  return [
+    {
+      kind: 'table',
+      caption: `After ${c.gradTrainEpochs} epochs of SGD (learning rate ${c.gradTrainLearningRate}, minibatch ${c.gradTrainBatchSize}): loss and std of ∂L/∂W per hidden layer`,
+      columns: ['activation', 'initialiser', 'loss at init', 'loss after', ...layers.map((l) => `std ${l}`)],
+      rows: runs.map((g) => [
+        g.activation,
+        initName(g),
+        g.loss.toFixed(4),
+        (g.trained?.loss ?? NaN).toFixed(4),
+        ...(g.trained?.layers ?? []).map((l) => short(l.std)),
+      ]),
+    },
+  ];
+}
+
+/** What the optional training shows, from the losses: which nets learned more than the class frequencies. */
+function trainedParagraph(result: P3Result): string {
+  const runs = result.gradients.filter((g) => g.trained !== null);
+  if (runs.length === 0) return '';
+  const c = result.config;
+  const prior = priorLoss(result.ball.positiveFraction);
+  const lossOf = (g: P3GradientRun): number => g.trained?.loss ?? NaN;
+  const stuck = runs.filter((g) => Math.abs(lossOf(g) - prior) <= 0.005);
+  const below = runs.filter((g) => lossOf(g) < prior - 0.005);
+  const above = runs.filter((g) => lossOf(g) > prior + 0.005);
+  const list = (rs: P3GradientRun[]): string =>
+    rs.map((g) => `${g.activation} with ${initName(g)} (${lossOf(g).toFixed(3)})`).join(', ');
+  return (
+    `\n\n**Going further: after training.** We trained every model for ${c.gradTrainEpochs} epochs of plain SGD ` +
+    `(learning rate ${c.gradTrainLearningRate}, Keras' default, minibatch ${c.gradTrainBatchSize}) and measured the gradients again (table above). ` +
+    `Predicting the positive fraction for every point costs $H(p) = ${prior.toFixed(3)}$ nats. ` +
+    (stuck.length > 0 ? `At that level, having learned only the class frequencies: ${list(stuck)}. ` : '') +
+    (below.length > 0 ? `Below it, i.e. beginning to learn the ball: ${list(below)}. ` : '') +
+    (above.length > 0 ? `Still above it (saturated units, a poor start): ${list(above)}. ` : '') +
+    `With small or vanishing gradients the first layers hardly move in this budget, which is the practical cost of a poor initialisation.`
+  );
+}
+
 /** The report section of Problem 3. */
 export function p3Section(result: P3Result): Block[] {
   const c = result.config;
@@ -976,6 +1026,7 @@ export function p3Section(result: P3Result): Block[] {
       ),
       stdFigure(result),
       gradientTable(result.gradients, 'Std of ∂L/∂W per hidden layer at initialisation, all initialisers'),
+      ...trainedTables(result),
     ],
   });
   blocks.push({
@@ -987,7 +1038,8 @@ export function p3Section(result: P3Result): Block[] {
       `partial: Glorot was derived for an activation with slope 1 at the origin, but $\\sigma'(0) = 1/4$ and the outputs are centred at 0.5, ` +
       `so each layer still shrinks the backward signal by about 4 and the gradients still decrease towards the input (a common remedy ` +
       `is a 4× larger scale for the logistic sigmoid, compensating $\\sigma'(0) = 1/4$). This is one reason why zero-centred activations such as tanh — and, for deep nets, ` +
-      `ReLU with He initialisation — replaced the sigmoid in hidden layers.`,
+      `ReLU with He initialisation — replaced the sigmoid in hidden layers.` +
+      trainedParagraph(result),
   });
 
   // 3.3
