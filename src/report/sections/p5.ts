@@ -486,7 +486,7 @@ export function generalisationText(r: P5Result): string {
           : ': CLR overfits more.'),
     `**Why they are comparable at all.** With SGD the gradient noise scale is $g \\approx \\epsilon N / B$ (Smith et al., 2018), so doubling $B$ at fixed $\\epsilon$ halves the noise as halving $\\epsilon$ at fixed $B$ would: the batch-size ladder ${bMin} → ${bMax} is an annealing schedule that divides the effective learning rate by ${bMax / bMin}, like the decaying envelope of exp_range. ` +
       `The training loss went from ${lossesAtFirst.map((v) => v.toFixed(3)).join(', ')} at batch ${bMin} to ${lossesAtLast.map((v) => v.toFixed(3)).join(', ')} at batch ${bMax}. ` +
-      `The equivalence only holds while $B \\ll N$: at $B = ${bMax}$ with $N = ${int(r.data.trainSize)}$ an epoch has ${int(Math.ceil(r.data.trainSize / bMax))} updates instead of ${int(Math.ceil(r.data.trainSize / bMin))} at $B = ${bMin}$, so the late stages make little progress per epoch, while CLR keeps taking ${int(r.clr.iterationsPerEpoch)} small-lr steps per epoch.`,
+      `The equivalence only holds while $B \\ll N$: at $B = ${bMax}$ with $N = ${r.data.trainSize}$ an epoch has ${int(Math.ceil(r.data.trainSize / bMax))} updates instead of ${int(Math.ceil(r.data.trainSize / bMin))} at $B = ${bMin}$, so the late stages make little progress per epoch, while CLR keeps taking ${int(r.clr.iterationsPerEpoch)} small-lr steps per epoch.`,
   ].join('\n\n');
 }
 
@@ -641,7 +641,7 @@ export function p5Section(r: P5Result): Block[] {
     { kind: 'heading', level: 2, text: '5.2 Cyclical learning rate with exponential decay' },
     {
       kind: 'markdown',
-      text: `With $t$ the batch iteration from 0 and $s$ the step size: $\\mathrm{cycle} = \\lfloor 1 + t/(2s) \\rfloor$, $x = |t/s - 2\\,\\mathrm{cycle} + 1|$, $\\eta_t = \\eta_{\\min} + (\\eta_{\\max} - \\eta_{\\min})\\max(0, 1 - x)\\,\\gamma^t$. Here $s = ${int(c.stepSize)}$ iterations (${plural(c.stepSizeEpochs, 'epoch')}), $\\gamma = ${c.gamma.toPrecision(8)}$ (the last cycle's peak is ${(c.gamma ** ((2 * c.cycles - 2) * c.stepSize)).toFixed(3)} of the first's) and ${plural(c.cycles, 'cycle')}, i.e. ${plural(c.epochs.length, 'epoch')}, ending at a trough. As in PyTorch's and bckenstler's exp_range, the decay $\\gamma^t$ runs from $t = 0$, so even the first peak stays below $\\eta_{\\max}$: it reaches $\\eta_{\\min} + \\gamma^{s}(\\eta_{\\max} - \\eta_{\\min})$ = ${fmtLr(c.lrMin + c.gamma ** c.stepSize * (c.lrMax - c.lrMin))}.`,
+      text: `With $t$ the batch iteration from 0 and $s$ the step size: $\\mathrm{cycle} = \\lfloor 1 + t/(2s) \\rfloor$, $x = |t/s - 2\\,\\mathrm{cycle} + 1|$, $\\eta_t = \\eta_{\\min} + (\\eta_{\\max} - \\eta_{\\min})\\max(0, 1 - x)\\,\\gamma^t$. Here $s = ${c.stepSize}$ iterations (${plural(c.stepSizeEpochs, 'epoch')}), $\\gamma = ${c.gamma.toPrecision(8)}$ (the last cycle's peak is ${(c.gamma ** ((2 * c.cycles - 2) * c.stepSize)).toFixed(3)} of the first's) and ${plural(c.cycles, 'cycle')}, i.e. ${plural(c.epochs.length, 'epoch')}, ending at a trough. As in PyTorch's and bckenstler's exp_range, the decay $\\gamma^t$ runs from $t = 0$, so even the first peak stays below $\\eta_{\\max}$: it reaches $\\eta_{\\min} + \\gamma^{s}(\\eta_{\\max} - \\eta_{\\min})$ = ${fmtLr(c.lrMin + c.gamma ** c.stepSize * (c.lrMax - c.lrMin))}.`,
     },
     { kind: 'code', source: CLR_CODE(r), outputs: [clrCurvesFigure(r), clrScheduleFigure(r)] },
     {
