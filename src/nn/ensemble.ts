@@ -77,6 +77,7 @@ export class MlpEnsemble {
   private readonly act: Float64Array[];
   private readonly pre: Float64Array[];
   private readonly delta: Float64Array[];
+  private readonly rows: Int32Array;
 
   constructor(spec: EnsembleSpec) {
     const { count, sizes } = spec;
@@ -105,6 +106,7 @@ export class MlpEnsemble {
     this.act = sizes.slice(0, -1).map((s) => make(s * this.maxBatch));
     this.pre = perLayer((l) => sizes[l + 1] * this.maxBatch);
     this.delta = perLayer((l) => sizes[l + 1] * this.maxBatch);
+    this.rows = new Int32Array(this.maxBatch);
   }
 
   /** Number of weight layers (hidden layers + output). */
@@ -224,17 +226,17 @@ export class MlpEnsemble {
     const L = this.layerCount;
     const dLast = this.delta[L - 1];
     const scale = 2 / (B * dOut);
+    const rows = this.rows;
     for (let n = 0; n < this.count; n++) {
-      for (let b = 0; b < B; b++) {
-        const s = index === null ? start + b : index[n * points + start + b];
-        for (let i = 0; i < d0; i++) a0[i * B + b] = x[(n * points + s) * d0 + i];
-      }
+      // Global row of each batch sample in x and y, resolved once for the gather and for the loss.
+      for (let b = 0; b < B; b++)
+        rows[b] = n * points + (index === null ? start + b : index[n * points + start + b]);
+      for (let b = 0; b < B; b++) for (let i = 0; i < d0; i++) a0[i * B + b] = x[rows[b] * d0 + i];
       const out = this.forward(n, B);
       let sum = 0;
       for (let b = 0; b < B; b++) {
-        const s = index === null ? start + b : index[n * points + start + b];
         for (let k = 0; k < dOut; k++) {
-          const e = out[k * B + b] - y[(n * points + s) * dOut + k];
+          const e = out[k * B + b] - y[rows[b] * dOut + k];
           sum += e * e;
           dLast[k * B + b] = scale * e;
         }
