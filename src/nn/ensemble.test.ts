@@ -301,17 +301,15 @@ test('MlpEnsemble: one net trains exactly like the nn engine (Sequential of Dens
   const sizes = [1, 2, 2, 2, 1];
   const model = new Sequential(
     [
-      ...sizes
-        .slice(1, -1)
-        .map(
-          (units) =>
-            new Dense({
-              units,
-              activation: { kind: 'leakyRelu', slope: 0.01 },
-              kernelInitializer: 'heNormal',
-              biasInitializer: new RandomNormal({ stddev: 0.2 }),
-            }),
-        ),
+      ...sizes.slice(1, -1).map(
+        (units) =>
+          new Dense({
+            units,
+            activation: { kind: 'leakyRelu', slope: 0.01 },
+            kernelInitializer: 'heNormal',
+            biasInitializer: new RandomNormal({ stddev: 0.2 }),
+          }),
+      ),
       new Dense({ units: 1, kernelInitializer: 'heNormal' }),
     ],
     { inputShape: [1], dtype: 'float64', seed: 17 },
