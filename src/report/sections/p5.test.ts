@@ -151,7 +151,12 @@ test('generalisationText: the verdict follows the numbers and the test-set stand
   assert.match(generalisationText(fakeP5Result(0.9, 0.895)), /similar: the 0\.50-point difference/);
   assert.match(generalisationText(fakeP5Result(0.9, 0.88)), /2\.00 points \*\*lower\*\* than CLR/);
   assert.match(generalisationText(fakeP5Result(0.88, 0.9)), /2\.00 points \*\*higher\*\* than CLR/);
+  // Stage losses 0.5, 0.4, 0.45: not a steady flattening, so no "by less" claim; then 0.5, 0.4, 0.35.
   const r = fakeP5Result(0.9, 0.9);
+  r.batch.epochs[2].loss = 0.45;
+  assert.match(generalisationText(r), /changes by −0\.100, \+0\.050\./);
+  r.batch.epochs[2].loss = 0.35;
+  assert.match(generalisationText(r), /lowers the last-epoch loss by less: 0\.100, 0\.050 from/);
   r.batch.final = null;
   assert.match(generalisationText(r), /5\.3 \(growing batch\) run diverged/);
 });

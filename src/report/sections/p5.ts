@@ -476,6 +476,11 @@ export function generalisationText(r: P5Result): string {
   const bMin = r.batch.batchSizes[0];
   const lossesAtLast = r.batch.epochs.filter((e) => e.batchSize === bMax).map((e) => e.loss);
   const lossesAtFirst = r.batch.epochs.filter((e) => e.batchSize === bMin).map((e) => e.loss);
+  // Last-epoch training loss of each batch-size stage, and its drop from one stage to the next.
+  const stageLoss = r.batch.batchSizes
+    .map((bs) => r.batch.epochs.filter((e) => e.batchSize === bs).at(-1)?.loss)
+    .filter((v): v is number => v !== undefined);
+  const stageDrops = stageLoss.slice(1).map((v, i) => stageLoss[i] - v);
   return [
     `**Generalisation.** Test accuracy ${pct(a.testAccuracy)} with CLR (5.2) vs ${pct(b.testAccuracy)} with the growing batch at lr ${fmtLr(r.batch.lr)} (5.3): ${verdict}. ` +
       `The generalisation gap (train − test accuracy of the final weights) is ${(100 * gapA).toFixed(2)} points for CLR and ${(100 * gapB).toFixed(2)} for the growing batch` +
@@ -485,7 +490,12 @@ export function generalisationText(r: P5Result): string {
           ? ': the growing batch overfits more.'
           : ': CLR overfits more.'),
     `**Why they are comparable at all.** With SGD the gradient noise scale is $g \\approx \\epsilon N / B$ (Smith et al., 2018), so doubling $B$ at fixed $\\epsilon$ halves the noise as halving $\\epsilon$ at fixed $B$ would: the batch-size ladder ${bMin} → ${bMax} is an annealing schedule that divides the effective learning rate by ${bMax / bMin}, like the decaying envelope of exp_range. ` +
-      `The training loss went from ${lossesAtFirst.map((v) => v.toFixed(3)).join(', ')} at batch ${bMin} to ${lossesAtLast.map((v) => v.toFixed(3)).join(', ')} at batch ${bMax}. ` +
+      `The training loss went from ${lossesAtFirst.map((v) => v.toFixed(3)).join(', ')} at batch ${bMin} to ${lossesAtLast.map((v) => v.toFixed(3)).join(', ')} at batch ${bMax}` +
+      (stageDrops.length >= 2
+        ? stageDrops.every((d, k) => d > 0 && (k === 0 || d < stageDrops[k - 1]))
+          ? `; each doubling lowers the last-epoch loss by less: ${stageDrops.map((d) => d.toFixed(3)).join(', ')} from one batch size to the next, the flattening an lr decay also shows. `
+          : `; from one batch size to the next the last-epoch loss changes by ${stageDrops.map((d) => `${d > 0 ? '−' : '+'}${Math.abs(d).toFixed(3)}`).join(', ')}. `
+        : '. ') +
       `The equivalence only holds while $B \\ll N$: at $B = ${bMax}$ with $N = ${r.data.trainSize}$ an epoch has ${int(Math.ceil(r.data.trainSize / bMax))} updates instead of ${int(Math.ceil(r.data.trainSize / bMin))} at $B = ${bMin}$, so the late stages make little progress per epoch, while CLR keeps taking ${int(r.clr.iterationsPerEpoch)} small-lr steps per epoch.`,
   ].join('\n\n');
 }
