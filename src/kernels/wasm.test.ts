@@ -4,6 +4,7 @@
 import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import assert from 'node:assert/strict';
 import { Rng } from '../util/rng.js';
 import { referenceBackend as R } from './reference.js';
@@ -447,4 +448,27 @@ test(
 
 test('NNLAB_FMA=0 selects the plain build', { skip: process.env.NNLAB_FMA !== '0' }, () => {
   assert.equal(wasmKernelVariant(), 'simd');
+});
+
+test('each worker thread gets its own kernel instance and memory', async () => {
+  const url = new URL('./wasm.js', import.meta.url).href;
+  const code = `
+    const { parentPort } = require('node:worker_threads');
+    import(${JSON.stringify(url)}).then(({ wasmBackend: W }) => {
+      const a = W.alloc('float32', 4);
+      a.set([1, 2, 3, 4]);
+      const c = W.alloc('float32', 1);
+      W.gemm(false, true, 1, 1, 4, 1, a, a, 0, c);
+      parentPort.postMessage({ dot: c[0], shared: a.buffer instanceof SharedArrayBuffer });
+    });`;
+  const result = await new Promise<{ dot: number; shared: boolean }>((resolve, reject) => {
+    const w = new Worker(code, { eval: true });
+    w.once('message', (m: { dot: number; shared: boolean }) => {
+      void w.terminate();
+      resolve(m);
+    });
+    w.once('error', reject);
+  });
+  assert.equal(result.dot, 30);
+  assert.equal(result.shared, false, 'memories are per thread, not shared');
 });
