@@ -610,19 +610,26 @@ class PdfWriter {
     // Natural widths (nothing wraps) when they fit; else each column gets at least its longest word and the
     // rest of the width in proportion to how much more it would like; the font shrinks when even that fails.
     const columnWidths = (s: number): number[] | null => {
-      const natural = t.columns.map(
-        (c, i) => Math.max(textWidth(c, s, bold), ...cells.map((r) => textWidth(r[i]!, s, sans()))) + 2 * pad,
-      );
-      const total = natural.reduce((x, y) => x + y, 0);
-      if (total <= W) return natural;
-      const min = t.columns.map(
-        (c, i) =>
-          Math.max(longestWord(c, s, bold), ...cells.map((r) => longestWord(r[i]!, s, sans()))) + 2 * pad,
-      );
-      const minTotal = min.reduce((x, y) => x + y, 0);
-      if (minTotal > W) return null;
-      const slack = (W - minTotal) / (total - minTotal);
-      return min.map((m, i) => m + (natural[i]! - m) * slack);
+      const head = t.columns.map((c) => [textWidth(c, s, bold), longestWord(c, s, bold)] as const);
+      const cell = t.columns.map((_, i) => [
+        Math.max(0, ...cells.map((r) => textWidth(r[i]!, s, sans()))),
+        Math.max(0, ...cells.map((r) => longestWord(r[i]!, s, sans()))),
+      ]);
+      // Widths in order of preference: nothing wraps; only headers wrap; headers and cells wrap at spaces.
+      const tiers = [
+        t.columns.map((_, i) => Math.max(head[i]![0], cell[i]![0]) + 2 * pad),
+        t.columns.map((_, i) => Math.max(head[i]![1], cell[i]![0]) + 2 * pad),
+        t.columns.map((_, i) => Math.max(head[i]![1], cell[i]![1]) + 2 * pad),
+      ];
+      const sum = (w: number[]): number => w.reduce((x, y) => x + y, 0);
+      if (sum(tiers[0]!) <= W) return tiers[0]!;
+      for (let k = 1; k < tiers.length; k++) {
+        const lo = tiers[k]!;
+        const hi = tiers[k - 1]!;
+        // The tightest tier that fits, widened toward the looser one in proportion to what each column wants.
+        if (sum(lo) <= W) return lo.map((m, i) => m + (hi[i]! - m) * ((W - sum(lo)) / (sum(hi) - sum(lo))));
+      }
+      return null;
     };
     let size = 8.5;
     let widths = columnWidths(size);
