@@ -17,7 +17,7 @@ import { toHtml } from './html.js';
 import { parseMarkdown } from './markdown.js';
 import { texToSvg } from './math.js';
 import { toNotebook } from './notebook.js';
-import { toPdf } from './pdf.js';
+import { layoutPdf } from './pdf.js';
 import { p1Section } from './sections/p1.js';
 import { p2Section } from './sections/p2.js';
 import { p3Section } from './sections/p3.js';
@@ -238,14 +238,15 @@ export async function writeReport(doc: ReportDocument, outDir: string): Promise<
   const pdf = join(dir, 'homework3.pdf');
   writeFileAtomic(notebook, JSON.stringify(toNotebook(doc, figures), null, 1) + '\n');
   writeFileAtomic(html, toHtml(doc, figures));
-  writeFileAtomic(pdf, await toPdf(doc, figures));
+  const printed = await layoutPdf(doc, figures);
+  writeFileAtomic(pdf, printed.pdf);
   const figureWarnings = [...figures].flatMap(([id, f]) => f.warnings.map((w) => `figure ${id}: ${w}`));
   return {
     notebook,
     html,
     pdf,
     figures: figureFiles,
-    warnings: [...figureWarnings, ...texWarnings(doc), ...lintDocument(doc, figures)],
+    warnings: [...figureWarnings, ...texWarnings(doc), ...lintDocument(doc, figures), ...printed.warnings],
   };
 }
 

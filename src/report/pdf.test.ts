@@ -126,3 +126,32 @@ test('wrapText: every line fits, words stay whole unless one alone is too wide, 
   }
   assert.deepEqual(wrapText('', 50, 8, face), ['']);
 });
+
+test('an SVG svg-to-pdfkit cannot parse becomes a warning naming the figure, and the PDF is still written', async () => {
+  const doc: ReportDocument = {
+    title: 't',
+    subtitle: [],
+    blocks: [
+      { kind: 'code', source: '// x', outputs: [{ kind: 'figure', id: 'bad', title: 'b', spec: {} }] },
+    ],
+  };
+  const bad = {
+    svg: '<svg width="100" height="50"><rect/></sv',
+    width: 100,
+    height: 50,
+    png: Buffer.alloc(0),
+    pngScale: 1,
+    warnings: [],
+  };
+  const r = await layoutPdf(doc, new Map([['bad', bad]]));
+  assert.ok(
+    r.warnings.length > 0 && r.warnings.every((w) => w.startsWith('figure bad: ')),
+    JSON.stringify(r.warnings),
+  );
+  assert.ok(r.pdf.subarray(0, 5).toString() === '%PDF-');
+  assert.deepEqual(
+    (await layoutPdf(sample, sampleFigures)).warnings,
+    [],
+    'the sample draws without warnings',
+  );
+});

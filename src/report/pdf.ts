@@ -78,6 +78,7 @@ class PdfWriter {
   readonly doc: PDFKit.PDFDocument;
   y = PAGE.top;
   readonly layout: Placement[] = [];
+  readonly warnings: string[] = [];
   private toc: {
     page: number;
     y: number;
@@ -258,7 +259,7 @@ class PdfWriter {
         this.doc.fillColor(a.color).text(a.text, x, baseline, { lineBreak: false, baseline: 'alphabetic' });
         if (a.link) this.doc.link(x, baseline - 0.9 * a.size, a.width, 1.15 * a.size, a.link);
       } else if (a.kind === 'math') {
-        this.svg(a.m.svg, x, baseline - a.ascent, a.width, a.ascent + a.descent);
+        this.svg(a.m.svg, x, baseline - a.ascent, a.width, a.ascent + a.descent, 'inline math');
       }
       x += a.width;
     }
@@ -305,7 +306,28 @@ class PdfWriter {
       .reduce((s, l) => s + l.ascent + l.descent + lead, 0);
   }
 
-  svg(svg: string, x: number, y: number, width: number, height: number): void {
+  /** Draws an SVG into the box; what svg-to-pdfkit cannot draw becomes a warning, not a failed PDF. */
+  svg(svg: string, x: number, y: number, width: number, height: number, what: string): void {
+    const warn = (m: string): void => {
+      const w = `${what}: ${m}`;
+      if (!this.warnings.includes(w)) this.warnings.push(w);
+    };
+    try {
+      this.drawSvg(svg, x, y, width, height, warn);
+    } catch (e) {
+      warn(`could not be drawn in the PDF: ${(e as Error).message}`);
+      this.doc.save().rect(x, y, width, height).lineWidth(0.5).strokeColor('#c00').stroke().restore();
+    }
+  }
+
+  private drawSvg(
+    svg: string,
+    x: number,
+    y: number,
+    width: number,
+    height: number,
+    warn: (m: string) => void,
+  ): void {
     SVGtoPDF(this.doc, pdfSafeSvg(svg), x, y, {
       width,
       height,
@@ -318,7 +340,7 @@ class PdfWriter {
             : SANS_FAMILY;
         return fontName({ family: fam, bold, italic });
       },
-      warningCallback: () => undefined,
+      warningCallback: warn,
     });
   }
 
@@ -465,7 +487,7 @@ class PdfWriter {
     }
     this.ensure(h + 10);
     this.y += 4;
-    this.svg(m.svg, PAGE.left + (CONTENT_W - w) / 2, this.y, w, h);
+    this.svg(m.svg, PAGE.left + (CONTENT_W - w) / 2, this.y, w, h, 'display math');
     this.place('math', this.y, this.y + h);
     this.y += h + 8;
   }
@@ -578,7 +600,7 @@ class PdfWriter {
     const { f, w, h } = this.figureSize(o);
     this.ensure(h + FIG_CAPTION + 4);
     this.doc.addNamedDestination(`figure-${o.id}`, 'FitH', PAGE.height - this.y);
-    this.svg(f.svg, PAGE.left + (CONTENT_W - w) / 2, this.y, w, h);
+    this.svg(f.svg, PAGE.left + (CONTENT_W - w) / 2, this.y, w, h, `figure ${o.id}`);
     this.place('figure', this.y, this.y + h);
     this.y += h + 4;
     const text = figureCaption(o);
@@ -806,16 +828,19 @@ export async function toPdf(
   return (await layoutPdf(doc, figures)).pdf;
 }
 
-/** toPdf that also returns where every unbreakable piece landed (for tests of the page breaking). */
+/**
+ * toPdf that also returns where every unbreakable piece landed (for tests of the page breaking) and what
+ * svg-to-pdfkit could not draw faithfully.
+ */
 export function layoutPdf(
   doc: ReportDocument,
   figures: ReadonlyMap<string, RenderedFigure>,
-): Promise<{ pdf: Buffer; layout: Placement[] }> {
+): Promise<{ pdf: Buffer; layout: Placement[]; warnings: string[] }> {
   const w = new PdfWriter(doc.title, figures);
   const chunks: Buffer[] = [];
-  const done = new Promise<{ pdf: Buffer; layout: Placement[] }>((resolve, reject) => {
+  const done = new Promise<{ pdf: Buffer; layout: Placement[]; warnings: string[] }>((resolve, reject) => {
     w.doc.on('data', (c: Buffer) => chunks.push(c));
-    w.doc.on('end', () => resolve({ pdf: Buffer.concat(chunks), layout: w.layout }));
+    w.doc.on('end', () => resolve({ pdf: Buffer.concat(chunks), layout: w.layout, warnings: w.warnings }));
     w.doc.on('error', reject);
   });
   w.title(doc.title, doc.subtitle);
