@@ -14,9 +14,16 @@ export function formatCell(v: string | number): string {
   return v.toExponential(2);
 }
 
-/** True when the column holds only numbers (right-aligned by every writer). */
+/** A number already formatted as text: "1.5e-3", "−0.25", "10,285", "98.1%", "4 s", "NaN". */
+const numericText =
+  /^(?:[+\u2212-]?(?:\d[\d,]*(?:\.\d+)?|\.\d+)(?:e[+\u2212-]?\d+)?\s?(?:%|s|ms|min|h|×)?|NaN|[+\u2212-]?∞)$/i;
+
+/** True when the column holds only numbers, as numbers or formatted text (right-aligned by every writer). */
 export function isNumericColumn(t: TableOutput, col: number): boolean {
-  return t.rows.length > 0 && t.rows.every((r) => typeof r[col] === 'number');
+  return (
+    t.rows.length > 0 &&
+    t.rows.every((r) => typeof r[col] === 'number' || numericText.test(String(r[col]).trim()))
+  );
 }
 
 /** Checks a table's shape: every row has one cell per column. */
