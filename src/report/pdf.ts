@@ -598,6 +598,12 @@ class PdfWriter {
 
   figure(o: FigureOutput): void {
     const { f, w, h } = this.figureSize(o);
+    // Below 80 % of print size (0.75 pt per px) an 11 px label prints under 6.6 pt: say so, the spec can be narrower.
+    const scale = w / f.width;
+    if (scale < 0.8 * PX)
+      this.warnings.push(
+        `figure ${o.id}: ${Math.round(f.width)}×${Math.round(f.height)} px prints at ${Math.round((100 * scale) / PX)}% (11 px text ≈ ${(11 * scale).toFixed(1)} pt); a spec about ${Math.round(CONTENT_W / PX)} px wide prints at full size`,
+      );
     this.ensure(h + FIG_CAPTION + 4);
     this.doc.addNamedDestination(`figure-${o.id}`, 'FitH', PAGE.height - this.y);
     this.svg(f.svg, PAGE.left + (CONTENT_W - w) / 2, this.y, w, h, `figure ${o.id}`);
