@@ -425,7 +425,9 @@ function dynamicsSentence(result: P4Result, v: P4Variant): string {
   const lossNote =
     s.lossRise > 0.1
       ? `its test loss is lowest around epoch ${s.bestLossEpoch.toFixed(1)} and ends ${(100 * s.lossRise).toFixed(0)}% higher (the start of overfitting)`
-      : `its test loss ends within ${(100 * s.lossRise).toFixed(0)}% of its minimum (no sign of overfitting yet)`;
+      : s.lossRise < 0.005
+        ? 'its test loss is at its minimum at the end (no sign of overfitting yet)'
+        : `its test loss ends within ${(100 * s.lossRise).toFixed(0)}% of its minimum (no sign of overfitting yet)`;
   return (
     `*${panelTitle(v)}*: ${pct(s.first.mean)} test accuracy after one epoch, ${pct(s.final.mean)} after ${plural(E, 'epoch')}; ` +
     `train − test gap ${pts(gap)}; ${lossNote}.`
