@@ -154,7 +154,8 @@ function curveFigure(
       },
     },
     spec: {
-      width: 230,
+      // Three panels must fit the PDF's text width at full size (the report warns above ~628 px).
+      width: variants.length >= 3 ? 165 : 230,
       height: 200,
       layer: [
         {
