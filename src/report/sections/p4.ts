@@ -150,7 +150,8 @@ function curveFigure(
         type: 'nominal',
         title: null,
         sort: variants.map(panelTitle),
-        header: { labelFontSize: 11, labelLimit: 250 },
+        // Two lines ("4.2:" over the variant) so three narrow panels' labels never run into each other.
+        header: { labelFontSize: 11, labelLimit: 250, labelExpr: "split(datum.label, ': ')" },
       },
     },
     spec: {
