@@ -82,7 +82,7 @@ function violinPanel(run: P3GradientRun, title: string): VegaLiteSpec {
   const layers = run.layers.map((l) => l.layer);
   return {
     title: { text: title, subtitle: `y range ±${short(hi)}`, fontSize: 12 },
-    width: 210,
+    width: 120, // three panels side by side fit the PDF text width at full size
     height: 230,
     data: { values: rows },
     mark: { type: 'area', orient: 'horizontal', opacity: 0.75, clip: true },
