@@ -240,7 +240,7 @@ async function runP3(config: P3Config, seed: number, ctx: RunContext): Promise<P
 
 export const p3: Experiment<P3Config, P3Result> = {
   id: 'p3',
-  title: 'Problem 3: weight initialisation, vanishing gradients, dying ReLU',
+  title: 'Problem 3 — Weight initialisation, dead neurons, leaky ReLU',
   defaults: p3Defaults,
   quick: p3Quick,
   fields: p3Fields,

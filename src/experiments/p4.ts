@@ -214,7 +214,7 @@ export async function p4Job(args: P4JobArgs, ctx: JobContext): Promise<P4Run> {
 
 export const p4: Experiment<P4Config, P4Result> = {
   id: 'p4',
-  title: 'Batch normalisation, dropout and LeNet-5 on MNIST',
+  title: 'Problem 4 — Batch normalisation, dropout, MNIST (LeNet-5)',
   defaults: p4Defaults,
   quick: { trainCount: 512, testCount: 256, trainEvalCount: 256, epochs: 1, seeds: 1 },
   fields: p4Fields,

@@ -261,7 +261,7 @@ async function run(c: P5Config, seed: number, ctx: RunContext): Promise<P5Result
 
 export const p5: Experiment<P5Config, P5Result> = {
   id: 'p5',
-  title: 'Learning rate, batch size, Fashion-MNIST (LeNet-5)',
+  title: 'Problem 5 — Learning rate, batch size, Fashion-MNIST (LeNet-5)',
   defaults,
   quick: {
     validationSize: 200,
