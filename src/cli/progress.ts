@@ -113,7 +113,7 @@ export class ProgressView {
         this.jobs.delete(jobId);
         const quiet = this.quietJobs.get(e.id) ?? 0;
         this.print(
-          `${e.id} finished in ${fmtDuration(e.seconds)}${quiet > 0 ? ` (and ${quiet} short jobs)` : ''}`,
+          `${e.id} finished in ${fmtDuration(e.seconds)}${quiet > 0 ? ` (${quiet} short job${quiet === 1 ? '' : 's'} not listed)` : ''}`,
         );
         return;
       }
