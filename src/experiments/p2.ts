@@ -7,6 +7,7 @@
  */
 import { getBackend } from '../kernels/index.js';
 import { Rng } from '../util/rng.js';
+import { describe } from '../util/stats.js';
 import type { Experiment, JobSpec, RunContext } from './types.js';
 import { Ex4Network, initParams } from './p2/network.js';
 import {
@@ -19,7 +20,6 @@ import {
   type P2NetKey,
   type P2Result,
   type P2Run,
-  type P2Stats,
   type P2Summary,
 } from './p2/spec.js';
 import { initRng, p2Data, p2Nets, specOf, subsetEx4, type P2JobArgs } from './p2/train.js';
@@ -27,14 +27,6 @@ import { initRng, p2Data, p2Nets, specOf, subsetEx4, type P2JobArgs } from './p2
 export * from './p2/spec.js';
 
 const TRAIN_MODULE = new URL('./p2/train.js', import.meta.url).href;
-
-/** Mean, sample standard deviation (0 for one value), min, max. */
-function stats(xs: number[]): P2Stats {
-  const n = xs.length;
-  const mean = xs.reduce((a, b) => a + b, 0) / n;
-  const std = n > 1 ? Math.sqrt(xs.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1)) : 0;
-  return { mean, std, min: Math.min(...xs), max: Math.max(...xs), n };
-}
 
 /**
  * Backprop's gradient against central differences (h = 1e−5) at fresh initial parameters, on
@@ -74,17 +66,18 @@ function gradChecks(config: P2Config, seed: number): P2GradCheck[] {
   return out;
 }
 
-function summarise(runs: P2Run[], net: P2NetKey): P2Summary {
+/** Per-net statistics over the seeds' runs, and how many runs ended with each TNC status. */
+export function summarise(runs: P2Run[], net: P2NetKey): P2Summary {
   const rs = runs.filter((r) => r.net === net);
   const counts = new Map<number, { message: string; count: number }>();
   for (const r of rs)
     counts.set(r.status, { message: r.message, count: (counts.get(r.status)?.count ?? 0) + 1 });
   return {
     net,
-    accuracy: stats(rs.map((r) => r.trainAccuracy)),
-    finalCost: stats(rs.map((r) => r.finalCost)),
-    nfev: stats(rs.map((r) => r.nfev)),
-    nit: stats(rs.map((r) => r.nit)),
+    accuracy: describe(rs.map((r) => r.trainAccuracy)),
+    finalCost: describe(rs.map((r) => r.finalCost)),
+    nfev: describe(rs.map((r) => r.nfev)),
+    nit: describe(rs.map((r) => r.nit)),
     statusCounts: [...counts.entries()].sort((a, b) => a[0] - b[0]).map(([status, v]) => ({ status, ...v })),
   };
 }
@@ -135,7 +128,7 @@ async function runP2(config: P2Config, seed: number, ctx: RunContext): Promise<P
     else if (b.correct < a.correct) originalBetter++;
     else ties++;
   }
-  const d = stats(diffs);
+  const d = describe(diffs);
   return {
     config,
     seed,

@@ -2,6 +2,7 @@
  * Config and result of Problem 2 (the ex4 network trained by backprop + TNC, and the homework's deeper
  * variant). Plain JSON, stored by the runner and rendered by src/report/sections/p2.ts.
  */
+import type { SampleStats } from '../../util/stats.js';
 
 export interface P2Config {
   [k: string]: number | string | number[];
@@ -67,13 +68,8 @@ export interface P2GradCheck {
   maxRelErr: number;
 }
 
-export interface P2Stats {
-  mean: number;
-  std: number;
-  min: number;
-  max: number;
-  n: number;
-}
+/** Mean, sample std, min, max over seeds (src/util/stats.ts). */
+export type P2Stats = SampleStats;
 
 export interface P2Summary {
   net: P2NetKey;

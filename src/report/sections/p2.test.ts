@@ -1,8 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { p2, type P2NetKey, type P2Result, type P2Run } from '../../experiments/p2.js';
+import { p2, summarise, type P2NetKey, type P2Result, type P2Run } from '../../experiments/p2.js';
 import { p2Nets } from '../../experiments/p2/train.js';
 import { renderSvg } from '../../plot/render.js';
+import { describe } from '../../util/stats.js';
 import { parseMarkdown } from '../markdown.js';
 import { texToSvg } from '../math.js';
 import type { Block, FigureOutput } from '../document.js';
@@ -32,24 +33,9 @@ function fakeResult(acc: Record<P2NetKey, number[]>): P2Result {
       });
     });
   }
-  const stats = (xs: number[]) => {
-    const mean = xs.reduce((s, x) => s + x, 0) / xs.length;
-    const std = xs.length > 1 ? Math.sqrt(xs.reduce((s, x) => s + (x - mean) ** 2, 0) / (xs.length - 1)) : 0;
-    return { mean, std, min: Math.min(...xs), max: Math.max(...xs), n: xs.length };
-  };
-  const summaries = (['original', 'deep'] as const).map((net) => {
-    const rs = runs.filter((r) => r.net === net);
-    return {
-      net,
-      accuracy: stats(rs.map((r) => r.trainAccuracy)),
-      finalCost: stats(rs.map((r) => r.finalCost)),
-      nfev: stats(rs.map((r) => r.nfev)),
-      nit: stats(rs.map((r) => r.nit)),
-      statusCounts: [{ status: 3, message: 'Max. number of function evaluations reached', count: rs.length }],
-    };
-  });
+  const summaries = [summarise(runs, 'original'), summarise(runs, 'deep')];
   const diffs = acc.deep.map((d, i) => d - acc.original[i]);
-  const ds = stats(diffs);
+  const ds = describe(diffs);
   return {
     config: { ...config, seeds: acc.original.length },
     seed: 1,

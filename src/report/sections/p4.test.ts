@@ -5,7 +5,8 @@ import { p4Defaults } from '../../experiments/p4-spec.js';
 import { renderSvg } from '../../plot/render.js';
 import { Rng } from '../../util/rng.js';
 import type { Block, FigureOutput } from '../document.js';
-import { compareSentence, describe, p4Section, sharedDomain, zoomDomain } from './p4.js';
+import { describe } from '../../util/stats.js';
+import { compareSentence, p4Section, sharedDomain, zoomDomain } from './p4.js';
 
 /** A synthetic result: accuracy rising towards `final` per variant, seeds jittered, BN params random. */
 export function fakeP4Result(finals: Partial<Record<P4Variant, number>>, seeds = 3, epochs = 4): P4Result {

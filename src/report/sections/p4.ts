@@ -5,18 +5,10 @@
  */
 import type { P4Config, P4Result, P4Run, P4Variant } from '../../experiments/p4-spec.js';
 import { P4_VARIANTS } from '../../experiments/p4-spec.js';
+import { describe } from '../../util/stats.js';
 import type { Block, FigureOutput, Output, TableOutput, VegaLiteSpec } from '../document.js';
 
 const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
-
-/** Mean, sample standard deviation (0 for one value), min and max of xs. */
-export function describe(xs: number[]): { mean: number; std: number; min: number; max: number; n: number } {
-  const n = xs.length;
-  if (n === 0) return { mean: NaN, std: NaN, min: NaN, max: NaN, n };
-  const mean = xs.reduce((s, x) => s + x, 0) / n;
-  const std = n > 1 ? Math.sqrt(xs.reduce((s, x) => s + (x - mean) ** 2, 0) / (n - 1)) : 0;
-  return { mean, std, min: Math.min(...xs), max: Math.max(...xs), n };
-}
 
 const pct = (x: number, digits = 2): string => `${(100 * x).toFixed(digits)}%`;
 const pts = (x: number): string => `${x >= 0 ? '+' : '−'}${Math.abs(100 * x).toFixed(2)} points`;
