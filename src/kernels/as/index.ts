@@ -2,22 +2,14 @@
 // by src/kernels/wasm.ts) plus sizes; nothing here allocates. Strides named ld* are in bytes.
 // Semantics are those documented in src/kernels/backend.ts; the wasm.ts wrapper checks shapes first.
 import {
-  nn_f32_2x4,
-  nn_f32_1x4,
-  nn_f32_4x2,
-  nn_f32_2x2,
-  nn_f32_1x2,
-  nn_f32_4x1,
-  nn_f32_2x1,
-  nn_f32_1x1,
-  nn_f64_2x4,
-  nn_f64_1x4,
-  nn_f64_4x2,
-  nn_f64_2x2,
-  nn_f64_1x2,
-  nn_f64_4x1,
-  nn_f64_2x1,
-  nn_f64_1x1,
+  nn_2x4,
+  nn_1x4,
+  nn_4x2,
+  nn_2x2,
+  nn_1x2,
+  nn_4x1,
+  nn_2x1,
+  nn_1x1,
   nt_f32_2x5,
   nt_f32_1x5,
   nt_f32_2x4,
@@ -51,33 +43,15 @@ export function heapBase(): usize {
 const KC: i32 = 256;
 
 /** C[m×n] *= beta, with beta = 0 writing zeros (C is not read, so NaN garbage does not survive). */
-function scaleC_f32(len: i32, beta: f32, c: usize): void {
+function scaleC<T>(len: i32, beta: T, c: usize): void {
   if (beta == 1) return;
   if (beta == 0) {
-    memory.fill(c, 0, (<usize>len) << 2);
-    return;
-  }
-  const vb = f32x4.splat(beta);
-  let i = 0;
-  for (; i + 4 <= len; i += 4) {
-    const q = c + ((<usize>i) << 2);
-    v128.store(q, f32x4.mul(v128.load(q), vb));
-  }
-  for (; i < len; i++) {
-    const q = c + ((<usize>i) << 2);
-    store<f32>(q, load<f32>(q) * beta);
-  }
-}
-
-function scaleC_f64(len: i32, beta: f64, c: usize): void {
-  if (beta == 1) return;
-  if (beta == 0) {
-    memory.fill(c, 0, (<usize>len) << 3);
+    memory.fill(c, 0, <usize>len * sizeof<T>());
     return;
   }
   for (let i = 0; i < len; i++) {
-    const q = c + ((<usize>i) << 3);
-    store<f64>(q, load<f64>(q) * beta);
+    const q = c + <usize>i * sizeof<T>();
+    store<T>(q, load<T>(q) * beta);
   }
 }
 
@@ -118,12 +92,15 @@ function packPanel(src: usize, ldb: usize, kb: i32): void {
   }
 }
 
-/** C (+)= alpha·A·B for row-major A (m×k, lda), B (k×n, ldb), C (m×n, ldc), f32 (C overwritten if overwrite). */
-function gemmNN_f32(
+/**
+ * C (+)= alpha·A·B for row-major A (m×k, lda), B (k×n, ldb), C (m×n, ldc) of f32 or f64 (C overwritten if
+ * overwrite). Columns go in strips of 64 bytes (16 f32 or 8 f64: four vectors), then 32 and 16 bytes, then one.
+ */
+function gemmNN<T>(
   m: i32,
   n: i32,
   k: i32,
-  alpha: f32,
+  alpha: T,
   a: usize,
   lda: usize,
   b: usize,
@@ -132,61 +109,63 @@ function gemmNN_f32(
   ldc: usize,
   overwrite: bool,
 ): void {
+  const es = sizeof<T>();
+  const strip: i32 = 64 / <i32>es;
   for (let kc = 0; kc < k; kc += KC) {
     const kb = min(KC, k - kc);
     const acc = !overwrite || kc > 0;
-    const a0 = a + ((<usize>kc) << 2);
+    const a0 = a + <usize>kc * es;
     const b0 = b + <usize>kc * ldb;
     let j = 0;
     const pack = m >= PACK_MIN_ROWS;
-    for (; j + 16 <= n; j += 16) {
-      let pb = b0 + ((<usize>j) << 2);
+    for (; j + strip <= n; j += strip) {
+      let pb = b0 + <usize>j * es;
       let lb = ldb;
       if (pack) {
         packPanel(pb, ldb, kb);
         pb = PANEL;
         lb = 64;
       }
-      const pc = c + ((<usize>j) << 2);
+      const pc = c + <usize>j * es;
       let i = 0;
       for (; i + 2 <= m; i += 2)
-        nn_f32_2x4(a0 + <usize>i * lda, lda, pb, lb, pc + <usize>i * ldc, ldc, kb, alpha, acc);
-      if (i < m) nn_f32_1x4(a0 + <usize>i * lda, lda, pb, lb, pc + <usize>i * ldc, ldc, kb, alpha, acc);
+        nn_2x4<T>(a0 + <usize>i * lda, lda, pb, lb, pc + <usize>i * ldc, ldc, kb, alpha, acc);
+      if (i < m) nn_1x4<T>(a0 + <usize>i * lda, lda, pb, lb, pc + <usize>i * ldc, ldc, kb, alpha, acc);
     }
-    if (j + 8 <= n) {
-      const pb = b0 + ((<usize>j) << 2);
-      const pc = c + ((<usize>j) << 2);
+    if (j + strip / 2 <= n) {
+      const pb = b0 + <usize>j * es;
+      const pc = c + <usize>j * es;
       let i = 0;
       for (; i + 4 <= m; i += 4)
-        nn_f32_4x2(a0 + <usize>i * lda, lda, pb, ldb, pc + <usize>i * ldc, ldc, kb, alpha, acc);
+        nn_4x2<T>(a0 + <usize>i * lda, lda, pb, ldb, pc + <usize>i * ldc, ldc, kb, alpha, acc);
       for (; i + 2 <= m; i += 2)
-        nn_f32_2x2(a0 + <usize>i * lda, lda, pb, ldb, pc + <usize>i * ldc, ldc, kb, alpha, acc);
-      if (i < m) nn_f32_1x2(a0 + <usize>i * lda, lda, pb, ldb, pc + <usize>i * ldc, ldc, kb, alpha, acc);
-      j += 8;
+        nn_2x2<T>(a0 + <usize>i * lda, lda, pb, ldb, pc + <usize>i * ldc, ldc, kb, alpha, acc);
+      if (i < m) nn_1x2<T>(a0 + <usize>i * lda, lda, pb, ldb, pc + <usize>i * ldc, ldc, kb, alpha, acc);
+      j += strip / 2;
     }
-    if (j + 4 <= n) {
-      const pb = b0 + ((<usize>j) << 2);
-      const pc = c + ((<usize>j) << 2);
+    if (j + strip / 4 <= n) {
+      const pb = b0 + <usize>j * es;
+      const pc = c + <usize>j * es;
       let i = 0;
       for (; i + 4 <= m; i += 4)
-        nn_f32_4x1(a0 + <usize>i * lda, lda, pb, ldb, pc + <usize>i * ldc, ldc, kb, alpha, acc);
+        nn_4x1<T>(a0 + <usize>i * lda, lda, pb, ldb, pc + <usize>i * ldc, ldc, kb, alpha, acc);
       for (; i + 2 <= m; i += 2)
-        nn_f32_2x1(a0 + <usize>i * lda, lda, pb, ldb, pc + <usize>i * ldc, ldc, kb, alpha, acc);
-      if (i < m) nn_f32_1x1(a0 + <usize>i * lda, lda, pb, ldb, pc + <usize>i * ldc, ldc, kb, alpha, acc);
-      j += 4;
+        nn_2x1<T>(a0 + <usize>i * lda, lda, pb, ldb, pc + <usize>i * ldc, ldc, kb, alpha, acc);
+      if (i < m) nn_1x1<T>(a0 + <usize>i * lda, lda, pb, ldb, pc + <usize>i * ldc, ldc, kb, alpha, acc);
+      j += strip / 4;
     }
     for (; j < n; j++) {
       for (let i = 0; i < m; i++) {
         let pa = a0 + <usize>i * lda;
-        let pb = b0 + ((<usize>j) << 2);
-        let s: f32 = 0;
+        let pb = b0 + <usize>j * es;
+        let s: T = <T>0;
         for (let p = 0; p < kb; p++) {
-          s += load<f32>(pa) * load<f32>(pb);
-          pa += 4;
+          s += load<T>(pa) * load<T>(pb);
+          pa += es;
           pb += ldb;
         }
-        const q = c + <usize>i * ldc + ((<usize>j) << 2);
-        store<f32>(q, acc ? load<f32>(q) + alpha * s : alpha * s);
+        const q = c + <usize>i * ldc + <usize>j * es;
+        store<T>(q, acc ? load<T>(q) + alpha * s : alpha * s);
       }
     }
   }
@@ -231,83 +210,51 @@ function gemmNT_f32(
   }
 }
 
-function gemmNN_f64(
+/**
+ * C = alpha·op(A)·op(B) + beta·C (f32 or f64). transA copies Aᵀ into scratch; transB (f32 only) uses dot
+ * products along B's rows for few rows of A, else copies Bᵀ after it. Scratch: m·k + k·n elements + 64 bytes.
+ */
+function gemm<T>(
+  transA: i32,
+  transB: i32,
   m: i32,
   n: i32,
   k: i32,
-  alpha: f64,
+  alpha: T,
   a: usize,
-  lda: usize,
   b: usize,
-  ldb: usize,
+  beta: T,
   c: usize,
-  ldc: usize,
-  overwrite: bool,
+  scratch: usize,
 ): void {
-  for (let kc = 0; kc < k; kc += KC) {
-    const kb = min(KC, k - kc);
-    const acc = !overwrite || kc > 0;
-    const a0 = a + ((<usize>kc) << 3);
-    const b0 = b + <usize>kc * ldb;
-    let j = 0;
-    const pack = m >= PACK_MIN_ROWS;
-    for (; j + 8 <= n; j += 8) {
-      let pb = b0 + ((<usize>j) << 3);
-      let lb = ldb;
-      if (pack) {
-        packPanel(pb, ldb, kb);
-        pb = PANEL;
-        lb = 64;
-      }
-      const pc = c + ((<usize>j) << 3);
-      let i = 0;
-      for (; i + 2 <= m; i += 2)
-        nn_f64_2x4(a0 + <usize>i * lda, lda, pb, lb, pc + <usize>i * ldc, ldc, kb, alpha, acc);
-      if (i < m) nn_f64_1x4(a0 + <usize>i * lda, lda, pb, lb, pc + <usize>i * ldc, ldc, kb, alpha, acc);
-    }
-    if (j + 4 <= n) {
-      const pb = b0 + ((<usize>j) << 3);
-      const pc = c + ((<usize>j) << 3);
-      let i = 0;
-      for (; i + 4 <= m; i += 4)
-        nn_f64_4x2(a0 + <usize>i * lda, lda, pb, ldb, pc + <usize>i * ldc, ldc, kb, alpha, acc);
-      for (; i + 2 <= m; i += 2)
-        nn_f64_2x2(a0 + <usize>i * lda, lda, pb, ldb, pc + <usize>i * ldc, ldc, kb, alpha, acc);
-      if (i < m) nn_f64_1x2(a0 + <usize>i * lda, lda, pb, ldb, pc + <usize>i * ldc, ldc, kb, alpha, acc);
-      j += 4;
-    }
-    if (j + 2 <= n) {
-      const pb = b0 + ((<usize>j) << 3);
-      const pc = c + ((<usize>j) << 3);
-      let i = 0;
-      for (; i + 4 <= m; i += 4)
-        nn_f64_4x1(a0 + <usize>i * lda, lda, pb, ldb, pc + <usize>i * ldc, ldc, kb, alpha, acc);
-      for (; i + 2 <= m; i += 2)
-        nn_f64_2x1(a0 + <usize>i * lda, lda, pb, ldb, pc + <usize>i * ldc, ldc, kb, alpha, acc);
-      if (i < m) nn_f64_1x1(a0 + <usize>i * lda, lda, pb, ldb, pc + <usize>i * ldc, ldc, kb, alpha, acc);
-      j += 2;
-    }
-    for (; j < n; j++) {
-      for (let i = 0; i < m; i++) {
-        let pa = a0 + <usize>i * lda;
-        let pb = b0 + ((<usize>j) << 3);
-        let s: f64 = 0;
-        for (let p = 0; p < kb; p++) {
-          s += load<f64>(pa) * load<f64>(pb);
-          pa += 8;
-          pb += ldb;
-        }
-        const q = c + <usize>i * ldc + ((<usize>j) << 3);
-        store<f64>(q, acc ? load<f64>(q) + alpha * s : alpha * s);
-      }
-    }
+  const es = sizeof<T>();
+  if (k == 0 || alpha == 0) {
+    scaleC<T>(m * n, beta, c);
+    return;
   }
+  // beta = 0: the first k-block stores instead of accumulating, so C is never read.
+  const overwrite = beta == 0;
+  if (!overwrite) scaleC<T>(m * n, beta, c);
+  let pa = a;
+  if (transA) {
+    transpose(a, k, m, scratch, es);
+    pa = scratch;
+  }
+  const lda = <usize>k * es;
+  const ldc = <usize>n * es;
+  if (sizeof<T>() == 4 && transB && m < PACK_MIN_ROWS) {
+    gemmNT_f32(m, n, k, <f32>alpha, pa, lda, b, lda, c, ldc, overwrite);
+    return;
+  }
+  let pb = b;
+  if (transB) {
+    // With many rows of A, Bᵀ copied once feeds the faster broadcast (NN) kernel.
+    pb = scratch + ((<usize>m * k * es + 63) & ~63);
+    transpose(b, n, k, pb, es);
+  }
+  gemmNN<T>(m, n, k, alpha, pa, lda, pb, ldc, c, ldc, overwrite);
 }
 
-/**
- * C = alpha·op(A)·op(B) + beta·C (f32). transA copies Aᵀ into scratch; transB uses dot products along B's rows
- * for few rows of A, else copies Bᵀ after it. Scratch: m·k + k·n floats (+ 16 for alignment).
- */
 export function gemm_f32(
   transA: i32,
   transB: i32,
@@ -321,33 +268,9 @@ export function gemm_f32(
   c: usize,
   scratch: usize,
 ): void {
-  if (k == 0 || alpha == 0) {
-    scaleC_f32(m * n, beta, c);
-    return;
-  }
-  // beta = 0: the first k-block stores instead of accumulating, so C is never read.
-  const overwrite = beta == 0;
-  if (!overwrite) scaleC_f32(m * n, beta, c);
-  let pa = a;
-  if (transA) {
-    transpose(a, k, m, scratch, 4);
-    pa = scratch;
-  }
-  const lda = (<usize>k) << 2;
-  if (transB && m < PACK_MIN_ROWS) {
-    gemmNT_f32(m, n, k, alpha, pa, lda, b, lda, c, (<usize>n) << 2, overwrite);
-    return;
-  }
-  let pb = b;
-  if (transB) {
-    // With many rows of A, Bᵀ copied once feeds the faster broadcast (NN) kernel.
-    pb = scratch + ((<usize>m * k * 4 + 63) & ~63);
-    transpose(b, n, k, pb, 4);
-  }
-  gemmNN_f32(m, n, k, alpha, pa, lda, pb, (<usize>n) << 2, c, (<usize>n) << 2, overwrite);
+  gemm<f32>(transA, transB, m, n, k, alpha, a, b, beta, c, scratch);
 }
 
-/** C = alpha·op(A)·op(B) + beta·C (f64); transposed operands are copied into scratch (m·k + k·n doubles). */
 export function gemm_f64(
   transA: i32,
   transB: i32,
@@ -361,23 +284,7 @@ export function gemm_f64(
   c: usize,
   scratch: usize,
 ): void {
-  if (k == 0 || alpha == 0) {
-    scaleC_f64(m * n, beta, c);
-    return;
-  }
-  const overwrite = beta == 0;
-  if (!overwrite) scaleC_f64(m * n, beta, c);
-  let pa = a;
-  let pb = b;
-  if (transA) {
-    transpose(a, k, m, scratch, 8);
-    pa = scratch;
-  }
-  if (transB) {
-    pb = scratch + ((<usize>m * k * 8 + 15) & ~15);
-    transpose(b, n, k, pb, 8);
-  }
-  gemmNN_f64(m, n, k, alpha, pa, (<usize>k) << 3, pb, (<usize>n) << 3, c, (<usize>n) << 3, overwrite);
+  gemm<f64>(transA, transB, m, n, k, alpha, a, b, beta, c, scratch);
 }
 
 // ---------------------------------------------------------------- convolution
@@ -920,7 +827,7 @@ export function conv2d_fwd_f32(x: usize, w: usize, b: usize, y: usize, col: usiz
       if (b == 0) memory.fill(row, 0, (<usize>p) << 2);
       else fill_f32(row, p, load<f32>(b + ((<usize>co) << 2)));
     }
-    gemmNN_f32(
+    gemmNN<f32>(
       gCo,
       p,
       q,
@@ -949,7 +856,7 @@ export function conv2d_bwd_input_f32(dy: usize, w: usize, dx: usize, scratch: us
   for (let s = 0; s < gN; s++) {
     const dxs = dx + <usize>s * xImg;
     const target = pointwise ? dxs : col;
-    gemmNN_f32(
+    gemmNN<f32>(
       q,
       p,
       gCo,
