@@ -43,7 +43,7 @@ try {
   for (const [i, { id, config }] of plan.run.entries()) {
     current = id;
     const exp = getExperiment(id);
-    const checkpoints = store.checkpoints(id);
+    const checkpoints = store.checkpointsFor(id, config, plan.seed);
     event({
       type: 'experiment-start',
       id,

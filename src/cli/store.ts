@@ -1,15 +1,17 @@
 /**
  * The layout of a run directory (`--out`, default runs/latest) and its stored results:
  *   results/<id>.json          result + full config + seed + nnlab version + wall time + quick flag
- *   checkpoints/<id>/          checkpoints of unfinished work (deleted once the result is stored)
+ *   checkpoints/<id>/          checkpoints of unfinished work (deleted once the result is stored), with a
+ *                              SETTINGS file: the fingerprint of the config and seed they were made under
  *   figures/, report/          written by the report (homework3.ipynb, .html, .pdf)
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import type { Config } from '../experiments/types.js';
 import { writeFileAtomic } from '../util/atomic.js';
-import { decodeJson, encodeJson, FileCheckpointStore } from '../util/checkpoint.js';
+import { canonicalJson, decodeJson, encodeJson, FileCheckpointStore } from '../util/checkpoint.js';
 
 /** The version in package.json, recorded with every result. */
 export const NNLAB_VERSION: string = (
@@ -50,6 +52,22 @@ export class RunStore {
 
   checkpoints(id: string): FileCheckpointStore {
     return new FileCheckpointStore(join(this.root, 'checkpoints', id));
+  }
+
+  /**
+   * The checkpoints of `id` for a run under exactly this config and seed. Checkpoints left by a run under
+   * other settings (or of unknown settings) are deleted first, so no experiment's jobs can resume them.
+   */
+  checkpointsFor(id: string, config: Config, seed: number): FileCheckpointStore {
+    const store = this.checkpoints(id);
+    const marker = join(store.dir, 'SETTINGS');
+    const fingerprint = createHash('sha256').update(canonicalJson({ config, seed })).digest('hex');
+    const stale = existsSync(marker)
+      ? readFileSync(marker, 'utf8') !== fingerprint
+      : existsSync(store.dir) && readdirSync(store.dir).length > 0;
+    if (stale) store.clear();
+    writeFileAtomic(marker, fingerprint);
+    return store;
   }
 
   readResult(id: string): StoredResult | undefined {

@@ -159,3 +159,12 @@ export class MemoryCheckpointStore implements CheckpointStore {
     return [...this.entries.keys()].sort();
   }
 }
+
+/** JSON of `value` with the keys of every object sorted, so equal data always gives the same string. */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_k, v: unknown) =>
+    v !== null && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([x], [y]) => (x < y ? -1 : 1)))
+      : v,
+  );
+}

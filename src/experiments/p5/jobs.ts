@@ -10,6 +10,7 @@ import { lenet5 } from '../../nn/models/lenet5.js';
 import { LearningRateFinder } from '../../optim/lr-finder.js';
 import { CyclicLR, expRangeGamma } from '../../optim/schedules.js';
 import type { JobContext } from '../types.js';
+import { canonicalJson } from '../../util/checkpoint.js';
 import { subsampleSeries, suggestLrBounds } from './analysis.js';
 import type { IdxDataset } from '../../data/index.js';
 import { p5Splits, toTensors, type LabelledTensors, type P5DataArgs } from './data.js';
@@ -100,13 +101,7 @@ async function withRun<R>(
 }
 
 /** A job's arguments as a canonical string (keys sorted at every level). */
-export function fingerprint(args: object): string {
-  return JSON.stringify(args, (_k, v: unknown) =>
-    v !== null && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([x], [y]) => (x < y ? -1 : 1)))
-      : v,
-  );
-}
+export const fingerprint = (args: object): string => canonicalJson(args);
 
 function divergence(e: DivergenceError): Divergence {
   return { epoch: e.epoch, iteration: e.iteration, message: e.message };
