@@ -6,14 +6,15 @@ export * from './optim/index.js';
 export * from './train/index.js';
 export * from './data/index.js';
 export { Rng, type RngState } from './util/rng.js';
-export * from './experiments/index.js';
-// The homework's hand-written pieces, which the notebook's code cells call by name.
-export { softmax, softmaxJacobian, crossEntropyGrad } from './experiments/p1.js';
-export {
-  Ex4Network,
-  NET_ORIGINAL,
-  NET_TWO_HIDDEN,
-  sigmoid,
-  sigmoidGradient,
-  initParams,
-} from './experiments/p2/network.js';
+export * from './util/stats.js';
+export { canonicalJson, decodeJson, encodeJson } from './util/json-codec.js';
+export { writeFileAtomic } from './util/atomic.js';
+export { NNLAB_VERSION } from './version.js';
+export * from './jobs/job.js';
+export { WorkerPool, JobError, type PoolOptions } from './jobs/pool.js';
+export { FileCheckpointStore, MemoryCheckpointStore } from './jobs/checkpoint.js';
+export * from './experiment/index.js';
+export type { Study } from './experiment/study.js';
+export { RunStore, type StoredResult } from './cli/store.js';
+export * from './plot/index.js';
+export * from './report/index.js';

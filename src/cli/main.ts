@@ -11,17 +11,22 @@ import { Worker } from 'node:worker_threads';
 import {
   ConfigError,
   DEFAULT_SEED,
-  experiments,
-  getExperiment,
+  findExperiment,
   parseSetting,
   resolveConfig,
+  type Config,
   type Setting,
-} from '../experiments/index.js';
-import type { Config } from '../experiments/types.js';
-import { deserializeError } from '../util/pool.js';
+} from '../experiment/index.js';
+import { deserializeError } from '../jobs/pool.js';
+import { NNLAB_VERSION } from '../version.js';
 import { ProgressView } from './progress.js';
 import type { FromRunner, RunPlan } from './runner.js';
-import { DEFAULT_OUT, NNLAB_VERSION, RunStore } from './store.js';
+import { loadStudy } from './study.js';
+import { DEFAULT_OUT, RunStore } from './store.js';
+
+const study = await loadStudy();
+const experiments = study.experiments;
+const getExperiment = (id: string) => findExperiment(experiments, id);
 
 const USAGE = `nnlab ${NNLAB_VERSION}: the Homework 3 deep-learning study, trained for real, written up as a notebook and PDF.
 
@@ -98,10 +103,10 @@ async function report(argv: string[]): Promise<number> {
   const store = new RunStore((values.out as string | undefined) ?? DEFAULT_OUT);
   // Loaded on demand: the report's dependencies (vega, pdfkit, MathJax) take a second or more to import.
   const { reportFromStore, storedResults } = await import('./report.js');
-  if (storedResults(store).length === 0) {
+  if (storedResults(experiments, store).length === 0) {
     fail(`no stored results in ${store.resultsDir}; run \`nnlab run\` first (with the same --out)`);
   }
-  const r = await reportFromStore(store);
+  const r = await reportFromStore(study, store);
   for (const w of r.warnings) process.stderr.write(`warning: ${w}\n`);
   process.stdout.write(`Report written:\n  ${r.notebook}\n  ${r.html}\n  ${r.pdf}\n`);
   return 0;

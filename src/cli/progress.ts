@@ -3,7 +3,7 @@
  * one updating line per active job (label, bar, done/total, elapsed, ETA, the job's numbers). Elsewhere
  * (a log file, CI): plain lines, at most one per job every `throttleSeconds`, plus each job's completion.
  */
-import type { Progress } from '../experiments/types.js';
+import type { Progress } from '../jobs/job.js';
 
 /** Events of a run, sent from the runner thread to the view. `key` names a job, or the experiment itself. */
 export type RunEvent =

@@ -5,11 +5,12 @@
  * however long a computation blocks this one.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { executeExperiment, getExperiment } from '../experiments/index.js';
-import type { Config } from '../experiments/types.js';
-import { serializeError, type SerializedError } from '../util/pool.js';
+import { executeExperiment, findExperiment, type Config } from '../experiment/index.js';
+import { serializeError, type SerializedError } from '../jobs/pool.js';
+import { NNLAB_VERSION } from '../version.js';
+import { loadStudy } from './study.js';
 import type { RunEvent } from './progress.js';
-import { NNLAB_VERSION, RunStore } from './store.js';
+import { RunStore } from './store.js';
 
 export interface RunPlan {
   out: string;
@@ -38,19 +39,20 @@ const post = (m: FromRunner): void => port.postMessage(m);
 const event = (e: RunEvent): void => post({ type: 'event', event: e });
 
 const store = new RunStore(plan.out);
+const study = await loadStudy();
 let current: string | null = null;
 try {
   for (const [i, { id, config }] of plan.run.entries()) {
     current = id;
-    const exp = getExperiment(id);
-    const checkpoints = store.checkpointsFor(id, config, plan.seed);
+    const exp = findExperiment(study.experiments, id);
+    const checkpoints = store.checkpoints(id);
     event({
       type: 'experiment-start',
       id,
       title: exp.title,
       index: plan.indices[i],
       count: plan.count,
-      checkpoints: checkpoints.keys().length,
+      checkpoints: store.checkpointedJobs(id),
     });
     const t0 = performance.now();
     const result = await executeExperiment(exp, config, {
@@ -80,7 +82,7 @@ try {
   if (plan.report) {
     event({ type: 'message', text: 'Writing the report (figures, notebook, HTML, PDF)…' });
     const { reportFromStore } = await import('./report.js');
-    const r = await reportFromStore(store);
+    const r = await reportFromStore(study, store);
     post({
       type: 'finished',
       report: { notebook: r.notebook, html: r.html, pdf: r.pdf, warnings: r.warnings },

@@ -3,24 +3,31 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { FileCheckpointStore } from '../jobs/checkpoint.js';
 import { RunStore } from './store.js';
 
-test('checkpointsFor keeps checkpoints of the same settings and deletes those of other settings', () => {
+test('checkpoints live under checkpoints/<id>/<jobId>/ and are cleared with the stored result', () => {
   const root = mkdtempSync(join(tmpdir(), 'nnlab-store-'));
   try {
     const store = new RunStore(root);
-    const a = { epochs: 10, lr: 0.1 };
-    store.checkpointsFor('p4', a, 1).save('job', { epoch: 3 });
-    // Same settings (keys in another order): resumable.
-    assert.deepEqual(store.checkpointsFor('p4', { lr: 0.1, epochs: 10 }, 1).load('job'), { epoch: 3 });
-    // Another seed or another config: the old checkpoint must not be resumed.
-    assert.equal(store.checkpointsFor('p4', a, 2).load('job'), undefined);
-    store.checkpointsFor('p4', a, 1).save('job', { epoch: 4 });
-    assert.equal(store.checkpointsFor('p4', { epochs: 11, lr: 0.1 }, 1).load('job'), undefined);
-    assert.deepEqual(store.checkpointsFor('p4', { epochs: 11, lr: 0.1 }, 1).keys(), []);
-    // Checkpoints of unknown settings (no SETTINGS file) are not trusted either.
-    store.checkpoints('p5').save('job', { epoch: 1 });
-    assert.equal(store.checkpointsFor('p5', a, 1).load('job'), undefined);
+    assert.equal(store.checkpointedJobs('p4'), 0);
+    new FileCheckpointStore(join(store.checkpoints('p4').dir, 'job-a')).save('state', { epoch: 3 });
+    new FileCheckpointStore(join(store.checkpoints('p4').dir, 'job-b')).save('state', { epoch: 1 });
+    assert.equal(store.checkpointedJobs('p4'), 2);
+    store.writeResult({
+      id: 'p4',
+      title: 'p4',
+      nnlabVersion: '0',
+      seed: 1,
+      quick: true,
+      config: {},
+      wallSeconds: 1,
+      workers: 1,
+      finishedAt: '',
+      result: { ok: true },
+    });
+    assert.equal(store.checkpointedJobs('p4'), 0);
+    assert.deepEqual(store.readResult('p4')?.result, { ok: true });
   } finally {
     rmSync(root, { recursive: true, force: true });
   }

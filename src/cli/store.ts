@@ -1,22 +1,17 @@
 /**
  * The layout of a run directory (`--out`, default runs/latest) and its stored results:
  *   results/<id>.json          result + full config + seed + nnlab version + wall time + quick flag
- *   checkpoints/<id>/          checkpoints of unfinished work (deleted once the result is stored), with a
- *                              SETTINGS file: the fingerprint of the config and seed they were made under
+ *   checkpoints/<id>/<jobId>/  checkpoints of each unfinished job (deleted once the result is stored); the
+ *                              jobId names the job's code version and arguments, so nothing else resumes them
  *   figures/, report/          written by the report (homework3.ipynb, .html, .pdf)
  */
-import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
-import type { Config } from '../experiments/types.js';
+import type { Config } from '../experiment/index.js';
 import { writeFileAtomic } from '../util/atomic.js';
-import { canonicalJson, decodeJson, encodeJson, FileCheckpointStore } from '../util/checkpoint.js';
-
-/** The version in package.json, recorded with every result. */
-export const NNLAB_VERSION: string = (
-  JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
-).version;
+import { FileCheckpointStore } from '../jobs/checkpoint.js';
+import { decodeJson, encodeJson } from '../util/json-codec.js';
 
 export const DEFAULT_OUT = join('runs', 'latest');
 
@@ -54,20 +49,10 @@ export class RunStore {
     return new FileCheckpointStore(join(this.root, 'checkpoints', id));
   }
 
-  /**
-   * The checkpoints of `id` for a run under exactly this config and seed. Checkpoints left by a run under
-   * other settings (or of unknown settings) are deleted first, so no experiment's jobs can resume them.
-   */
-  checkpointsFor(id: string, config: Config, seed: number): FileCheckpointStore {
-    const store = this.checkpoints(id);
-    const marker = join(store.dir, 'SETTINGS');
-    const fingerprint = createHash('sha256').update(canonicalJson({ config, seed })).digest('hex');
-    const stale = existsSync(marker)
-      ? readFileSync(marker, 'utf8') !== fingerprint
-      : existsSync(store.dir) && readdirSync(store.dir).length > 0;
-    if (stale) store.clear();
-    writeFileAtomic(marker, fingerprint);
-    return store;
+  /** How many jobs of `id` have checkpoints (a run that will resume them). */
+  checkpointedJobs(id: string): number {
+    const dir = this.checkpoints(id).dir;
+    return existsSync(dir) ? readdirSync(dir).length : 0;
   }
 
   readResult(id: string): StoredResult | undefined {

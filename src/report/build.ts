@@ -1,40 +1,20 @@
 /**
- * Assembles the report from stored results and writes every format the homework asks for: the notebook
- * (homework3.ipynb), a PDF of the same content (homework3.pdf), a self-contained HTML page (homework3.html),
- * and each figure as figures/<id>.svg and .png. Figures are rendered once and reused by all formats; every
- * file is written atomically (temp file + rename), so an interrupted build never leaves a half-written file.
+ * Writes a report document in every format: the notebook (NAME.ipynb), a PDF of the same content (NAME.pdf),
+ * a self-contained HTML page (NAME.html), and each figure as figures/<id>.svg and .png. Figures are rendered
+ * once and reused by all formats; every file is written atomically (temp file + rename), so an interrupted
+ * build never leaves a half-written file.
  */
 import { join } from 'node:path';
-import type { P1Result } from '../experiments/p1.js';
-import type { P2Result } from '../experiments/p2/spec.js';
-import type { P3Result } from '../experiments/p3/spec.js';
-import type { P4Result } from '../experiments/p4.js';
-import type { P5Result } from '../experiments/p5.js';
 import { renderFigure, type RenderedFigure } from '../plot/render.js';
 import { writeFileAtomic } from '../util/atomic.js';
-import type { Block, FigureOutput, ReportDocument } from './document.js';
+import type { FigureOutput, ReportDocument } from './document.js';
 import { toHtml } from './html.js';
 import { parseMarkdown } from './markdown.js';
 import { texToSvg } from './math.js';
 import { toNotebook } from './notebook.js';
 import { layoutPdf } from './pdf.js';
-import { p1Section } from './sections/p1.js';
-import { p2Section } from './sections/p2.js';
-import { p3Section } from './sections/p3.js';
-import { p4Section } from './sections/p4.js';
-import { p5Section } from './sections/p5.js';
 
-/** Stored results by problem; a missing one becomes a "not run" note in its section. */
-export interface ReportResults {
-  p1?: P1Result;
-  p2?: P2Result;
-  p3?: P3Result;
-  p4?: P4Result;
-  p5?: P5Result;
-}
-
-export type SectionId = keyof ReportResults;
-
+/** What a report's subtitle says of the run. */
 export interface ReportMeta {
   /** nnlab's package version. */
   version: string;
@@ -42,39 +22,9 @@ export interface ReportMeta {
   /** "full", "quick" or a description of the overrides. */
   scale: string;
   /** Wall time of each problem's run in seconds. */
-  wallSeconds?: Partial<Record<SectionId, number>>;
+  wallSeconds?: Record<string, number>;
   /** When the report is generated (defaults to now). */
   date?: Date;
-}
-
-/** The homework's problem titles, for the heading of a section whose result is missing. */
-const PROBLEM_TITLES: Record<SectionId, string> = {
-  p1: 'Problem 1 — Softmax activation function',
-  p2: 'Problem 2 — Neural network training and backpropagation',
-  p3: 'Problem 3 — Weight initialisation, dead neurons, leaky ReLU',
-  p4: 'Problem 4 — Batch normalisation, dropout, MNIST',
-  p5: 'Problem 5 — Learning rate, batch size, Fashion-MNIST',
-};
-
-/** The section builder of each problem (src/report/sections/pN.ts). */
-const BUILDERS: { [K in SectionId]: (result: NonNullable<ReportResults[K]>) => Block[] } = {
-  p1: p1Section,
-  p2: p2Section,
-  p3: p3Section,
-  p4: p4Section,
-  p5: p5Section,
-};
-
-/** Runs one section's builder on its result (the mapped type ties each id to its own result type). */
-function buildSection<K extends SectionId>(id: K, result: NonNullable<ReportResults[K]>): Block[] {
-  return BUILDERS[id](result);
-}
-
-function note(id: SectionId, text: string): Block[] {
-  return [
-    { kind: 'heading', level: 1, text: PROBLEM_TITLES[id] },
-    { kind: 'markdown', text },
-  ];
 }
 
 /** Wall time as the subtitle shows it: "42 s", "3.5 min", "1.25 h". */
@@ -82,49 +32,6 @@ export function formatDuration(seconds: number): string {
   if (seconds < 90) return `${seconds < 10 ? seconds.toFixed(1) : Math.round(seconds)} s`;
   if (seconds < 5400) return `${(seconds / 60).toFixed(1)} min`;
   return `${(seconds / 3600).toFixed(2)} h`;
-}
-
-/** The report document: title, subtitle (version, seed, scale, wall times) and the five sections in order. */
-export function reportDocument(
-  results: ReportResults,
-  meta: ReportMeta,
-): { doc: ReportDocument; warnings: string[] } {
-  const warnings: string[] = [];
-  const blocks: Block[] = [];
-  for (const id of Object.keys(PROBLEM_TITLES) as SectionId[]) {
-    const result = results[id];
-    if (result === undefined) {
-      blocks.push(
-        ...note(
-          id,
-          `*Not run: there is no stored result for ${id}. Run \`nnlab run ${id}\` and build the report again.*`,
-        ),
-      );
-      continue;
-    }
-    try {
-      blocks.push(...buildSection(id, result));
-    } catch (e) {
-      // One broken section must not cost the other four; the note and the warning say what failed.
-      const msg = (e as Error).message;
-      warnings.push(`${id}: the report section failed: ${msg}`);
-      blocks.push(
-        ...note(
-          id,
-          `*The report section for ${id} could not be built from its stored result: ${msg.replace(/[*_`$]/g, '')}*`,
-        ),
-      );
-    }
-  }
-  const date = (meta.date ?? new Date()).toISOString().replace('T', ' ').slice(0, 16) + ' UTC';
-  const times = Object.entries(meta.wallSeconds ?? {})
-    .filter((e): e is [string, number] => typeof e[1] === 'number')
-    .map(([id, s]) => `${id} ${formatDuration(s)}`);
-  const subtitle = [
-    `nnlab ${meta.version} · seed ${meta.seed} · scale ${meta.scale} · built ${date}`,
-    ...(times.length ? [`Wall time: ${times.join(', ')}`] : []),
-  ];
-  return { doc: { title: 'Homework 3', subtitle, blocks }, warnings };
 }
 
 /** Every figure of the document, each id once; a reused id with a different spec is an error. */
@@ -222,8 +129,8 @@ export interface WrittenReport {
   warnings: string[];
 }
 
-/** Writes figures/<id>.{svg,png} and report/homework3.{ipynb,html,pdf} under outDir. */
-export async function writeReport(doc: ReportDocument, outDir: string): Promise<WrittenReport> {
+/** Writes figures/<id>.{svg,png} and report/NAME.{ipynb,html,pdf} under outDir. */
+export async function writeReport(doc: ReportDocument, outDir: string, name: string): Promise<WrittenReport> {
   const figures = await renderFigures(doc);
   const figureFiles: string[] = [];
   for (const [id, f] of figures) {
@@ -233,9 +140,9 @@ export async function writeReport(doc: ReportDocument, outDir: string): Promise<
     figureFiles.push(`${base}.svg`, `${base}.png`);
   }
   const dir = join(outDir, 'report');
-  const notebook = join(dir, 'homework3.ipynb');
-  const html = join(dir, 'homework3.html');
-  const pdf = join(dir, 'homework3.pdf');
+  const notebook = join(dir, `${name}.ipynb`);
+  const html = join(dir, `${name}.html`);
+  const pdf = join(dir, `${name}.pdf`);
   writeFileAtomic(notebook, JSON.stringify(toNotebook(doc, figures), null, 1) + '\n');
   writeFileAtomic(html, toHtml(doc, figures));
   const printed = await layoutPdf(doc, figures);
@@ -248,15 +155,4 @@ export async function writeReport(doc: ReportDocument, outDir: string): Promise<
     figures: figureFiles,
     warnings: [...figureWarnings, ...texWarnings(doc), ...lintDocument(doc, figures), ...printed.warnings],
   };
-}
-
-/** Builds the report from the results: the document, then every file (see writeReport). */
-export async function buildReport(
-  results: ReportResults,
-  meta: ReportMeta,
-  outDir: string,
-): Promise<WrittenReport> {
-  const { doc, warnings } = reportDocument(results, meta);
-  const written = await writeReport(doc, outDir);
-  return { ...written, warnings: [...warnings, ...written.warnings] };
 }

@@ -1,0 +1,15 @@
+/**
+ * A study: the experiments a user's project defines, presented to nnlab's CLI (`nnlab run`, `nnlab list`) and
+ * runtime. nnlab knows nothing of any particular study; the CLI loads one module that exports `study`.
+ */
+import type { ReportMeta, WrittenReport } from '../report/build.js';
+import type { AnyExperiment } from './index.js';
+
+export interface Study {
+  /** A short name, e.g. "homework3": names the report files. */
+  name: string;
+  /** The experiments in the order `run all` runs them. */
+  experiments: readonly AnyExperiment[];
+  /** Writes the report of the stored results (by experiment id) under outDir. */
+  report?(results: Record<string, unknown>, meta: ReportMeta, outDir: string): Promise<WrittenReport>;
+}

@@ -1,0 +1,38 @@
+/**
+ * The contract between experiments (pure: config + seed → JSON-serialisable result), the runner (stores
+ * results, checkpoints, progress, worker pool) and whatever presents stored results (a notebook, a report).
+ */
+import type { Job, JobTask, Progress } from '../jobs/job.js';
+
+export interface RunContext {
+  /** Progress of the experiment's own work (outside its jobs). */
+  progress(p: Progress): void;
+  /** Number of worker threads jobs are spread over (1 = run inline on this thread). */
+  workers: number;
+  /** Runs `job` once per task, in parallel on the pool, and returns the results in the order given. */
+  runJobs<A, R>(job: Job<A, R>, tasks: JobTask<A>[]): Promise<R[]>;
+}
+
+/** Documentation of one config field, for `nnlab list` and `--set` validation. */
+export interface ConfigField {
+  name: string;
+  description: string;
+}
+
+/** Config values are JSON: numbers, strings, booleans and arrays/records of them. */
+export type ConfigValue = number | string | boolean | null | ConfigValue[] | { [k: string]: ConfigValue };
+export type Config = { [k: string]: ConfigValue };
+
+export interface Experiment<C extends Config, R> {
+  /** A short id, e.g. 'p4': names its result file, its checkpoints and its `--set` settings. */
+  id: string;
+  title: string;
+  /** Every field with its default. `--set key=value` overrides, typed like the default. */
+  defaults: C;
+  /** Overrides applied by `--quick` (seconds, for tests). */
+  quick: Partial<C>;
+  fields: ConfigField[];
+  /** Returns the list of problems with a config (empty when valid); the CLI refuses to start otherwise. */
+  validate(config: C): string[];
+  run(config: C, seed: number, ctx: RunContext): Promise<R>;
+}

@@ -1,0 +1,170 @@
+/**
+ * End to end: `nnlab run all --quick` into a temporary directory, then the homework's requirements checked
+ * on what it wrote: every part of every problem has a heading, code cells keep their outputs, every image
+ * decodes, the notebook is nbformat-valid, and the PDF has pages with every figure.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { inflateSync } from 'node:zlib';
+import { study } from './index.js';
+import { decodeJson, validateNotebook, type Notebook, type StoredResult } from 'nnlab';
+
+/** The homework's parts: problem → number of parts. */
+const PARTS: Record<number, number> = { 1: 2, 2: 8, 3: 4, 4: 5, 5: 3 };
+
+const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
+  let c = n;
+  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+  return c >>> 0;
+});
+
+/** CRC-32 (ISO 3309, as PNG uses it). */
+function crc32(bytes: Uint8Array): number {
+  let c = 0xffffffff;
+  for (const b of bytes) c = CRC_TABLE[(c ^ b) & 0xff] ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
+
+/**
+ * Decodes a PNG far enough to know it is intact: signature, every chunk's CRC, IHDR, and the inflated image
+ * data having exactly height·(1 + rowBytes) bytes (non-interlaced). Returns the size.
+ */
+function checkPng(buf: Buffer, what: string): { width: number; height: number } {
+  assert.deepEqual([...buf.subarray(0, 8)], [137, 80, 78, 71, 13, 10, 26, 10], `${what}: PNG signature`);
+  let off = 8;
+  let width = 0;
+  let height = 0;
+  let rowBytes = 0;
+  let interlaced = false;
+  const idat: Buffer[] = [];
+  let ended = false;
+  while (off < buf.length) {
+    const len = buf.readUInt32BE(off);
+    const type = buf.toString('latin1', off + 4, off + 8);
+    const body = buf.subarray(off + 8, off + 8 + len);
+    assert.equal(
+      buf.readUInt32BE(off + 8 + len),
+      crc32(buf.subarray(off + 4, off + 8 + len)),
+      `${what}: CRC of ${type}`,
+    );
+    if (type === 'IHDR') {
+      width = body.readUInt32BE(0);
+      height = body.readUInt32BE(4);
+      const depth = body[8];
+      const channels = ({ 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 } as Record<number, number>)[body[9]];
+      assert.ok(channels !== undefined, `${what}: colour type ${body[9]}`);
+      rowBytes = Math.ceil((width * channels * depth) / 8);
+      interlaced = body[12] === 1;
+    } else if (type === 'IDAT') idat.push(body);
+    else if (type === 'IEND') ended = true;
+    off += 12 + len;
+  }
+  assert.ok(ended && width > 0 && height > 0, `${what}: IHDR ${width}×${height}, IEND ${ended}`);
+  const pixels = inflateSync(Buffer.concat(idat));
+  if (!interlaced) assert.equal(pixels.length, height * (1 + rowBytes), `${what}: image data size`);
+  return { width, height };
+}
+
+const text = (s: string | string[]): string => (Array.isArray(s) ? s.join('') : s);
+
+/**
+ * Part numbers a heading covers: "4.2 …" or "Problem 4.2 — …" → [4.2]; "2.1–2.5 …" → 2.1 … 2.5;
+ * "2.6 and 2.7 …" → both.
+ */
+function partsOf(heading: string): string[] {
+  const rest = heading.replace(/^(?:Problem|Part)\s+/, '');
+  const lead = rest.match(/^(?:\s*(?:and|&|,)?\s*\d\.\d+(?:\s*[–—-]\s*\d\.\d+)?)+/)?.[0] ?? '';
+  const out: string[] = [];
+  for (const m of lead.matchAll(/(\d)\.(\d+)(?:\s*[–—-]\s*(\d)\.(\d+))?/g)) {
+    const last = m[3] === undefined ? Number(m[2]) : Number(m[4]);
+    for (let k = Number(m[2]); k <= last; k++) out.push(`${m[1]}.${k}`);
+  }
+  return out;
+}
+
+test('partsOf reads single parts, ranges and lists', () => {
+  assert.deepEqual(partsOf('4.2 Standardised input'), ['4.2']);
+  assert.deepEqual(partsOf('Problem 1.2 — The gradient of the cross-entropy'), ['1.2']);
+  assert.deepEqual(partsOf('Problem 1 — Softmax activation function'), []);
+  assert.deepEqual(partsOf('2.1–2.5 The three-layer functions'), ['2.1', '2.2', '2.3', '2.4', '2.5']);
+  assert.deepEqual(partsOf('2.6 and 2.7 Training and accuracy'), ['2.6', '2.7']);
+  assert.deepEqual(partsOf('Summary of Problem 4'), []);
+});
+
+test('nnlab run all --quick writes the whole study: results, notebook, HTML, PDF, figures', () => {
+  const out = mkdtempSync(join(tmpdir(), 'nnlab-e2e-'));
+  try {
+    const cli = fileURLToPath(new URL('../cli/main.js', import.meta.url));
+    const r = spawnSync(process.execPath, [cli, 'run', 'all', '--quick', '--out', out], { encoding: 'utf8' });
+    assert.equal(r.status, 0, `exit ${r.status}\n${r.stdout}\n${r.stderr}`);
+
+    for (const e of study.experiments) {
+      const stored = decodeJson<StoredResult>(readFileSync(join(out, 'results', `${e.id}.json`), 'utf8'));
+      assert.equal(stored.quick, true);
+      assert.equal(stored.seed, 1);
+      assert.ok(stored.result !== undefined && stored.wallSeconds > 0);
+    }
+    assert.deepEqual(readdirSync(join(out, 'checkpoints')), [], 'no checkpoints left behind');
+
+    const nbPath = join(out, 'report', 'homework3.ipynb');
+    const nb = JSON.parse(readFileSync(nbPath, 'utf8')) as Notebook;
+    assert.deepEqual(validateNotebook(nb), []);
+
+    const headings = nb.cells
+      .filter((c) => c.cell_type === 'markdown')
+      .map((c) => text(c.source))
+      .filter((s) => s.startsWith('#'))
+      .map((s) => s.split('\n')[0].replace(/^#+\s*/, ''));
+    for (let p = 1; p <= 5; p++) {
+      assert.ok(
+        headings.some((h) => h.startsWith(`Problem ${p}`)),
+        `a heading for Problem ${p} in ${headings.join(' | ')}`,
+      );
+      const covered = new Set(headings.flatMap(partsOf));
+      for (let k = 1; k <= PARTS[p]; k++) assert.ok(covered.has(`${p}.${k}`), `a heading for part ${p}.${k}`);
+    }
+
+    const code = nb.cells.filter((c) => c.cell_type === 'code');
+    assert.ok(code.length >= 10, `${code.length} code cells`);
+    let images = 0;
+    for (const [i, c] of code.entries()) {
+      assert.ok(c.cell_type === 'code' && c.outputs.length > 0, `code cell ${i} kept its outputs`);
+      for (const o of c.outputs) {
+        if (o.output_type !== 'display_data' && o.output_type !== 'execute_result') continue;
+        const png = o.data['image/png'];
+        if (png !== undefined) {
+          checkPng(Buffer.from(text(png as string | string[]), 'base64'), `code cell ${i} PNG`);
+          images++;
+        }
+        const svg = o.data['image/svg+xml'];
+        if (svg !== undefined) assert.match(text(svg as string | string[]).trim(), /^<svg[\s\S]*<\/svg>$/);
+      }
+    }
+
+    const figures = readdirSync(join(out, 'figures'));
+    const ids = figures.filter((f) => f.endsWith('.png')).map((f) => f.slice(0, -4));
+    assert.ok(ids.length >= 10, `${ids.length} figures`);
+    assert.ok(images >= ids.length, `${images} images in the notebook for ${ids.length} figures`);
+    for (const id of ids) {
+      checkPng(readFileSync(join(out, 'figures', `${id}.png`)), `figures/${id}.png`);
+      assert.ok(figures.includes(`${id}.svg`), `figures/${id}.svg`);
+    }
+
+    const pdf = readFileSync(join(out, 'report', 'homework3.pdf')).toString('latin1');
+    assert.ok(pdf.startsWith('%PDF-1.') && pdf.trimEnd().endsWith('%%EOF'));
+    const pages = (pdf.match(/\/Type \/Page\b(?!s)/g) ?? []).length;
+    assert.ok(pages >= 10, `${pages} PDF pages`);
+    for (const id of ids) assert.ok(pdf.includes(`(figure-${id})`), `the PDF has figure ${id}`);
+
+    const html = readFileSync(join(out, 'report', 'homework3.html'), 'utf8');
+    for (let p = 1; p <= 5; p++) assert.ok(html.includes(`Problem ${p}`), `HTML has Problem ${p}`);
+    assert.ok(existsSync(join(out, 'report', 'homework3.html')));
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+});
