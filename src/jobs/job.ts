@@ -25,8 +25,15 @@ export interface Progress {
  * data; typed arrays and non-finite numbers inside them round-trip exactly (see json.ts).
  */
 export interface CheckpointStore {
-  load<T>(key: string): T | undefined;
+  /**
+   * The checkpoint under `key`, or undefined when there is none or it fails verification (checksum, then
+   * `check`, which throws for a wrong structure): such a file is quarantined with a warning and the job
+   * starts that part afresh, so nothing damaged or tampered with is resumed.
+   */
+  load<T>(key: string, check?: (value: unknown) => void): T | undefined;
   save<T>(key: string, value: T): void;
+  /** Moves the checkpoint under `key` aside (quarantine) saying `why`, e.g. when it does not fit the model. */
+  discard(key: string, why: string): void;
 }
 
 /** What a running job may use: no other I/O. */

@@ -24,6 +24,8 @@ export interface PoolOptions {
   workers?: number;
   /** Directory of the shared file checkpoint store; without it each thread keeps checkpoints in memory. */
   checkpointDir?: string;
+  /** Where damaged checkpoints are moved (default: `quarantine` beside each job's folder). */
+  quarantineDir?: string;
   /** Receives every progress event, tagged with the job's key. */
   onProgress?: (key: string, p: Progress) => void;
   /** Called when a job starts running and when it has finished (successfully or not). */
@@ -105,8 +107,13 @@ export function jobCheckpoints(
   id: string,
   dir: string | null,
   memory: Map<string, MemoryCheckpointStore>,
+  quarantineDir: string | null = null,
 ): CheckpointStore {
-  if (dir !== null) return new FileCheckpointStore(join(dir, id));
+  if (dir !== null)
+    return new FileCheckpointStore(
+      join(dir, id),
+      quarantineDir === null ? undefined : { dir: quarantineDir },
+    );
   let store = memory.get(id);
   if (store === undefined) memory.set(id, (store = new MemoryCheckpointStore()));
   return store;
@@ -124,7 +131,13 @@ export async function runJobHere(
 }
 
 /** Messages between the pool and a worker (see pool-worker.ts). */
-export type ToWorker = { type: 'run'; id: number; spec: JobMessage; checkpointDir: string | null };
+export type ToWorker = {
+  type: 'run';
+  id: number;
+  spec: JobMessage;
+  checkpointDir: string | null;
+  quarantineDir: string | null;
+};
 export type FromWorker =
   | { type: 'progress'; id: number; progress: Progress }
   | { type: 'result'; id: number; value: unknown }
@@ -165,6 +178,7 @@ function messages<A>(job: Job<A, unknown>, tasks: JobTask<A>[]): JobMessage[] {
 export class WorkerPool {
   readonly workers: number;
   private readonly checkpointDir: string | null;
+  private readonly quarantineDir: string | null;
   private readonly onProgress: (key: string, p: Progress) => void;
   private readonly onJobStart: (key: string) => void;
   private readonly onJobEnd: (key: string) => void;
@@ -180,6 +194,7 @@ export class WorkerPool {
       throw new Error(`WorkerPool: workers must be an integer ≥ 1, got ${workers}`);
     this.workers = workers;
     this.checkpointDir = opts.checkpointDir ?? null;
+    this.quarantineDir = opts.quarantineDir ?? null;
     this.onProgress = opts.onProgress ?? (() => {});
     this.onJobStart = opts.onJobStart ?? (() => {});
     this.onJobEnd = opts.onJobEnd ?? (() => {});
@@ -197,7 +212,7 @@ export class WorkerPool {
       for (const spec of jobs) {
         this.onJobStart(spec.key);
         try {
-          const store = jobCheckpoints(spec.jobId, this.checkpointDir, this.inlineStores);
+          const store = jobCheckpoints(spec.jobId, this.checkpointDir, this.inlineStores, this.quarantineDir);
           out.push((await runJobHere(spec, store, (p) => this.onProgress(spec.key, p))) as R);
         } catch (e) {
           throw new JobError(spec.key, e instanceof Error ? e : new Error(String(e)));
@@ -250,7 +265,13 @@ export class WorkerPool {
       this.queue.shift();
       slot.task = task;
       this.onJobStart(task.spec.key);
-      const msg: ToWorker = { type: 'run', id: task.id, spec: task.spec, checkpointDir: this.checkpointDir };
+      const msg: ToWorker = {
+        type: 'run',
+        id: task.id,
+        spec: task.spec,
+        checkpointDir: this.checkpointDir,
+        quarantineDir: this.quarantineDir,
+      };
       slot.worker.postMessage(msg);
     }
   }

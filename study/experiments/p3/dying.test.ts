@@ -42,6 +42,7 @@ test('trainDyingShard: a run killed after a checkpoint resumes with identical nu
     let saves = 0;
     const killing: CheckpointStore = {
       load: (k) => store.load(k),
+      discard: (k) => store.discard(k),
       save: (k, v) => {
         store.save(k, v);
         if (++saves === 2) throw new Error('killed');
