@@ -4,10 +4,10 @@
  * after the current batch).
  */
 import type { Optimizer } from '../optim/optimizer.js';
-import type { Sequential } from '../nn/sequential.js';
+import type { TrainableModel } from './model.js';
 
 export interface TrainingContext {
-  model: Sequential;
+  model: TrainableModel;
   optimizer: Optimizer;
   /** Global batch iteration, counted from 0 over the model's life (it survives getState/setState). */
   iteration: number;

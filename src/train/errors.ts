@@ -1,4 +1,7 @@
-/** Thrown when a training loss becomes NaN or ±∞, so a sweep can record the run as diverged. */
+/**
+ * Thrown when a training loss breaks the divergence rule (divergence.ts: NaN, ±∞, or above its bound), so a
+ * job can store the run as diverged.
+ */
 export class DivergenceError extends Error {
   override readonly name = 'DivergenceError';
   constructor(
@@ -6,9 +9,17 @@ export class DivergenceError extends Error {
     readonly epoch: number,
     /** Global iteration (batches since the model was created or restored) of the diverged batch. */
     readonly iteration: number,
-    /** The non-finite loss. */
+    /** The loss that broke the rule. */
     readonly loss: number,
+    /** The bound in force (∞: only a non-finite loss counts). */
+    readonly bound: number = Infinity,
+    /** The last finite loss before it, if known. */
+    readonly lastFiniteLoss: number | null = null,
   ) {
-    super(`training diverged: loss ${loss} at epoch ${epoch}, iteration ${iteration}`);
+    super(
+      `training diverged: loss ${loss} at epoch ${epoch}, iteration ${iteration}` +
+        (Number.isFinite(bound) ? ` (divergence bound ${bound.toPrecision(4)})` : '') +
+        (lastFiniteLoss !== null ? `; last finite loss ${lastFiniteLoss.toPrecision(4)}` : ''),
+    );
   }
 }

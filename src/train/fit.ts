@@ -1,12 +1,12 @@
 /**
- * The epoch/batch loop behind Sequential.fit: shuffles with the model's shuffle stream, gathers each
+ * The epoch/batch loop behind Sequential.fit (over the TrainableModel interface, not a concrete network): shuffles with the model's shuffle stream, gathers each
  * minibatch with one copy per example row into the model's batch buffers, runs the train step, drives the
  * callbacks, validates, and records the History.
  */
-import type { Sequential } from '../nn/sequential.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { Callback, EpochLogs, History, TrainingContext } from './callbacks.js';
 import { DivergenceError } from './errors.js';
+import type { TrainableModel } from './model.js';
 
 export interface FitOptions {
   /** Train until epoch index `epochs` is reached (Keras: epochs initialEpoch … epochs−1). */
@@ -45,7 +45,11 @@ export function gatherRows(
   }
 }
 
-export async function fitModel(model: Sequential, x: Tensor, y: Tensor, o: FitOptions): Promise<History> {
+/**
+ * Trains `model` on (x, y) for epochs initialEpoch … epochs−1 (see the module comment); throws a
+ * DivergenceError on a non-finite batch loss unless a callback has asked to stop.
+ */
+export async function fitModel(model: TrainableModel, x: Tensor, y: Tensor, o: FitOptions): Promise<History> {
   const fn = 'Sequential.fit';
   const compiled = model.requireCompiled(fn);
   positiveInt(fn, 'epochs', o.epochs, 0);

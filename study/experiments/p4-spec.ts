@@ -2,7 +2,7 @@
  * Problem 4's configuration, result types and the variant table: everything the report needs, without the
  * training engine (src/experiments/p4.ts runs the jobs).
  */
-import type { Config, ConfigField } from 'nnlab';
+import type { Config, ConfigField, Divergence } from 'nnlab';
 
 /** The homework's parts 4.2–4.5, plus an optional unregularised baseline. */
 export type P4Variant = 'std-bn' | 'bn-input' | 'dropout' | 'bn-dropout' | 'plain';
@@ -107,8 +107,11 @@ export interface P4Run {
   bn: P4BnLayer[];
   /** Trainable parameters of the network (BN moving statistics excluded). */
   parameters: number;
+  /** Test accuracy after the last epoch (NaN for a diverged run: there is no final model to judge). */
   finalTestAccuracy: number;
   wallSeconds: number;
+  /** Where the run broke nnlab's divergence rule (its curves stop at the last finite epoch), or null. */
+  diverged: Divergence | null;
 }
 
 export interface P4Result {
@@ -165,7 +168,8 @@ export function validateP4(c: P4Config): string[] {
   const posInt = (name: keyof P4Config, max = Infinity): void => {
     const v = c[name];
     if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > max) {
-      errs.push(`${String(name)} must be an integer in 1..${max}, got ${JSON.stringify(v)}`);
+      const range = max === Infinity ? '≥ 1' : `in 1..${max}`;
+      errs.push(`${String(name)} must be an integer ${range}, got ${JSON.stringify(v)}`);
     }
   };
   if (!Array.isArray(c.variants) || c.variants.length === 0) errs.push('variants must be a non-empty list');
@@ -176,7 +180,8 @@ export function validateP4(c: P4Config): string[] {
     if (new Set(c.variants).size !== c.variants.length) errs.push('variants must not repeat');
   }
   posInt('epochs');
-  posInt('batchSize');
+  // A batch cannot hold more images than the training set (fit would silently train on smaller batches).
+  posInt('batchSize', typeof c.trainCount === 'number' ? c.trainCount : Infinity);
   posInt('seeds');
   posInt('trainCount', 60000);
   posInt('testCount', 10000);

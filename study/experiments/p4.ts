@@ -8,12 +8,13 @@
 import {
   defineJob,
   type Experiment,
+  fitResumable,
   headIdx,
+  idxFiles,
   type IdxDataset,
   type JobContext,
   lenet5,
   loadIdxDataset,
-  type ModelState,
   oneHot,
   pixelStats,
   type RunContext,
@@ -115,12 +116,6 @@ function headRows(t: Tensor, n: number): Tensor {
   return new Tensor(t.data.subarray(0, n * row), [n, ...t.shape.slice(1)], t.backend);
 }
 
-/** Checkpoint of a job between epochs: the model's exact state and the curves so far. */
-interface P4Checkpoint {
-  state: ModelState;
-  run: P4Run;
-}
-
 /** The training data a job uses, and the statistics that standardise it (training set only). */
 function p4Data(config: P4Config): { train: IdxDataset; test: IdxDataset; mean: number; std: number } {
   const train = headIdx(loadIdxDataset('mnist', 'train'), config.trainCount);
@@ -129,9 +124,23 @@ function p4Data(config: P4Config): { train: IdxDataset; test: IdxDataset; mean: 
   return { train, test, mean, std };
 }
 
+/** One epoch's numbers of a P4 run (the arrays of P4Run, one entry each). */
+interface P4EpochRecord {
+  epoch: number;
+  runningLoss: number;
+  runningAccuracy: number;
+  trainLoss: number;
+  trainAccuracy: number;
+  testLoss: number;
+  testAccuracy: number;
+  seconds: number;
+}
+
 /**
- * One (variant, seed) job: trains `config.epochs` epochs of SGD, after each one evaluating loss and accuracy
- * in inference mode on the first trainEvalCount training images and on the test set, and saving a checkpoint.
+ * One (variant, seed) job: trains `config.epochs` epochs of SGD with nnlab's resumable loop (fitResumable:
+ * a checkpoint per epoch, the divergence rule), after each one evaluating loss and accuracy in inference mode
+ * on the first trainEvalCount training images and on the test set. A run that diverges is returned with its
+ * curves up to the last finite epoch and `diverged` set, so the other runs go on.
  */
 export const p4Job = defineJob(
   'p4/train',
@@ -146,66 +155,63 @@ export const p4Job = defineJob(
     const evalX = headRows(trainT.x, config.trainEvalCount);
     const evalY = headRows(trainT.y, config.trainEvalCount);
     const model = buildP4Model(config, variant, seed);
-    let run: P4Run = {
-      variant,
-      seed,
-      epoch: [],
-      trainLoss: [],
-      trainAccuracy: [],
-      runningLoss: [],
-      runningAccuracy: [],
-      testLoss: [],
-      testAccuracy: [],
-      epochSeconds: [],
-      bn: [],
-      parameters: trainableParameters(model),
-      finalTestAccuracy: NaN,
-      wallSeconds: 0,
-    };
-    const saved = ctx.checkpoints.load<P4Checkpoint>('state');
-    if (saved !== undefined) {
-      model.setState(saved.state);
-      run = saved.run;
-    }
     try {
-      for (let e = run.epoch.length; e < config.epochs; e++) {
-        const t0 = performance.now();
-        const h = await model.fit(trainT.x, trainT.y, {
-          epochs: e + 1,
-          initialEpoch: e,
-          batchSize: config.batchSize,
-          shuffle: true,
-          verbose: false,
-        });
-        const tr = model.evaluate(evalX, evalY, { batchSize: EVAL_BATCH });
-        const te = model.evaluate(testT.x, testT.y, { batchSize: EVAL_BATCH });
-        const seconds = (performance.now() - t0) / 1000;
-        run.epoch.push(e + 1);
-        run.runningLoss.push(h.loss[h.loss.length - 1]);
-        run.runningAccuracy.push(h.accuracy[h.accuracy.length - 1]);
-        run.trainLoss.push(tr.loss);
-        run.trainAccuracy.push(tr.accuracy ?? NaN);
-        run.testLoss.push(te.loss);
-        run.testAccuracy.push(te.accuracy ?? NaN);
-        run.epochSeconds.push(seconds);
-        run.wallSeconds += seconds;
-        ctx.checkpoints.save<P4Checkpoint>('state', { state: model.getState(), run });
-        ctx.progress({
-          label: `p4/${variant} seed ${seed}`,
-          done: e + 1,
-          total: config.epochs,
-          unit: 'epochs',
-          info: `test acc ${(100 * (te.accuracy ?? NaN)).toFixed(2)}% loss ${te.loss.toFixed(4)} (${seconds.toFixed(1)} s)`,
-        });
-      }
-      run.bn = bnParameters(model);
+      let t0 = performance.now();
+      const fit = await fitResumable<P4EpochRecord>(model, trainT.x, trainT.y, {
+        checkpoints: ctx.checkpoints,
+        key: 'state',
+        epochs: config.epochs,
+        batchSize: config.batchSize,
+        onEpoch: (e, h) => {
+          const tr = model.evaluate(evalX, evalY, { batchSize: EVAL_BATCH });
+          const te = model.evaluate(testT.x, testT.y, { batchSize: EVAL_BATCH });
+          const record: P4EpochRecord = {
+            epoch: e + 1,
+            runningLoss: h.loss[h.loss.length - 1],
+            runningAccuracy: h.accuracy[h.accuracy.length - 1],
+            trainLoss: tr.loss,
+            trainAccuracy: tr.accuracy ?? NaN,
+            testLoss: te.loss,
+            testAccuracy: te.accuracy ?? NaN,
+            seconds: (performance.now() - t0) / 1000,
+          };
+          return { record, losses: [tr.loss, te.loss] };
+        },
+        afterEpoch: (done, total, r) => {
+          ctx.progress({
+            label: `p4/${variant} seed ${seed}`,
+            done,
+            total,
+            unit: 'epochs',
+            info: `test acc ${(100 * r.testAccuracy).toFixed(2)}% loss ${r.testLoss.toFixed(4)} (${r.seconds.toFixed(1)} s)`,
+          });
+          t0 = performance.now();
+        },
+      });
+      const rs = fit.records;
+      const column = <K extends keyof P4EpochRecord>(k: K): P4EpochRecord[K][] => rs.map((r) => r[k]);
+      return {
+        variant,
+        seed,
+        epoch: column('epoch'),
+        trainLoss: column('trainLoss'),
+        trainAccuracy: column('trainAccuracy'),
+        runningLoss: column('runningLoss'),
+        runningAccuracy: column('runningAccuracy'),
+        testLoss: column('testLoss'),
+        testAccuracy: column('testAccuracy'),
+        epochSeconds: column('seconds'),
+        bn: fit.diverged === null ? bnParameters(model) : [],
+        parameters: trainableParameters(model),
+        finalTestAccuracy: fit.diverged === null && rs.length > 0 ? rs[rs.length - 1].testAccuracy : NaN,
+        wallSeconds: rs.reduce((s, r) => s + r.seconds, 0),
+        diverged: fit.diverged,
+      };
     } finally {
       // A worker runs several jobs in one fixed-size wasm heap: give everything back.
       for (const t of [trainT.x, trainT.y, testT.x, testT.y]) t.dispose();
       model.dispose();
     }
-    run.finalTestAccuracy = run.testAccuracy[run.testAccuracy.length - 1];
-    return run;
   },
 );
 
@@ -216,6 +222,7 @@ export const p4: Experiment<P4Config, P4Result> = {
   quick: { trainCount: 512, testCount: 256, trainEvalCount: 256, epochs: 1, seeds: 1 },
   fields: p4Fields,
   validate: validateP4,
+  dataFiles: () => idxFiles('mnist'),
   async run(config: P4Config, seed: number, ctx: RunContext): Promise<P4Result> {
     const t0 = performance.now();
     const problems = validateP4(config);

@@ -38,6 +38,7 @@ export function fakeP4Result(finals: Partial<Record<P4Variant, number>>, seeds =
         parameters: 61706,
         finalTestAccuracy: acc(epochs, 0),
         wallSeconds: 10 * epochs,
+        diverged: null,
       });
     }
   }

@@ -552,10 +552,35 @@ function figureCell(comment: string, outputs: Output[]): Block {
 }
 
 /** Problem 4's blocks: setup, 4.1 concepts, 4.2–4.5 figures and observations, and a summary table. */
-export function p4Section(result: P4Result): Block[] {
+/**
+ * The note on runs that broke nnlab's divergence rule: named with where they stopped and their last finite
+ * loss; they are left out of every figure, table and conclusion of the section (empty when none diverged).
+ */
+export function divergedNote(runs: P4Run[]): Block[] {
+  const bad = runs.filter((r) => r.diverged !== null && r.diverged !== undefined);
+  if (bad.length === 0) return [];
+  const items = bad.map((r) => {
+    const d = r.diverged!;
+    const last = d.lastFiniteLoss === null ? 'none' : d.lastFiniteLoss.toPrecision(4);
+    return `- ${P4_VARIANTS[r.variant].label}, seed ${r.seed}: loss ${d.loss.toPrecision(4)} in epoch ${d.epoch + 1} (iteration ${d.iteration}; bound ${d.bound.toPrecision(4)}, last finite batch loss ${last})`;
+  });
+  return [
+    {
+      kind: 'markdown',
+      text:
+        `**${bad.length} of ${runs.length} runs diverged** (their loss became NaN, infinite or more than ten times its first-batch value, nnlab's divergence rule). ` +
+        `They are left out of every figure, table and conclusion below, and no conclusion is drawn from them:\n\n${items.join('\n')}`,
+    },
+  ];
+}
+
+export function p4Section(stored: P4Result): Block[] {
+  // Diverged runs are named once and left out of everything else (a variant with none left is skipped).
+  const result: P4Result = { ...stored, runs: stored.runs.filter((r) => (r.diverged ?? null) === null) };
   const blocks: Block[] = [
     { kind: 'heading', level: 1, text: 'Problem 4 — Batch normalisation, dropout, MNIST' },
     { kind: 'markdown', text: settingsText(result) },
+    ...divergedNote(stored.runs),
     {
       kind: 'code',
       source: runCode(result.config, result.seeds[0]),
@@ -566,7 +591,9 @@ export function p4Section(result: P4Result): Block[] {
   ];
   const missing = (v: P4Variant): Block => ({
     kind: 'markdown',
-    text: `*Variant "${P4_VARIANTS[v].label}" was not part of this run (config \`variants\`), so this part is skipped.*`,
+    text: (stored.config.variants as string[]).includes(v)
+      ? `*Every run of variant "${P4_VARIANTS[v].label}" diverged (see above), so this part draws no conclusion.*`
+      : `*Variant "${P4_VARIANTS[v].label}" was not part of this run (config \`variants\`), so this part is skipped.*`,
   });
 
   blocks.push({

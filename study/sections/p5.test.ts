@@ -46,7 +46,17 @@ export function fakeP5Result(clrTest: number, batchTest: number): P5Result {
             ? [rec(1, 2.3, 0.1)]
             : [rec(1, (final[i] as number) + 0.2, 0.7), rec(2, final[i] as number, 0.8)],
         finalLoss: final[i],
-        diverged: final[i] === null ? { epoch: 1, iteration: 900, message: 'training diverged' } : null,
+        diverged:
+          final[i] === null
+            ? {
+                epoch: 1,
+                iteration: 900,
+                loss: NaN,
+                bound: 23,
+                lastFiniteLoss: 2.5,
+                message: 'training diverged',
+              }
+            : null,
         seconds: 10,
       })),
       suggested: { lrMin: 1e-3, lrMax: 1e-1 },
@@ -134,7 +144,7 @@ test('p5Section: the three parts, every figure compiles and renders, diverged ru
     'trained',
     'trained',
     'loss > 4.97 (drawn at the top)',
-    'diverged (NaN/∞ loss)',
+    'diverged (NaN, ∞ or > 10× first loss)',
   ]);
   assert.ok(sweepJson.includes('"lrMin = 1e-3"') && sweepJson.includes('"lrMax = 1e-1"'));
   assert.ok(sweepJson.includes('"type":"log"'));

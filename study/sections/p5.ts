@@ -51,7 +51,7 @@ function boundsLayer(lrMin: number, lrMax: number): VegaLiteSpec {
   };
 }
 
-const DIVERGED = 'diverged (NaN/∞ loss)';
+const DIVERGED = 'diverged (NaN, ∞ or > 10× first loss)';
 
 /**
  * 5.1: final training loss against lr (log axis); diverged runs as red crosses at the top, finite losses above
@@ -638,7 +638,7 @@ export function p5Section(r: P5Result): Block[] {
       kind: 'markdown',
       text:
         (diverged.length > 0
-          ? `${diverged.length === 1 ? 'The run' : 'The runs'} at lr ${diverged.join(', ')} diverged (the loss became NaN or infinite; the fit stopped with a DivergenceError and the run is recorded, drawn as a red cross). `
+          ? `${diverged.length === 1 ? 'The run' : 'The runs'} at lr ${diverged.join(', ')} diverged (the loss became NaN, infinite or more than ten times its first-batch value, nnlab's divergence rule; the run stopped there and is recorded, drawn as a red cross). `
           : 'No run diverged. ') +
         `**Rule for the bounds.** ${s.rule} Here f = ${r.config.dropFraction}. ${chosenText}`,
     },

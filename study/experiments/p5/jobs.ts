@@ -12,8 +12,8 @@ import {
   type IdxDataset,
   type JobContext,
   LearningRateFinder,
+  fitResumable,
   lenet5,
-  type ModelState,
   type Sequential,
   SGD,
 } from 'nnlab';
@@ -105,10 +105,6 @@ async function withRun<R>(
   }
 }
 
-function divergence(e: DivergenceError): Divergence {
-  return { epoch: e.epoch, iteration: e.iteration, message: e.message };
-}
-
 const seconds = (t0: number) => (performance.now() - t0) / 1000;
 
 interface EpochPlan {
@@ -123,19 +119,10 @@ interface EpochPlan {
   restoreExtra?(v: number): void;
 }
 
-interface EpochCheckpoint {
-  epochsDone: number;
-  /** Training seconds spent before this checkpoint, over every session of the run. */
-  seconds: number;
-  state: ModelState;
-  records: EpochRecord[];
-  extra: number;
-}
-
 /**
- * Trains epoch by epoch (one fit call per epoch, so the batch size may change between epochs), saving
- * model.getState() after each epoch and resuming from the last saved epoch (the job's checkpoints are its own:
- * the runtime namespaces them by the job's arguments). A DivergenceError ends the run and is returned, not thrown.
+ * Trains epoch by epoch with nnlab's resumable loop (fitResumable: one fit call per epoch, so the batch size
+ * may change between epochs; a checkpoint per epoch; the divergence rule, also applied to the validation
+ * loss). A diverged run is returned with its records so far, not thrown.
  */
 async function trainEpochs(
   model: Sequential,
@@ -143,60 +130,40 @@ async function trainEpochs(
   plan: EpochPlan,
   ctx: JobContext,
 ): Promise<{ records: EpochRecord[]; diverged: Divergence | null; priorSeconds: number }> {
-  const t0 = performance.now();
-  const saved = ctx.checkpoints.load<EpochCheckpoint>(plan.key);
-  let records: EpochRecord[] = [];
-  let start = 0;
-  let priorSeconds = 0;
-  if (saved !== undefined) {
-    model.setState(saved.state);
-    records = saved.records;
-    start = saved.epochsDone;
-    priorSeconds = saved.seconds;
-    plan.restoreExtra?.(saved.extra);
-  }
-  for (let e = start; e < plan.epochs; e++) {
-    let h;
-    try {
-      h = await model.fit(d.train().x, d.train().y, {
-        epochs: e + 1,
-        initialEpoch: e,
-        batchSize: plan.batchSizeAt(e),
-        shuffle: true,
-        validationData: plan.validate ? [d.validation().x, d.validation().y] : undefined,
-        callbacks: plan.callbacks,
-        verbose: false,
-      });
-    } catch (err) {
-      if (err instanceof DivergenceError) return { records, diverged: divergence(err), priorSeconds };
-      throw err;
-    }
-    const last = h.loss.length - 1;
-    records.push({
-      epoch: e + 1,
-      loss: h.loss[last],
-      accuracy: h.accuracy[last],
-      valLoss: plan.validate ? h.valLoss[last] : null,
-      valAccuracy: plan.validate ? h.valAccuracy[last] : null,
-    });
-    ctx.checkpoints.save<EpochCheckpoint>(plan.key, {
-      epochsDone: e + 1,
-      seconds: priorSeconds + seconds(t0),
-      state: model.getState(),
-      records,
-      extra: plan.saveExtra?.() ?? 0,
-    });
-    const r = records[records.length - 1];
-    ctx.progress({
-      label: plan.label,
-      done: e + 1,
-      total: plan.epochs,
-      unit: 'epochs',
-      info:
-        `loss ${r.loss.toFixed(4)}` + (r.valAccuracy !== null ? ` val acc ${r.valAccuracy.toFixed(4)}` : ''),
-    });
-  }
-  return { records, diverged: null, priorSeconds };
+  const validation = plan.validate ? d.validation() : null;
+  return fitResumable<EpochRecord, number>(model, d.train().x, d.train().y, {
+    checkpoints: ctx.checkpoints,
+    key: plan.key,
+    epochs: plan.epochs,
+    batchSize: (e) => plan.batchSizeAt(e),
+    validationData: validation === null ? undefined : [validation.x, validation.y],
+    callbacks: plan.callbacks,
+    extra:
+      plan.saveExtra !== undefined && plan.restoreExtra !== undefined
+        ? { save: plan.saveExtra, restore: plan.restoreExtra }
+        : undefined,
+    onEpoch: (e, h) => {
+      const last = h.loss.length - 1;
+      const record: EpochRecord = {
+        epoch: e + 1,
+        loss: h.loss[last],
+        accuracy: h.accuracy[last],
+        valLoss: plan.validate ? h.valLoss[last] : null,
+        valAccuracy: plan.validate ? h.valAccuracy[last] : null,
+      };
+      return { record, losses: record.valLoss === null ? [] : [record.valLoss] };
+    },
+    afterEpoch: (done, total, r) =>
+      ctx.progress({
+        label: plan.label,
+        done,
+        total,
+        unit: 'epochs',
+        info:
+          `loss ${r.loss.toFixed(4)}` +
+          (r.valAccuracy !== null ? ` val acc ${r.valAccuracy.toFixed(4)}` : ''),
+      }),
+  });
 }
 
 /** Every final metric in inference mode on the final weights (the train set too, so the gaps compare like with like). */

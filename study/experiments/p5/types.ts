@@ -57,11 +57,9 @@ export interface EpochRecord {
   valAccuracy: number | null;
 }
 
-export interface Divergence {
-  epoch: number;
-  iteration: number;
-  message: string;
-}
+/** nnlab's record of a run that broke the divergence rule (epoch, iteration, loss, bound, last finite loss). */
+export type { Divergence } from 'nnlab';
+import type { Divergence } from 'nnlab';
 
 /** One 5.1 run: a fixed lr for sweepEpochs epochs from the common initial weights. */
 export interface SweepRun {
