@@ -29,6 +29,7 @@ test('writeReport writes the notebook, HTML, PDF and each figure as SVG + PNG, a
     const out = await writeReport(sampleDocument(), dir, 'homework3');
     assert.deepEqual(out.warnings, []);
     assert.deepEqual(readdirSync(join(dir, 'report')).sort(), [
+      'figures',
       'homework3.html',
       'homework3.ipynb',
       'homework3.pdf',

@@ -13,6 +13,7 @@ import { parseMarkdown } from './markdown.js';
 import { texToSvg } from './math.js';
 import { toNotebook } from './notebook.js';
 import { layoutPdf } from './pdf.js';
+import { publishReportSet, stageReportSet } from './report-set.js';
 
 /** What a report's subtitle says of the run. */
 export interface ReportMeta {
@@ -129,24 +130,28 @@ export interface WrittenReport {
   warnings: string[];
 }
 
-/** Writes figures/<id>.{svg,png} and report/NAME.{ipynb,html,pdf} under outDir. */
+/**
+ * Writes figures/<id>.{svg,png} and report/NAME.{ipynb,html,pdf} under outDir as one set (report-set.ts):
+ * all files go to a fresh folder first, and are published together at the end, so a build killed midway
+ * leaves the previous report in place, whole.
+ */
 export async function writeReport(doc: ReportDocument, outDir: string, name: string): Promise<WrittenReport> {
   const figures = await renderFigures(doc);
-  const figureFiles: string[] = [];
+  const set = stageReportSet(outDir);
   for (const [id, f] of figures) {
-    const base = join(outDir, 'figures', id);
-    writeFileAtomic(`${base}.svg`, f.svg);
-    writeFileAtomic(`${base}.png`, f.png);
-    figureFiles.push(`${base}.svg`, `${base}.png`);
+    writeFileAtomic(join(set, 'figures', `${id}.svg`), f.svg);
+    writeFileAtomic(join(set, 'figures', `${id}.png`), f.png);
   }
-  const dir = join(outDir, 'report');
-  const notebook = join(dir, `${name}.ipynb`);
-  const html = join(dir, `${name}.html`);
-  const pdf = join(dir, `${name}.pdf`);
-  writeFileAtomic(notebook, JSON.stringify(toNotebook(doc, figures), null, 1) + '\n');
-  writeFileAtomic(html, toHtml(doc, figures));
+  writeFileAtomic(join(set, `${name}.ipynb`), JSON.stringify(toNotebook(doc, figures), null, 1) + '\n');
+  writeFileAtomic(join(set, `${name}.html`), toHtml(doc, figures));
   const printed = await layoutPdf(doc, figures);
-  writeFileAtomic(pdf, printed.pdf);
+  writeFileAtomic(join(set, `${name}.pdf`), printed.pdf);
+  publishReportSet(outDir, set);
+  const dir = join(outDir, 'report');
+  const [notebook, html, pdf] = ['ipynb', 'html', 'pdf'].map((ext) => join(dir, `${name}.${ext}`));
+  const figureFiles = [...figures.keys()].flatMap((id) =>
+    ['svg', 'png'].map((ext) => join(outDir, 'figures', `${id}.${ext}`)),
+  );
   const figureWarnings = [...figures].flatMap(([id, f]) => f.warnings.map((w) => `figure ${id}: ${w}`));
   return {
     notebook,
