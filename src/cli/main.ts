@@ -22,7 +22,9 @@ import { NNLAB_VERSION } from '../version.js';
 import { ProgressView } from './progress.js';
 import type { FromRunner, RunPlan } from './runner.js';
 import { loadStudy } from './study.js';
+import { summarise } from './summary.js';
 import { DEFAULT_OUT, RunStore } from './store.js';
+import { checkEnvironment, chooseWorkers, PreflightError, prepareRunDir } from './preflight.js';
 
 const study = await loadStudy();
 const experiments = study.experiments;
@@ -100,20 +102,23 @@ function list(): void {
 async function report(argv: string[]): Promise<number> {
   const { values, positionals } = parse(argv, { out: { type: 'string' } });
   if (positionals.length > 0) fail(`report takes no experiment names, got ${positionals.join(' ')}`);
-  const store = new RunStore((values.out as string | undefined) ?? DEFAULT_OUT);
+  const out = (values.out as string | undefined) ?? DEFAULT_OUT;
+  const lock = prepareRunDir(out, commandLine(['report', ...argv]));
+  const store = new RunStore(out);
   // Loaded on demand: the report's dependencies (vega, pdfkit, MathJax) take a second or more to import.
   const { reportFromStore, storedResults } = await import('./report.js');
   if (storedResults(experiments, store).length === 0) {
     fail(`no stored results in ${store.resultsDir}; run \`nnlab run\` first (with the same --out)`);
   }
   const r = await reportFromStore(study, store);
+  lock.release();
   for (const w of r.warnings) process.stderr.write(`warning: ${w}\n`);
   process.stdout.write(`Report written:\n  ${r.notebook}\n  ${r.html}\n  ${r.pdf}\n`);
   return 0;
 }
 
 /** The plan of `nnlab run`: everything checked, nothing trained yet. */
-function planRun(argv: string[]): { plan: RunPlan; skipped: string[] } {
+function planRun(argv: string[]): { plan: RunPlan; skipped: string[]; notes: string[] } {
   const { values, positionals } = parse(argv, {
     quick: { type: 'boolean' },
     'no-report': { type: 'boolean' },
@@ -127,7 +132,9 @@ function planRun(argv: string[]): { plan: RunPlan; skipped: string[] } {
   for (const id of positionals) if (id !== 'all' && !known.includes(id)) getExperiment(id);
   const ids = known.filter((id) => named.includes(id));
   const seed = intOption('seed', values.seed as string | undefined, 0, DEFAULT_SEED);
-  const workers = intOption('workers', values.workers as string | undefined, 1, availableParallelism());
+  const requested =
+    values.workers === undefined ? undefined : intOption('workers', values.workers as string, 1, 1);
+  const { workers, notes } = chooseWorkers(requested);
   const quick = values.quick === true;
   const settings: Setting[] = ((values.set as string[] | undefined) ?? []).map(parseSetting);
   for (const s of settings) {
@@ -149,7 +156,10 @@ function planRun(argv: string[]): { plan: RunPlan; skipped: string[] } {
     }
   }
   if (problems.length > 0) throw new ConfigError(problems.join('\n'));
-  const store = new RunStore((values.out as string | undefined) ?? DEFAULT_OUT);
+  // The run directory is checked and locked (one writer) before its stored results are read.
+  const out = (values.out as string | undefined) ?? DEFAULT_OUT;
+  prepareRunDir(out, commandLine(['run', ...argv]));
+  const store = new RunStore(out);
   const plan: RunPlan = {
     out: store.root,
     seed,
@@ -171,22 +181,23 @@ function planRun(argv: string[]): { plan: RunPlan; skipped: string[] } {
       plan.indices.push(i + 1);
     }
   });
-  return { plan, skipped };
+  checkEnvironment(plan.run.map(({ id, config }) => ({ exp: getExperiment(id), config })));
+  return { plan, skipped, notes };
 }
 
 async function run(argv: string[]): Promise<number> {
-  const { plan, skipped } = planRun(argv);
+  const { plan, skipped, notes } = planRun(argv);
   const view = new ProgressView(process.stdout);
   view.handle({
     type: 'message',
     text: `nnlab ${NNLAB_VERSION}: seed ${plan.seed}, ${plan.workers} worker${plan.workers > 1 ? 's' : ''}${plan.quick ? ', quick' : ''}, into ${plan.out}`,
   });
-  for (const s of skipped) view.handle({ type: 'message', text: s });
+  for (const s of [...notes, ...skipped]) view.handle({ type: 'message', text: s });
   const worker = new Worker(new URL('./runner.js', import.meta.url), { workerData: plan });
   const stop = (signal: NodeJS.Signals): void => {
     view.close();
     process.stderr.write(
-      `\nnlab: stopped by ${signal}. Stored results are in ${plan.out}/results and the checkpoints of unfinished ` +
+      `\nnnlab: stopped by ${signal}. Stored results are in ${plan.out}/results and the checkpoints of unfinished ` +
         `work in ${plan.out}/checkpoints.\nTo resume, run the same command again:\n  ${commandLine(process.argv.slice(2))}\n`,
     );
     // Every file is written atomically, so ending mid-write leaves the previous complete version.
@@ -199,29 +210,37 @@ async function run(argv: string[]): Promise<number> {
     worker.on('message', (m: FromRunner) => {
       if (m.type === 'event') {
         view.handle(m.event);
+      } else if (m.type === 'experiment-failed') {
+        const e = deserializeError(m.error);
+        view.handle({ type: 'message', text: `${m.id} failed` });
+        // An error of the disk or directory names its path and the fix; a stack would only hide that.
+        process.stderr.write(
+          `nnlab: ${m.id} failed: ${e.message}\n${m.environment ? '' : `${e.stack ?? ''}\n`}`,
+        );
+        process.stderr.write(
+          `Checkpoints are kept in ${plan.out}/checkpoints; after fixing the cause, run the same command to resume.\n`,
+        );
       } else if (m.type === 'finished') {
         finished = true;
         view.close();
         if (m.report === null) {
-          process.stdout.write(`Results stored in ${plan.out}/results (no report: --no-report).\n`);
+          process.stdout.write(
+            `Results stored in ${plan.out}/results${plan.report ? '' : ' (no report: --no-report)'}.\n`,
+          );
         } else {
           for (const w of m.report.warnings) process.stderr.write(`warning: ${w}\n`);
           process.stdout.write(
             `Report written:\n  ${m.report.notebook}\n  ${m.report.html}\n  ${m.report.pdf}\n`,
           );
         }
-        resolve(0);
+        const { line, status } = summarise(m.outcomes);
+        process.stdout.write(`${line}\n`);
+        resolve(status);
       } else {
         finished = true;
         view.close();
         const e = deserializeError(m.error);
-        const what = m.id === null ? 'the report failed' : `${m.id} failed`;
-        process.stderr.write(`nnlab: ${what}: ${e.message}\n${e.stack ?? ''}\n`);
-        if (m.id !== null) {
-          process.stderr.write(
-            `Checkpoints are kept in ${plan.out}/checkpoints; after fixing the cause, run the same command to resume.\n`,
-          );
-        }
+        process.stderr.write(`nnlab: the report failed: ${e.message}\n${e.stack ?? ''}\n`);
         resolve(1);
       }
     });
@@ -270,6 +289,10 @@ async function main(argv: string[]): Promise<number> {
         fail(`unknown command "${command}"`);
     }
   } catch (e) {
+    if (e instanceof PreflightError) {
+      process.stderr.write(`nnlab: ${e.message}\n`);
+      return 2;
+    }
     if (e instanceof UsageError || e instanceof ConfigError) {
       process.stderr.write(`nnlab: ${e.message}\nSee nnlab --help (and nnlab list for the settings).\n`);
       return 2;

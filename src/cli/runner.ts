@@ -11,6 +11,9 @@ import { NNLAB_VERSION } from '../version.js';
 import { loadStudy } from './study.js';
 import type { RunEvent } from './progress.js';
 import { RunStore } from './store.js';
+import { countDiverged, type Outcome } from './summary.js';
+import { PreflightError } from './preflight.js';
+import { FileWriteError } from '../util/atomic.js';
 
 export interface RunPlan {
   out: string;
@@ -29,8 +32,20 @@ export interface RunPlan {
 
 export type FromRunner =
   | { type: 'event'; event: RunEvent }
-  | { type: 'failed'; id: string | null; error: SerializedError }
-  | { type: 'finished'; report: { notebook: string; html: string; pdf: string; warnings: string[] } | null };
+  /** An experiment failed; the runner goes on with the next one (unless the disk or directory failed). */
+  | { type: 'experiment-failed'; id: string; error: SerializedError; environment: boolean }
+  /** The report failed (the results are stored). */
+  | { type: 'failed'; id: null; error: SerializedError }
+  | {
+      type: 'finished';
+      report: { notebook: string; html: string; pdf: string; warnings: string[] } | null;
+      outcomes: Outcome[];
+    };
+
+/** An error of the disk or the run directory (not of the experiment): later experiments would fail alike. */
+function isEnvironmentError(e: unknown): boolean {
+  return e instanceof FileWriteError || e instanceof PreflightError;
+}
 
 if (parentPort === null) throw new Error('cli/runner: must run as a worker thread of nnlab run');
 const port = parentPort;
@@ -40,10 +55,9 @@ const event = (e: RunEvent): void => post({ type: 'event', event: e });
 
 const store = new RunStore(plan.out);
 const study = await loadStudy();
-let current: string | null = null;
-try {
-  for (const [i, { id, config }] of plan.run.entries()) {
-    current = id;
+const outcomes: Outcome[] = [];
+for (const [i, { id, config }] of plan.run.entries()) {
+  try {
     const exp = findExperiment(study.experiments, id);
     const checkpoints = store.checkpoints(id);
     event({
@@ -59,6 +73,7 @@ try {
       seed: plan.seed,
       workers: plan.workers,
       checkpointDir: checkpoints.dir,
+      quarantineDir: store.quarantineDir,
       onProgress: (key, progress) => event({ type: 'progress', id, key, progress }),
       onJobStart: (key) => event({ type: 'job-start', id, key }),
       onJobEnd: (key) => event({ type: 'job-end', id, key }),
@@ -76,20 +91,28 @@ try {
       finishedAt: new Date().toISOString(),
       result,
     });
+    outcomes.push({ id, stored: true, ...countDiverged(result) });
     event({ type: 'experiment-end', id, seconds });
+  } catch (e) {
+    const environment = isEnvironmentError(e);
+    post({ type: 'experiment-failed', id, error: serializeError(e), environment });
+    outcomes.push({ id, stored: false, runs: 0, diverged: 0 });
+    if (environment) break;
   }
-  current = null;
-  if (plan.report) {
+}
+try {
+  if (plan.report && outcomes.some((o) => o.stored)) {
     event({ type: 'message', text: 'Writing the report (figures, notebook, HTML, PDF)…' });
     const { reportFromStore } = await import('./report.js');
     const r = await reportFromStore(study, store);
     post({
       type: 'finished',
       report: { notebook: r.notebook, html: r.html, pdf: r.pdf, warnings: r.warnings },
+      outcomes,
     });
   } else {
-    post({ type: 'finished', report: null });
+    post({ type: 'finished', report: null, outcomes });
   }
 } catch (e) {
-  post({ type: 'failed', id: current, error: serializeError(e) });
+  post({ type: 'failed', id: null, error: serializeError(e) });
 }

@@ -65,12 +65,50 @@ function readVerified(dataDir: string, relPath: string, sums: Map<string, string
   const bytes = readFileSync(file);
   const actual = createHash('sha256').update(bytes).digest('hex');
   if (actual !== expected) {
+    const manifest = join(dataDir, 'SHA256SUMS');
+    if (wellFormedIdx(bytes, relPath)) {
+      throw new Error(
+        `loadIdxDataset: ${file} does not match its line in ${manifest} (expected ${expected}, got ${actual}), ` +
+          `yet it is a complete, well-formed IDX file: the manifest line may be the wrong one; check ` +
+          `${manifest} against data/README.md (or ${FIX_HINT})`,
+      );
+    }
     throw new Error(
       `loadIdxDataset: ${file} fails its SHA-256 check (expected ${expected}, got ${actual}, ` +
-        `${bytes.length} bytes): the file is corrupted or truncated; ${FIX_HINT}`,
+        `${bytes.length} bytes) and does not decode as an IDX file: the file is corrupted or truncated; ${FIX_HINT}`,
     );
   }
   return bytes;
+}
+
+/** Whether gzipped `bytes` decode as a complete IDX file of the kind its name says (images or labels). */
+function wellFormedIdx(bytes: Buffer, relPath: string): boolean {
+  try {
+    const magic = relPath.includes('-images-') ? IDX_IMAGES_MAGIC : IDX_LABELS_MAGIC;
+    parseIdx(gunzipSync(bytes), magic, relPath);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The four files of an IDX data set, relative to the data folder (what `SHA256SUMS` lists). */
+export function idxFiles(name: IdxDatasetName): string[] {
+  return ['train', 'test'].flatMap((split) => [
+    `${name}/${split}-images-idx3-ubyte.gz`,
+    `${name}/${split}-labels-idx1-ubyte.gz`,
+  ]);
+}
+
+/**
+ * Checks data files (paths relative to `dataDir`) against `SHA256SUMS` without decoding them, so a run can
+ * refuse to start instead of finding a bad file after hours of training. Throws the first problem as one
+ * sentence naming the file, and telling a wrong manifest line from a damaged file.
+ */
+export function checkDataFiles(relPaths: readonly string[], dataDir: string = defaultDataDir()): void {
+  const dir = resolve(dataDir);
+  const sums = readChecksums(dir);
+  for (const rel of relPaths) readVerified(dir, rel, sums);
 }
 
 /**

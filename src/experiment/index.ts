@@ -158,7 +158,7 @@ function applySetting(exp: AnyExperiment, config: Config, s: Setting): Config {
     if (!(k in defNode)) {
       const scope = i === 0 ? exp.id : `${exp.id}.${s.path.slice(0, i).join('.')}`;
       throw new ConfigError(
-        `--set ${where}: ${scope} has no setting "${k}"; valid: ${Object.keys(defNode).join(', ')}`,
+        `${where}: ${scope} has no setting "${k}"; valid: ${Object.keys(defNode).join(', ')}`,
       );
     }
     const def = defNode[k];
@@ -209,6 +209,8 @@ export interface ExecuteOptions {
   workers?: number;
   /** Directory for the run's job checkpoints (kept across runs, so a killed run resumes); default: memory. */
   checkpointDir?: string;
+  /** Where damaged checkpoints are moved aside (default: `quarantine` beside each job's checkpoints). */
+  quarantineDir?: string;
   /** Progress of the experiment itself (key = its id) and of each job (key = the job's key). */
   onProgress?: (key: string, p: Progress) => void;
   onJobStart?: (key: string) => void;
@@ -227,6 +229,7 @@ export async function executeExperiment(
   const pool = new WorkerPool({
     workers: opts.workers,
     checkpointDir: opts.checkpointDir,
+    quarantineDir: opts.quarantineDir,
     onProgress,
     onJobStart: opts.onJobStart,
     onJobEnd: opts.onJobEnd,

@@ -34,5 +34,10 @@ export interface Experiment<C extends Config, R> {
   fields: ConfigField[];
   /** Returns the list of problems with a config (empty when valid); the CLI refuses to start otherwise. */
   validate(config: C): string[];
+  /**
+   * The data files the experiment reads with this config, relative to the data folder (as `SHA256SUMS` lists
+   * them): the CLI checks them before anything trains, so a bad file is found in seconds, not after hours.
+   */
+  dataFiles?(config: C): string[];
   run(config: C, seed: number, ctx: RunContext): Promise<R>;
 }

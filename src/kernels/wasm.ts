@@ -201,8 +201,11 @@ const ACTIVATION_CODE: Record<ActivationKind, number> = {
   leakyRelu: 5,
 };
 
-/** Heap size in MB from NNLAB_HEAP_MB (default 2048, at most 4095: wasm32 addresses 4 GiB). */
-function heapMegabytes(): number {
+/**
+ * Heap size in MB from NNLAB_HEAP_MB (default 2048, at most 4095: wasm32 addresses 4 GiB); throws for a bad
+ * value (the CLI calls it before anything trains).
+ */
+export function heapMegabytes(): number {
   const raw = process.env.NNLAB_HEAP_MB;
   if (raw === undefined || raw === '') return 2048;
   const mb = Number(raw);

@@ -5,7 +5,7 @@
  * of 250 function evaluations, parameters initialised uniformly in [−0.125, 0.125). Each seed index gives
  * both nets a fresh initialisation, so accuracies compare as distributions; seeds run as pool jobs.
  */
-import { describe, type Experiment, getBackend, Rng, type RunContext } from 'nnlab';
+import { describe, type Experiment, getBackend, idxFiles, Rng, type RunContext } from 'nnlab';
 import { Ex4Network, initParams } from './p2/network.js';
 import {
   p2Defaults,
@@ -154,5 +154,7 @@ export const p2: Experiment<P2Config, P2Result> = {
   quick: p2Quick,
   fields: p2Fields,
   validate: validateP2,
+  // The default data set is built from MNIST; a .mat file given by path is checked when it is read.
+  dataFiles: (c) => (c.dataset === 'mnist-ex4' ? idxFiles('mnist') : []),
   run: runP2,
 };

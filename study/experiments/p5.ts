@@ -6,7 +6,7 @@
  *  5.3 lr fixed at lrMax while the batch size doubles from 32 to 4096.
  * The independent trainings are worker-pool jobs (./p5/jobs.ts); this module only plans and assembles.
  */
-import { type ConfigField, type Experiment, Rng, type RunContext } from 'nnlab';
+import { type ConfigField, type Experiment, idxFiles, Rng, type RunContext } from 'nnlab';
 import { LR_BOUNDS_RULE, suggestLrBounds } from './p5/analysis.js';
 import { p5Splits, type P5DataArgs } from './p5/data.js';
 import {
@@ -150,6 +150,20 @@ function validate(c: P5Config): string[] {
   if (c.batchSizes.length === 0 || !c.batchSizes.every((b) => isInt(b, 1))) {
     bad.push(`batchSizes must be positive integers, got [${c.batchSizes.join(', ')}]`);
   }
+  // Batches larger than the training set cannot be formed (fit would silently use the whole set instead).
+  const trainCount = Math.max(0, 60000 - c.validationSize);
+  const trainSize = c.trainLimit > 0 && c.trainLimit < trainCount ? c.trainLimit : trainCount;
+  for (const [k, sizes] of [
+    ['sweepBatchSize', [c.sweepBatchSize]],
+    ['clrBatchSize', [c.clrBatchSize]],
+    ['batchSizes', c.batchSizes],
+  ] as const) {
+    const over = sizes.filter((b) => b > trainSize);
+    if (over.length > 0)
+      bad.push(
+        `${k} ${over.join(', ')} exceeds the ${trainSize} training images (trainLimit, validationSize)`,
+      );
+  }
   if (!isInt(c.maxSeriesPoints, 2))
     bad.push(`maxSeriesPoints must be an integer ≥ 2, got ${c.maxSeriesPoints}`);
   return bad;
@@ -267,6 +281,7 @@ export const p5: Experiment<P5Config, P5Result> = {
   id: 'p5',
   title: 'Problem 5 — Learning rate, batch size, Fashion-MNIST (LeNet-5)',
   defaults,
+  dataFiles: () => idxFiles('fashion-mnist'),
   quick: {
     validationSize: 200,
     trainLimit: 320,

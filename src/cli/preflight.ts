@@ -1,0 +1,122 @@
+/**
+ * Everything `nnlab run` and `nnlab report` can check before training starts, each failure one plain
+ * sentence with exit status 2: the run directory (named, a directory, creatable, writable, not on a
+ * read-only file system), the worker count against the cores and the memory they need, NNLAB_HEAP_MB, and
+ * the data files of every experiment that will run (checksums). Training then fails only on what cannot be
+ * known in advance.
+ */
+import { accessSync, constants, existsSync, mkdirSync, statSync } from 'node:fs';
+import { availableParallelism, totalmem } from 'node:os';
+import { resolve } from 'node:path';
+import { checkDataFiles } from '../data/idx.js';
+import type { AnyExperiment, Config } from '../experiment/index.js';
+import { heapMegabytes } from '../kernels/wasm.js';
+import { acquireRunLock, type RunLock } from './lock.js';
+
+/** A problem found before training: the CLI prints the message and exits with status 2. */
+export class PreflightError extends Error {
+  override readonly name = 'PreflightError';
+}
+
+/** A failed file-system call on `path`, as one sentence that says what to do. */
+export function describeFsError(e: unknown, path: string): string {
+  const code = (e as NodeJS.ErrnoException).code;
+  switch (code) {
+    case 'EACCES':
+    case 'EPERM':
+      return `${path} is not writable (permission denied); choose another --out or fix its permissions`;
+    case 'EROFS':
+      return `${path} is on a read-only file system; choose another --out`;
+    case 'ENOSPC':
+    case 'EDQUOT':
+      return `no space left on the device of ${path}; free some space or choose another --out`;
+    case 'ENOTDIR':
+    case 'EEXIST':
+      return `${path} cannot be a run directory: a part of it is a file; choose another --out`;
+    default:
+      return `${path} cannot be used as the run directory: ${(e as Error).message}`;
+  }
+}
+
+/**
+ * Makes sure `out` can be the run directory: a non-empty path, not a file, created if missing, writable;
+ * then takes its lock (one writer per run directory, see lock.ts). Returns the lock to release at the end.
+ */
+export function prepareRunDir(out: string, command: string): RunLock {
+  if (out.trim() === '')
+    throw new PreflightError('--out is empty; name a run directory, e.g. --out runs/latest');
+  const dir = resolve(out);
+  if (existsSync(dir) && !statSync(dir).isDirectory())
+    throw new PreflightError(`--out ${out}: ${dir} is a file, not a directory; choose another --out`);
+  try {
+    mkdirSync(dir, { recursive: true });
+    accessSync(dir, constants.W_OK);
+    return acquireRunLock(dir, command);
+  } catch (e) {
+    if (e instanceof Error && e.name === 'LockHeldError') throw new PreflightError(e.message);
+    if (typeof (e as NodeJS.ErrnoException).code === 'string')
+      throw new PreflightError(`--out ${out}: ${describeFsError(e, dir)}`);
+    throw e;
+  }
+}
+
+/**
+ * Memory one worker thread needs while training LeNet-5 on the study's data: its V8 heap, the decoded data
+ * set and the pages of its wasm heap the kernels touch. Measured: a p4/p5 worker peaks near 300 MB resident
+ * on the full settings; 400 MB leaves room for the main and runner threads' share.
+ */
+export const WORKER_MEMORY_MB = 400;
+
+/**
+ * The worker count to use: `requested` (default: the cores), capped at the number of cores (more threads
+ * than cores only add memory and switching) and at what the machine's memory holds at WORKER_MEMORY_MB
+ * each. `notes` says what was capped; a machine that cannot hold one worker is refused.
+ */
+export function chooseWorkers(
+  requested: number | undefined,
+  machine: { cores: number; memoryMB: number } = {
+    cores: availableParallelism(),
+    memoryMB: totalmem() / 2 ** 20,
+  },
+): { workers: number; notes: string[] } {
+  const notes: string[] = [];
+  let workers = requested ?? machine.cores;
+  if (workers > machine.cores) {
+    notes.push(
+      `--workers ${workers} is more than the ${machine.cores} cores of this machine; using ${machine.cores}`,
+    );
+    workers = machine.cores;
+  }
+  const fit = Math.floor(machine.memoryMB / WORKER_MEMORY_MB);
+  if (fit < 1) {
+    throw new PreflightError(
+      `this machine has ${Math.round(machine.memoryMB)} MB of memory; one worker needs about ${WORKER_MEMORY_MB} MB`,
+    );
+  }
+  if (workers > fit) {
+    notes.push(
+      `${workers} workers need about ${workers * WORKER_MEMORY_MB} MB, this machine has ${Math.round(machine.memoryMB)} MB; using ${fit}`,
+    );
+    workers = fit;
+  }
+  return { workers, notes };
+}
+
+/** NNLAB_HEAP_MB and the data files of each experiment that will run, checked before any thread starts. */
+export function checkEnvironment(run: readonly { exp: AnyExperiment; config: Config }[]): void {
+  try {
+    heapMegabytes();
+  } catch (e) {
+    throw new PreflightError((e as Error).message.replace(/^wasm backend: /, ''));
+  }
+  for (const { exp, config } of run) {
+    const files = exp.dataFiles?.(config) ?? [];
+    try {
+      checkDataFiles(files);
+    } catch (e) {
+      throw new PreflightError(
+        `${exp.id} cannot start: ${(e as Error).message.replace(/^loadIdxDataset: /, '')}`,
+      );
+    }
+  }
+}

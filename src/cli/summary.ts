@@ -1,0 +1,48 @@
+/**
+ * The last line of `nnlab run`: what became of each planned experiment, and the exit status. Diverged runs
+ * are results (stored and reported as diverged), so they do not fail the command; a failed experiment does,
+ * since the user must act (fix the cause, then run the same command to resume).
+ */
+/** How each planned experiment ended: stored (with how many of its runs diverged) or failed. */
+export interface Outcome {
+  id: string;
+  stored: boolean;
+  /** Runs in the stored result marked diverged (any record with a non-null `diverged`). */
+  diverged: number;
+  /** Runs in the stored result that carry a `diverged` field at all. */
+  runs: number;
+}
+
+/** Counts the runs of a result that carry a `diverged` field, and those where it is set (the divergence rule). */
+export function countDiverged(result: unknown): { runs: number; diverged: number } {
+  let runs = 0;
+  let diverged = 0;
+  const walk = (v: unknown): void => {
+    if (Array.isArray(v)) v.forEach(walk);
+    else if (v !== null && typeof v === 'object' && !ArrayBuffer.isView(v)) {
+      if ('diverged' in v) {
+        runs++;
+        if ((v as { diverged: unknown }).diverged !== null) diverged++;
+      }
+      Object.values(v).forEach(walk);
+    }
+  };
+  walk(result);
+  return { runs, diverged };
+}
+
+/** "Summary: p2 stored; p4 stored, 2 of 4 runs diverged; p5 FAILED (see above)." and the exit status. */
+export function summarise(outcomes: readonly Outcome[]): { line: string; status: number } {
+  const parts = outcomes.map((o) =>
+    !o.stored
+      ? `${o.id} FAILED (see above)`
+      : o.diverged > 0
+        ? `${o.id} stored, ${o.diverged} of ${o.runs} runs diverged (recorded as such)`
+        : `${o.id} stored`,
+  );
+  const failed = outcomes.filter((o) => !o.stored).length;
+  return {
+    line: `Summary: ${parts.length > 0 ? parts.join('; ') : 'nothing to run'}.`,
+    status: failed > 0 ? 1 : 0,
+  };
+}
