@@ -84,6 +84,20 @@ export function dyingJobs(
   return jobs;
 }
 
+/** The diverged nets of one activation's shards, as its run records them (null when none diverged). */
+function dyingDivergence(shards: DyingShardResult[], nets: number): P3DyingRun['diverged'] {
+  const all = shards.flatMap((s) => s.divergedNets ?? []);
+  if (all.length === 0) return null;
+  const d = all[0];
+  return {
+    nets: all.length,
+    first: d,
+    message:
+      `${all.length} of ${nets} nets diverged; the first, net ${d.net}, had loss ${d.loss.toPrecision(3)} ` +
+      `in epoch ${d.epoch + 1} (bound ${d.bound.toPrecision(3)} = 10 × its initial loss)`,
+  };
+}
+
 /** Merges the shards of one activation into the reported fractions, loss curves and examples. */
 export function summariseDying(
   config: P3Config,
@@ -158,6 +172,7 @@ export function summariseDying(
     ),
     examples,
     cpuSeconds: shards.reduce((t, sh) => t + sh.seconds, 0),
+    diverged: dyingDivergence(shards, n),
   };
 }
 

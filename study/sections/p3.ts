@@ -868,9 +868,26 @@ function trainedParagraph(result: P3Result): string {
 }
 
 /** The report section of Problem 3. */
-export function p3Section(result: P3Result): Block[] {
+export function p3Section(stored: P3Result): Block[] {
+  // An activation with diverged nets is named once and left out of 3.3/3.4 (no conclusion from it).
+  const bad = stored.dying.runs.filter((r) => (r.diverged ?? null) !== null);
+  const result: P3Result = {
+    ...stored,
+    dying: { ...stored.dying, runs: stored.dying.runs.filter((r) => (r.diverged ?? null) === null) },
+  };
   const c = result.config;
   const blocks: Block[] = [];
+  const divergedNote: Block[] =
+    bad.length === 0
+      ? []
+      : [
+          {
+            kind: 'markdown',
+            text:
+              `**Diverged:** ${bad.map((r) => `${r.activation}: ${r.diverged!.message}`).join('; ')}. ` +
+              `By nnlab's divergence rule these runs are recorded but left out of parts 3.3 and 3.4: no conclusion is drawn from them.`,
+          },
+        ];
   const tanh = result.gradients.filter((g) => g.activation === 'tanh');
   const sigmoid = result.gradients.filter((g) => g.activation === 'sigmoid');
   const normals = (runs: P3GradientRun[]): P3GradientRun[] => runs.filter((g) => g.std !== null);
@@ -905,6 +922,7 @@ export function p3Section(result: P3Result): Block[] {
       },
     ],
   });
+  blocks.push(...divergedNote);
 
   // 3.1
   blocks.push({

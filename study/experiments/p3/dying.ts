@@ -6,7 +6,9 @@
  */
 import {
   defaultAdam,
+  breaksBound,
   defineJob,
+  divergenceBound,
   type EnsembleActivation,
   type InitializerName,
   type JobContext,
@@ -92,8 +94,47 @@ export interface DyingShardResult {
   /** Number of nets of the shard that are constant (grid test) after epoch e, for e = 0, traceEvery, 2·traceEvery, …, epochs. */
   constantTrace: { epoch: number; constant: number }[];
   examples: DyingExample[];
+  /** Nets that broke nnlab's divergence rule (an epoch loss NaN, ∞ or > 10× the net's initial loss). */
+  divergedNets: DivergedNet[];
   /** Seconds this job computed (this session only when it resumed from a checkpoint). */
   seconds: number;
+}
+
+/** A net of a shard that diverged: where, with what loss, under which bound, and its last finite loss. */
+export interface DivergedNet {
+  net: number;
+  /** Epoch index (from 0) whose mean loss broke the rule (epochs = the final full-data loss). */
+  epoch: number;
+  loss: number;
+  bound: number;
+  lastFiniteLoss: number | null;
+}
+
+/**
+ * The nets of a shard that diverged under nnlab's rule (divergenceBound: 10 × the net's loss before any
+ * update), checked on every epoch's mean loss and on the final full-data loss.
+ */
+export function divergedNets(
+  first: number,
+  initialLoss: readonly number[],
+  epochLoss: ArrayLike<number>,
+  finalLoss: readonly number[],
+  epochs: number,
+): DivergedNet[] {
+  const out: DivergedNet[] = [];
+  initialLoss.forEach((l0, k) => {
+    const bound = divergenceBound(l0);
+    let last: number | null = Number.isFinite(l0) ? l0 : null;
+    for (let e = 0; e <= epochs; e++) {
+      const loss = e < epochs ? epochLoss[k * epochs + e] : finalLoss[k];
+      if (breaksBound(loss, bound)) {
+        out.push({ net: first + k, epoch: e, loss, bound, lastFiniteLoss: last });
+        return;
+      }
+      last = loss;
+    }
+  });
+  return out;
 }
 
 /**
@@ -132,6 +173,8 @@ interface ShardCheckpoint {
   epochLoss: Float64Array;
   rangeInit: number[];
   constantTrace: { epoch: number; constant: number }[];
+  /** Each net's full-data loss before training: the reference of the divergence rule. */
+  initialLoss: number[];
 }
 
 /**
@@ -176,14 +219,27 @@ export const trainDyingShard = defineJob(
     let epochLoss: Float64Array = new Float64Array(count * epochs);
     let rangeInit: number[];
     let constantTrace: { epoch: number; constant: number }[];
+    let initialLoss: number[];
     const countConstant = (ranges: number[]): number => ranges.filter((r) => r <= limit).length;
-    const saved = ctx.checkpoints.load<ShardCheckpoint>('state');
+    const saved = ctx.checkpoints.load<ShardCheckpoint>('state', (v) => {
+      const c = v as Partial<ShardCheckpoint>;
+      if (!Number.isSafeInteger(c.epoch) || c.epoch! < 0 || c.epoch! > epochs)
+        throw new Error(`epoch ${c.epoch}`);
+      if (!(c.epochLoss instanceof Float64Array) || c.epochLoss.length !== count * epochs)
+        throw new Error('epochLoss is not a Float64Array of count × epochs');
+      if (!Array.isArray(c.initialLoss) || c.initialLoss.length !== count)
+        throw new Error('no initialLoss per net');
+      if (!Array.isArray(c.rangeInit) || c.rangeInit.length !== count)
+        throw new Error('no rangeInit per net');
+      if (!Array.isArray(c.constantTrace)) throw new Error('no constantTrace');
+    });
     if (saved !== undefined) {
       ensemble.setState(saved.state);
       epoch0 = saved.epoch;
       epochLoss = saved.epochLoss;
       rangeInit = saved.rangeInit;
       constantTrace = saved.constantTrace;
+      initialLoss = saved.initialLoss;
     } else {
       ensemble.initialize(
         resolveInitializer(args.initializer, 'trainDyingShard'),
@@ -192,6 +248,7 @@ export const trainDyingShard = defineJob(
       ensemble.predictShared(grid, args.gridPoints, out);
       rangeInit = outputRanges(out, count, args.gridPoints);
       constantTrace = [{ epoch: 0, constant: countConstant(rangeInit) }];
+      initialLoss = Array.from(ensemble.evaluate(x, y, M));
     }
     const index = new Int32Array(count * M);
     const label = `p3/${args.activation} nets ${args.first}–${args.first + count - 1}`;
@@ -214,6 +271,7 @@ export const trainDyingShard = defineJob(
           epochLoss,
           rangeInit,
           constantTrace,
+          initialLoss,
         });
       }
       ctx.progress({
@@ -251,6 +309,7 @@ export const trainDyingShard = defineJob(
       epochLoss: Array.from(epochLoss),
       constantTrace,
       examples,
+      divergedNets: divergedNets(args.first, initialLoss, epochLoss, finalLoss, epochs),
       seconds: (performance.now() - t0) / 1000,
     };
   },

@@ -2,7 +2,13 @@
  * Problem 3's configuration and result types (without the engines, so the report can import them cheaply).
  */
 import type { Config, ConfigField } from 'nnlab';
-import { dyingTargets, type DyingExample, type DyingTarget, type NetStatus } from './dying.js';
+import {
+  dyingTargets,
+  type DivergedNet,
+  type DyingExample,
+  type DyingTarget,
+  type NetStatus,
+} from './dying.js';
 import type { Summary } from './stats.js';
 
 export interface P3Config extends Config {
@@ -282,6 +288,11 @@ export interface P3DyingRun {
   examples: DyingExample[];
   /** Wall-clock seconds the shard jobs of this activation ran, summed over the jobs. */
   cpuSeconds: number;
+  /**
+   * Nets that broke nnlab's divergence rule (an epoch loss NaN, ∞ or > 10× the net's initial loss), or null
+   * when none did; the report draws no conclusion from an activation with diverged nets.
+   */
+  diverged: { nets: number; first: DivergedNet; message: string } | null;
 }
 
 export interface P3Result {
