@@ -1,12 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { study } from './index.js';
-import { decodeJson, type StoredResult } from 'nnlab';
+import { RunStore, type StoredResult } from 'nnlab';
 
 const cli = fileURLToPath(new URL('../cli/main.js', import.meta.url));
 
@@ -142,8 +142,11 @@ test('a run killed mid-way resumes with the same command and ends with the unint
       out,
       '--no-report',
     ];
-    const read = (out: string): StoredResult =>
-      decodeJson<StoredResult>(readFileSync(join(out, 'results', 'p4.json'), 'utf8'));
+    const read = (out: string): StoredResult => {
+      const r = new RunStore(out).readResult('p4');
+      assert.ok(r !== undefined, `${out}: a verified p4 result`);
+      return r;
+    };
 
     const a = join(root, 'a');
     await runCli(args(a));

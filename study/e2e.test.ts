@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { inflateSync } from 'node:zlib';
 import { study } from './index.js';
-import { decodeJson, validateNotebook, type Notebook, type StoredResult } from 'nnlab';
+import { RunStore, validateNotebook, type Notebook, type StoredResult } from 'nnlab';
 
 /** The homework's parts: problem → number of parts. */
 const PARTS: Record<number, number> = { 1: 2, 2: 8, 3: 4, 4: 5, 5: 3 };
@@ -104,7 +104,8 @@ test('nnlab run all --quick writes the whole study: results, notebook, HTML, PDF
     assert.equal(r.status, 0, `exit ${r.status}\n${r.stdout}\n${r.stderr}`);
 
     for (const e of study.experiments) {
-      const stored = decodeJson<StoredResult>(readFileSync(join(out, 'results', `${e.id}.json`), 'utf8'));
+      const stored = new RunStore(out).readResult(e.id) as StoredResult;
+      assert.ok(stored !== undefined, `${e.id}: a verified result`);
       assert.equal(stored.quick, true);
       assert.equal(stored.seed, 1);
       assert.ok(stored.result !== undefined && stored.wallSeconds > 0);

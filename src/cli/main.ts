@@ -5,6 +5,7 @@
  *   nnlab report [--out DIR]      nnlab list      nnlab --help
  * Every argument is checked before anything trains; bad input exits with status 2 and a message.
  */
+import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { Worker } from 'node:worker_threads';
@@ -103,8 +104,10 @@ async function report(argv: string[]): Promise<number> {
   const { values, positionals } = parse(argv, { out: { type: 'string' } });
   if (positionals.length > 0) fail(`report takes no experiment names, got ${positionals.join(' ')}`);
   const out = (values.out as string | undefined) ?? DEFAULT_OUT;
-  const lock = prepareRunDir(out, commandLine(['report', ...argv]));
   const store = new RunStore(out);
+  if (!existsSync(store.resultsDir))
+    fail(`no stored results in ${store.resultsDir}; run \`nnlab run\` first (with the same --out)`);
+  const lock = prepareRunDir(out, commandLine(['report', ...argv]));
   // Loaded on demand: the report's dependencies (vega, pdfkit, MathJax) take a second or more to import.
   const { reportFromStore, storedResults } = await import('./report.js');
   if (storedResults(experiments, store).length === 0) {

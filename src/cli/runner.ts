@@ -44,7 +44,11 @@ export type FromRunner =
 
 /** An error of the disk or the run directory (not of the experiment): later experiments would fail alike. */
 function isEnvironmentError(e: unknown): boolean {
-  return e instanceof FileWriteError || e instanceof PreflightError;
+  // A job's error crosses the thread boundary as a plain Error with its name kept, wrapped in a JobError.
+  for (let x: unknown = e; x instanceof Error; x = x.cause)
+    if (x instanceof FileWriteError || x instanceof PreflightError || x.name === 'FileWriteError')
+      return true;
+  return false;
 }
 
 if (parentPort === null) throw new Error('cli/runner: must run as a worker thread of nnlab run');
