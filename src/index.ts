@@ -8,7 +8,16 @@ export * from './data/index.js';
 export { Rng, type RngState } from './util/rng.js';
 export * from './util/stats.js';
 export { canonicalJson, decodeJson, encodeJson } from './util/json-codec.js';
-export { writeFileAtomic } from './util/atomic.js';
+export { FileWriteError, writeFileAtomic } from './util/atomic.js';
+export {
+  decodeVerified,
+  encodeVerified,
+  quarantineFile,
+  readVerified,
+  VerificationError,
+  writeVerified,
+  type QuarantineOptions,
+} from './util/verified-file.js';
 export { NNLAB_VERSION } from './version.js';
 export * from './jobs/job.js';
 export { WorkerPool, JobError, type PoolOptions } from './jobs/pool.js';
@@ -16,5 +25,6 @@ export { FileCheckpointStore, MemoryCheckpointStore } from './jobs/checkpoint.js
 export * from './experiment/index.js';
 export type { Study } from './experiment/study.js';
 export { RunStore, type StoredResult } from './cli/store.js';
+export { acquireRunLock, LockHeldError, type LockInfo, type RunLock } from './cli/lock.js';
 export * from './plot/index.js';
 export * from './report/index.js';
