@@ -47,7 +47,7 @@ test('without a TTY: at most one line per job per throttle period, plus the comp
     view.handle(progress('b', done));
   }
   view.handle({ type: 'job-end', id: 'p4', key: 'a' });
-  view.handle({ type: 'job-end', id: 'p4', key: 'b' });
+  view.handle({ type: 'job-end', id: 'p4', key: 'b', failed: true });
   view.handle({ type: 'job-start', id: 'p4', key: 'quiet' });
   view.handle({ type: 'job-end', id: 'p4', key: 'quiet' });
   view.handle({ type: 'experiment-end', id: 'p4', seconds: 12 });
@@ -61,8 +61,8 @@ test('without a TTY: at most one line per job per throttle period, plus the comp
     ['  p4/a  1/10 epochs  1s elapsed, ETA 9s  loss 1', '  p4/a  6/10 epochs  6s elapsed, ETA 4s  loss 6'],
   );
   assert.deepEqual(
-    lines.filter((l) => l.includes('done')),
-    ['  done p4/a: 10/10 epochs in 10s  loss 10', '  done p4/b: 10/10 epochs in 10s  loss 10'],
+    lines.filter((l) => l.includes('done') || l.includes('FAILED')),
+    ['  done p4/a: 10/10 epochs in 10s  loss 10', '  FAILED p4/b after 10/10 epochs (10s)'],
   );
   assert.equal(lines.at(-1), 'p4 finished in 12s (1 short job not listed)');
   assert.equal(lines.length, 1 + 4 + 2 + 1);

@@ -10,7 +10,8 @@ export type RunEvent =
   | { type: 'experiment-start'; id: string; title: string; index: number; count: number; checkpoints: number }
   | { type: 'experiment-end'; id: string; seconds: number }
   | { type: 'job-start'; id: string; key: string }
-  | { type: 'job-end'; id: string; key: string }
+  /** A job ended; `failed` when it threw (it is then shown as failed, not done). */
+  | { type: 'job-end'; id: string; key: string; failed?: boolean }
   | { type: 'progress'; id: string; key: string; progress: Progress }
   | { type: 'message'; text: string };
 
@@ -132,8 +133,11 @@ export class ProgressView {
         }
         const p = job.last;
         const info = p.info ? `  ${p.info}` : '';
+        const took = fmtDuration((this.now() - job.start) / 1000);
         this.print(
-          `  done ${job.label}: ${p.done}/${p.total} ${p.unit} in ${fmtDuration((this.now() - job.start) / 1000)}${info}`,
+          e.failed === true
+            ? `  FAILED ${job.label} after ${p.done}/${p.total} ${p.unit} (${took})`
+            : `  done ${job.label}: ${p.done}/${p.total} ${p.unit} in ${took}${info}`,
         );
         return;
       }

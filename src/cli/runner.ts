@@ -80,7 +80,7 @@ for (const [i, { id, config }] of plan.run.entries()) {
       quarantineDir: store.quarantineDir,
       onProgress: (key, progress) => event({ type: 'progress', id, key, progress }),
       onJobStart: (key) => event({ type: 'job-start', id, key }),
-      onJobEnd: (key) => event({ type: 'job-end', id, key }),
+      onJobEnd: (key, failed) => event({ type: 'job-end', id, key, failed }),
     });
     const seconds = (performance.now() - t0) / 1000;
     store.writeResult({

@@ -214,7 +214,7 @@ export interface ExecuteOptions {
   /** Progress of the experiment itself (key = its id) and of each job (key = the job's key). */
   onProgress?: (key: string, p: Progress) => void;
   onJobStart?: (key: string) => void;
-  onJobEnd?: (key: string) => void;
+  onJobEnd?: (key: string, failed: boolean) => void;
 }
 
 /** Runs `exp` with an already resolved config on a fresh worker pool, closed afterwards. */

@@ -30,7 +30,8 @@ export interface PoolOptions {
   onProgress?: (key: string, p: Progress) => void;
   /** Called when a job starts running and when it has finished (successfully or not). */
   onJobStart?: (key: string) => void;
-  onJobEnd?: (key: string) => void;
+  /** `failed` is true when the job threw (or its thread died). */
+  onJobEnd?: (key: string, failed: boolean) => void;
 }
 
 /** A job failed: `key` names it; `cause` carries the original error's name, message and stack. */
@@ -181,7 +182,7 @@ export class WorkerPool {
   private readonly quarantineDir: string | null;
   private readonly onProgress: (key: string, p: Progress) => void;
   private readonly onJobStart: (key: string) => void;
-  private readonly onJobEnd: (key: string) => void;
+  private readonly onJobEnd: (key: string, failed: boolean) => void;
   private readonly inlineStores = new Map<string, MemoryCheckpointStore>();
   private readonly slots: Slot[] = [];
   private readonly queue: Task[] = [];
@@ -211,13 +212,15 @@ export class WorkerPool {
       const out: R[] = [];
       for (const spec of jobs) {
         this.onJobStart(spec.key);
+        let failed = true;
         try {
           const store = jobCheckpoints(spec.jobId, this.checkpointDir, this.inlineStores, this.quarantineDir);
           out.push((await runJobHere(spec, store, (p) => this.onProgress(spec.key, p))) as R);
+          failed = false;
         } catch (e) {
           throw new JobError(spec.key, e instanceof Error ? e : new Error(String(e)));
         } finally {
-          this.onJobEnd(spec.key);
+          this.onJobEnd(spec.key, failed);
         }
       }
       return out;
@@ -288,7 +291,7 @@ export class WorkerPool {
         return;
       }
       slot.task = null;
-      this.onJobEnd(task.spec.key);
+      this.onJobEnd(task.spec.key, m.type !== 'result');
       if (m.type === 'result') task.resolve(m.value);
       else task.reject(new JobError(task.spec.key, deserializeError(m.error)));
       this.dispatch();
@@ -299,7 +302,7 @@ export class WorkerPool {
       if (i < 0) return;
       this.slots.splice(i, 1);
       if (slot.task !== null) {
-        this.onJobEnd(slot.task.spec.key);
+        this.onJobEnd(slot.task.spec.key, true);
         slot.task.reject(new JobError(slot.task.spec.key, e));
       }
       slot.task = null;

@@ -35,6 +35,10 @@ test('p1Section: both parts with their derivations, the tables of every case, a 
   const code = blocks.find((b) => b.kind === 'code');
   assert.ok(code && code.kind === 'code');
   assert.match(code.source, /from 'nnlab'/);
+  assert.match(code.source, /runExperiment\('p1', \{\}, \{ seed: 1 \}\)/);
+  // The code cell states the seed the shown result was made with.
+  const other = p1Section({ ...r, seed: 5 }).find((b) => b.kind === 'code');
+  assert.ok(other?.kind === 'code' && other.source.includes('{ seed: 5 }'), 'seed 5 shown');
   const tables = code.outputs.filter((o): o is TableOutput => o.kind === 'table');
   assert.equal(tables.length, 2);
   assert.equal(tables[0].rows.length + tables[1].rows.length, r.cases.length);

@@ -95,7 +95,8 @@ function discussion(r: P1Result): string {
   return lines.join('\n\n');
 }
 
-const CODE = `// Problem 1: both derivations checked numerically in float64.
+/** The code cell of the check, with the seed the shown result was made with. */
+const code = (seed: number): string => `// Problem 1: both derivations checked numerically in float64.
 import { softmax, softmaxJacobian, crossEntropyGrad, runExperiment } from 'nnlab';
 
 // A worked example: four logits, true class 1 (0-based).
@@ -105,7 +106,7 @@ const J = softmaxJacobian(o);              // J[i·k + j] = o_i (δ_ij − o_j)
 const g = crossEntropyGrad(v, [0, 1, 0, 0]); // ∂L/∂v = o − y
 
 // The full check: random and extreme logits, central differences against both analytic forms.
-const result = await runExperiment('p1', {}, { seed: 1 });`;
+const result = await runExperiment('p1', {}, { seed: ${seed} });`;
 
 function exampleText(r: P1Result): string {
   const f = (xs: number[]): string => `[${xs.map((x) => x.toFixed(4)).join(', ')}]`;
@@ -131,7 +132,7 @@ export function p1Section(result: P1Result): Block[] {
     { kind: 'markdown', text: METHOD },
     {
       kind: 'code',
-      source: CODE,
+      source: code(result.seed),
       outputs: [
         { kind: 'text', text: exampleText(result) },
         casesTable(result.cases, 'random'),
