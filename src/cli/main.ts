@@ -227,9 +227,10 @@ async function run(argv: string[]): Promise<number> {
         finished = true;
         view.close();
         if (m.report === null) {
-          process.stdout.write(
-            `Results stored in ${plan.out}/results${plan.report ? '' : ' (no report: --no-report)'}.\n`,
-          );
+          if (m.outcomes.some((o) => o.stored))
+            process.stdout.write(
+              `Results stored in ${plan.out}/results${plan.report ? '' : ' (no report: --no-report)'}.\n`,
+            );
         } else {
           for (const w of m.report.warnings) process.stderr.write(`warning: ${w}\n`);
           process.stdout.write(

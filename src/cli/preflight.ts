@@ -7,7 +7,7 @@
  */
 import { accessSync, constants, existsSync, mkdirSync, statSync } from 'node:fs';
 import { availableParallelism, totalmem } from 'node:os';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { checkDataFiles } from '../data/idx.js';
 import type { AnyExperiment, Config } from '../experiment/index.js';
 import { heapMegabytes } from '../kernels/wasm.js';
@@ -39,6 +39,17 @@ export function describeFsError(e: unknown, path: string): string {
 }
 
 /**
+ * mkdir -p, one level at a time: a recursive mkdirSync reports ENOENT on a read-only file system, where
+ * creating the first missing level reports the true cause (EROFS, EACCES).
+ */
+function makeDirs(dir: string): void {
+  if (existsSync(dir)) return;
+  const parent = dirname(dir);
+  if (parent !== dir) makeDirs(parent);
+  mkdirSync(dir);
+}
+
+/**
  * Makes sure `out` can be the run directory: a non-empty path, not a file, created if missing, writable;
  * then takes its lock (one writer per run directory, see lock.ts). Returns the lock to release at the end.
  */
@@ -49,7 +60,7 @@ export function prepareRunDir(out: string, command: string): RunLock {
   if (existsSync(dir) && !statSync(dir).isDirectory())
     throw new PreflightError(`--out ${out}: ${dir} is a file, not a directory; choose another --out`);
   try {
-    mkdirSync(dir, { recursive: true });
+    makeDirs(dir);
     accessSync(dir, constants.W_OK);
     return acquireRunLock(dir, command);
   } catch (e) {
