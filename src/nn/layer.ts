@@ -7,6 +7,7 @@ import type { Backend, DType, FloatArray } from '../kernels/backend.js';
 import { Tensor, shapeSize } from '../tensor/tensor.js';
 import type { Rng } from '../util/rng.js';
 import type { ActivationStage } from './activations.js';
+import type { Param } from '../optim/param.js';
 
 /** A named weight of a layer, e.g. { name: 'dense_1/kernel', value }. */
 export interface WeightRef {
@@ -14,11 +15,7 @@ export interface WeightRef {
   value: Tensor;
 }
 
-/** A trainable weight with its gradient buffer, as optimisers see it. */
-export interface Param {
-  value: Tensor;
-  grad: Tensor;
-}
+export type { Param } from '../optim/param.js';
 
 /** A mutable holder of the model's dropout Rng, so restoring a model state re-points every layer at once. */
 export interface RandomSource {

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { referenceBackend } from '../kernels/index.js';
-import type { Param } from '../nn/layer.js';
+import type { Param } from './param.js';
 import { Tensor } from '../tensor/tensor.js';
 import { Adam } from './adam.js';
 import type { Optimizer } from './optimizer.js';

@@ -4,7 +4,7 @@
  * backend that owns the parameter.
  */
 import type { FloatArray } from '../kernels/backend.js';
-import type { Param } from '../nn/layer.js';
+import type { Param } from './param.js';
 
 /** A snapshot of an optimiser (copies, safe to store in checkpoints: typed arrays round-trip exactly). */
 export interface OptimizerState {

@@ -1,4 +1,4 @@
-import type { Param } from '../nn/layer.js';
+import type { Param } from './param.js';
 import { Optimizer } from './optimizer.js';
 
 export interface SGDOptions {

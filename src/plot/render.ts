@@ -7,7 +7,7 @@ import { Resvg } from '@resvg/resvg-js';
 import * as vega from 'vega';
 import { compile } from 'vega-lite';
 import type { TopLevelSpec } from 'vega-lite';
-import type { VegaLiteSpec } from '../report/document.js';
+import type { VegaLiteSpec } from './spec.js';
 import { familyFor, figureFontFiles, MONO_FAMILY, SANS_FAMILY, SERIF_FAMILY, textWidth } from './fonts.js';
 import { withTheme } from './theme.js';
 

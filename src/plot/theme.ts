@@ -2,7 +2,7 @@
  * The one look shared by every figure: the shipped DejaVu Sans everywhere, readable sizes at print width, light
  * grids, white background (the PNG and PDF have no page colour behind a transparent chart).
  */
-import type { VegaLiteSpec } from '../report/document.js';
+import type { VegaLiteSpec } from './spec.js';
 import { SANS_FAMILY } from './fonts.js';
 
 export const themeConfig: { [k: string]: unknown } = {

@@ -7,8 +7,10 @@
  * math $$…$$ on lines of their own (LaTeX as MathJax understands it), and [text](url) links.
  */
 
-/** A Vega-Lite spec (v5/v6 JSON with inline data values). */
-export type VegaLiteSpec = { [k: string]: unknown };
+import type { VegaLiteSpec } from '../plot/spec.js';
+
+/** A Vega-Lite spec (v5/v6 JSON with inline data values); defined by the plot package. */
+export type { VegaLiteSpec };
 
 export interface FigureOutput {
   kind: 'figure';
