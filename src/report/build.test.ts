@@ -7,7 +7,7 @@ import { pngSize } from '../plot/render.js';
 import { collectFigures, formatDuration, lintDocument, renderFigures, writeReport } from './build.js';
 import type { ReportDocument } from './document.js';
 import { validateNotebook } from './notebook.js';
-import { sampleDocument } from './sample-document.js';
+import { sampleDocument } from './sample-document.fixture.js';
 
 test('figure ids must be unique per spec and safe as file names', () => {
   const doc = sampleDocument();

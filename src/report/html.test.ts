@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { renderFigures } from './build.js';
 import { codeHtml, escapeHtml, markdownHtml, tableHtml, toHtml } from './html.js';
-import { sampleDocument } from './sample-document.js';
+import { sampleDocument } from './sample-document.fixture.js';
 
 const doc = sampleDocument();
 const figures = await renderFigures(doc);

@@ -4,7 +4,7 @@ import { pngSize } from '../plot/render.js';
 import { withTheme } from '../plot/theme.js';
 import { renderFigures } from './build.js';
 import { toNotebook, toLines, validateNotebook, type Notebook } from './notebook.js';
-import { sampleDocument } from './sample-document.js';
+import { sampleDocument } from './sample-document.fixture.js';
 
 const doc = sampleDocument();
 const figures = await renderFigures(doc);

@@ -4,7 +4,7 @@ import type { Block, ReportDocument } from './document.js';
 import { renderFigures } from './build.js';
 import { layoutPdf, PDF_PAGE, pdfSafeSvg, wrapText } from './pdf.js';
 import { textWidth } from '../plot/fonts.js';
-import { sampleDocument } from './sample-document.js';
+import { sampleDocument } from './sample-document.fixture.js';
 
 const sample = sampleDocument();
 const sampleFigures = await renderFigures(sample);

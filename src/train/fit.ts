@@ -21,7 +21,7 @@ export interface FitOptions {
   verbose?: boolean;
 }
 
-function positiveInt(fn: string, what: string, v: number, min: number): void {
+function checkPositiveInt(fn: string, what: string, v: number, min: number): void {
   if (!Number.isInteger(v) || v < min)
     throw new Error(`${fn}: ${what} must be an integer ≥ ${min}, got ${v}`);
 }
@@ -52,10 +52,10 @@ export function gatherRows(
 export async function fitModel(model: TrainableModel, x: Tensor, y: Tensor, o: FitOptions): Promise<History> {
   const fn = 'Sequential.fit';
   const compiled = model.requireCompiled(fn);
-  positiveInt(fn, 'epochs', o.epochs, 0);
-  positiveInt(fn, 'batchSize', o.batchSize, 1);
+  checkPositiveInt(fn, 'epochs', o.epochs, 0);
+  checkPositiveInt(fn, 'batchSize', o.batchSize, 1);
   const initialEpoch = o.initialEpoch ?? 0;
-  positiveInt(fn, 'initialEpoch', initialEpoch, 0);
+  checkPositiveInt(fn, 'initialEpoch', initialEpoch, 0);
   const count = model.checkData(fn, x, y);
   if (count === 0) throw new Error(`${fn}: no training examples`);
   if (o.validationData !== undefined) model.checkData(`${fn} (validationData)`, ...o.validationData);

@@ -14,7 +14,7 @@ import {
   Tensor,
 } from 'nnlab';
 import type { P3GradientLayer, P3GradientRun } from './spec.js';
-import { quantileSample, summarise } from './stats.js';
+import { quantileSample, summarisePopulation } from './stats.js';
 
 export interface GradientStudyOptions {
   activation: 'tanh' | 'sigmoid';
@@ -63,7 +63,7 @@ function named(list: readonly { name: string; value: Tensor }[], layer: string, 
 function hiddenGradients(model: Sequential, o: GradientStudyOptions): P3GradientLayer['summary'][] {
   return model.layers
     .slice(0, o.hiddenLayers)
-    .map((layer) => summarise(named(layer.gradients, layer.name, 'kernel').toArray()));
+    .map((layer) => summarisePopulation(named(layer.gradients, layer.name, 'kernel').toArray()));
 }
 
 /**
@@ -81,7 +81,7 @@ export async function gradientStudy(data: BallDataset, o: GradientStudyOptions):
   let a: FloatArray = x.data;
   for (let i = 0; i < o.hiddenLayers; i++) {
     a = model.layers[i].forward(a, data.points, false);
-    activationStd.push(summarise(a).std);
+    activationStd.push(summarisePopulation(a).std);
   }
   const layers: P3GradientLayer[] = model.layers.slice(0, o.hiddenLayers).map((layer, i) => {
     const g = named(layer.gradients, layer.name, 'kernel').toArray();
@@ -90,9 +90,9 @@ export async function gradientStudy(data: BallDataset, o: GradientStudyOptions):
       layer: layer.name,
       fanIn: layer.inputShape[0],
       fanOut: layer.outputShape[0],
-      weightStd: summarise(w).std,
+      weightStd: summarisePopulation(w).std,
       activationStd: activationStd[i],
-      summary: summarise(g),
+      summary: summarisePopulation(g),
       quantiles: quantileSample(g, o.samples),
     };
   });

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { bornDeadBounds, quantile, quantileSample, summarise, wilsonInterval } from './stats.js';
+import { bornDeadBounds, quantile, quantileSample, summarisePopulation, wilsonInterval } from './stats.js';
 
 test('wilsonInterval: textbook values', () => {
   // Wilson 95% for 5/10 is [0.2366, 0.7634]; for 0/10 [0, 0.2775]; for 10/10 [0.7225, 1] (e.g. Brown, Cai & DasGupta 2001).
@@ -25,8 +25,8 @@ test('bornDeadBounds: Lu et al.’s numbers for width 2, depth 10', () => {
   assert.equal(bornDeadBounds(10, 1).lower, 0);
 });
 
-test('summarise, quantile and quantileSample against hand values', () => {
-  const s = summarise([1, -3, 2, 4]);
+test('summarisePopulation, quantile and quantileSample against hand values', () => {
+  const s = summarisePopulation([1, -3, 2, 4]);
   assert.deepEqual(s, { n: 4, mean: 1, std: Math.sqrt((0 + 16 + 1 + 9) / 4), meanAbs: 2.5, min: -3, max: 4 });
   assert.equal(quantile([3, 1, 2, 4], 0.5), 2.5);
   assert.equal(quantile([3, 1, 2, 4], 1 / 3), 2);

@@ -35,9 +35,13 @@ export interface Summary {
   max: number;
 }
 
-export function summarise(values: ArrayLike<number>): Summary {
+/**
+ * n, mean, the population std √(Σ(v − mean)²/n) (these are all the values of a layer, not a sample of
+ * them), mean |v|, min and max; throws for an empty list.
+ */
+export function summarisePopulation(values: ArrayLike<number>): Summary {
   const n = values.length;
-  if (n === 0) throw new Error('summarise: empty sample');
+  if (n === 0) throw new Error('summarisePopulation: empty list of values; pass at least one');
   let sum = 0;
   let sumAbs = 0;
   let min = Infinity;
