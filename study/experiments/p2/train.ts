@@ -130,7 +130,18 @@ export const trainP2Seed = defineJob(
   'p2/train-seed',
   import.meta.url,
   (args: P2JobArgs, ctx: JobContext): P2Run[] => {
-    const done = ctx.checkpoints.load<P2Run[]>('runs');
+    // A checkpoint of another shape (one run per net, each with its net and seed) is quarantined and redone.
+    const nets = p2Nets(args.config, 1).length;
+    const done = ctx.checkpoints.load<P2Run[]>('runs', (v) => {
+      if (!Array.isArray(v) || v.length !== nets) throw new Error(`expected a list of ${nets} runs`);
+      for (const r of v as Partial<P2Run>[])
+        if (
+          typeof r?.net !== 'string' ||
+          r.seedIndex !== args.seedIndex ||
+          typeof r.trainAccuracy !== 'number'
+        )
+          throw new Error('a run without its net, seed index or accuracy');
+    });
     if (done !== undefined) return done;
     const data = p2Data(args.config);
     const runs = p2Nets(args.config, data.side * data.side).map((net) =>
