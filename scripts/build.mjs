@@ -1,6 +1,6 @@
 // Builds everything `npm ci` needs: the AssemblyScript SIMD kernels (from source) and the TypeScript.
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdirSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, rmSync, symlinkSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -40,3 +40,7 @@ run(bin('tsc'), ['-p', 'tsconfig.json']);
 run(bin('tsc'), ['-p', 'study/tsconfig.json']);
 // tsc writes files without the execute bit; the package bin must be runnable (npx nnlab).
 chmodSync(join(root, 'dist', 'cli', 'main.js'), 0o755);
+// Notebooks import nnlab by name; tslab resolves names through node_modules only (no package self-reference),
+// so inside nnlab's own repository node_modules/nnlab links back to the package (installed nnlab has it anyway).
+const self = join(root, 'node_modules', 'nnlab');
+if (!existsSync(self)) symlinkSync('..', self, 'dir');

@@ -13,7 +13,14 @@ import { Dealer, Subscriber } from 'zeromq';
 
 /** A message's parts as the protocol defines them (header, parent header, metadata, content). */
 export interface KernelMessage {
-  header: { msg_id: string; msg_type: string; session: string; username: string; date: string; version: string };
+  header: {
+    msg_id: string;
+    msg_type: string;
+    session: string;
+    username: string;
+    date: string;
+    version: string;
+  };
   parent_header: { msg_id?: string } & Record<string, unknown>;
   metadata: Record<string, unknown>;
   content: Record<string, unknown>;
@@ -58,12 +65,18 @@ export class KernelClient {
   private readonly iopubHandlers = new Map<string, (m: KernelMessage) => void>();
   private closed = false;
   private stderr = '';
+  /** Rejects when the kernel process ends (every execute races it). */
+  private readonly died: Promise<never>;
 
   private constructor(
     private readonly child: ChildProcess,
     private readonly key: Buffer,
     private readonly dir: string,
   ) {
+    this.died = new Promise<never>((_, reject) =>
+      child.once('exit', (c, s) => reject(new Error(`the kernel died (${s ?? c}):\n${this.stderr.trim()}`))),
+    );
+    this.died.catch(() => {});
     child.stderr?.on('data', (d: Buffer) => {
       this.stderr = (this.stderr + d.toString()).slice(-4000);
     });
@@ -141,7 +154,9 @@ export class KernelClient {
   private decode(frames: Buffer[]): KernelMessage | undefined {
     const i = frames.findIndex((f) => f.toString() === DELIMITER);
     if (i < 0 || frames.length < i + 6) return undefined;
-    const [sig, header, parent, metadata, content] = frames.slice(i + 1, i + 6).map((f) => f.toString('utf8'));
+    const [sig, header, parent, metadata, content] = frames
+      .slice(i + 1, i + 6)
+      .map((f) => f.toString('utf8'));
     // A message whose signature does not match is not from our kernel: drop it.
     if (sig !== this.sign([header, parent, metadata, content])) return undefined;
     return {
@@ -205,7 +220,14 @@ export class KernelClient {
     let id = '';
     const reply = this.request(
       'execute_request',
-      { code, silent: false, store_history: true, user_expressions: {}, allow_stdin: false, stop_on_error: true },
+      {
+        code,
+        silent: false,
+        store_history: true,
+        user_expressions: {},
+        allow_stdin: false,
+        stop_on_error: true,
+      },
       (m) => {
         id = m.parent_header.msg_id ?? id;
         if (m.header.msg_type === 'status') {
@@ -221,11 +243,13 @@ export class KernelClient {
       );
     });
     const died = new Promise<never>((_, reject) =>
-      this.child.once('exit', (c, s) => reject(new Error(`the kernel died (${s ?? c}):\n${this.stderr.trim()}`))),
+      this.child.once('exit', (c, s) =>
+        reject(new Error(`the kernel died (${s ?? c}):\n${this.stderr.trim()}`)),
+      ),
     );
     died.catch(() => {});
     try {
-      const [r] = await Promise.race([Promise.all([reply, isIdle]), timeout, died]);
+      const [r] = await Promise.race([Promise.all([reply, isIdle]), timeout, this.died]);
       return { messages, reply: r.content };
     } finally {
       clearTimeout(timer);
