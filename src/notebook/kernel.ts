@@ -242,12 +242,6 @@ export class KernelClient {
         timeoutSeconds * 1000,
       );
     });
-    const died = new Promise<never>((_, reject) =>
-      this.child.once('exit', (c, s) =>
-        reject(new Error(`the kernel died (${s ?? c}):\n${this.stderr.trim()}`)),
-      ),
-    );
-    died.catch(() => {});
     try {
       const [r] = await Promise.race([Promise.all([reply, isIdle]), timeout, this.died]);
       return { messages, reply: r.content };
