@@ -40,7 +40,13 @@ run(bin('tsc'), ['-p', 'tsconfig.json']);
 run(bin('tsc'), ['-p', 'study/tsconfig.json']);
 // tsc writes files without the execute bit; the package bin must be runnable (npx nnlab).
 chmodSync(join(root, 'dist', 'cli', 'main.js'), 0o755);
-// Notebooks import nnlab by name; tslab resolves names through node_modules only (no package self-reference),
-// so inside nnlab's own repository node_modules/nnlab links back to the package (installed nnlab has it anyway).
-const self = join(root, 'node_modules', 'nnlab');
-if (!existsSync(self)) symlinkSync('..', self, 'dir');
+// Notebooks import nnlab and the study by name, from wherever they are executed (the study's folder, a run
+// directory's report/); tslab resolves names through node_modules only (no package self-reference), so inside
+// nnlab's own repository node_modules/nnlab links back to the package and node_modules/nnlab-homework3 to study/.
+for (const [name, target] of [
+  ['nnlab', '..'],
+  ['nnlab-homework3', '../study'],
+]) {
+  const link = join(root, 'node_modules', name);
+  if (!existsSync(link)) symlinkSync(target, link, 'dir');
+}

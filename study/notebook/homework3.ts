@@ -21,7 +21,7 @@ import {
   p4Section,
   p5Section,
   showSection,
-} from '../../dist/study/index.js';
+} from 'nnlab-homework3';
 
 // %% tags=["parameters"]
 // Run parameters. `nnlab run` injects its --out, --quick, --seed, --set and --workers after this cell
