@@ -17,7 +17,7 @@ export { p2Section } from './sections/p2.js';
 export { p3Section } from './sections/p3.js';
 export { p4Section } from './sections/p4.js';
 export { p5Section } from './sections/p5.js';
-export { showSection } from './show-section.js';
+export { showPart, showSection } from './show-section.js';
 
 export const study: Study = {
   name: 'homework3',

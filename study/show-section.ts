@@ -12,3 +12,14 @@ export async function showSection(blocks: readonly Block[]): Promise<void> {
     else await showAll(b.outputs);
   }
 }
+
+/** Shows the part of a section under the heading `heading`: its blocks up to the next heading. */
+export async function showPart(blocks: readonly Block[], heading: string): Promise<void> {
+  const at = blocks.findIndex((b) => b.kind === 'heading' && b.text === heading);
+  if (at < 0) {
+    const known = blocks.filter((b) => b.kind === 'heading').map((b) => (b.kind === 'heading' ? b.text : ''));
+    throw new Error(`showPart: no heading "${heading}" in this section (headings: ${known.join(' | ')})`);
+  }
+  const end = blocks.findIndex((b, i) => i > at && b.kind === 'heading');
+  await showSection(blocks.slice(at + 1, end < 0 ? blocks.length : end));
+}
