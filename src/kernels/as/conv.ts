@@ -1,25 +1,9 @@
 // 2-D convolution (f32, NCHW) forward, input gradient and filter gradient, by one of three algorithms chosen by
-// shape: channel vectors, direct over wide rows, or im2col / col2im + GEMM.
+// shape: channel vectors, direct over wide rows, or im2col / col2im + GEMM. The tile-dispatch loops over the
+// register tiles are generated with them (tiles.ts).
 import { gemmNN, gemmNT_f32, transpose } from './gemm';
 import { affine_f32, copyRun, fill_f32, sum_f32, zeroRun } from './runs';
-import {
-  dconv_f32_2x4,
-  dconv_f32_1x4,
-  nt_f32_2x5,
-  nt_f32_1x5,
-  cvconv_f32_4x2,
-  cvconv_f32_4x1,
-  cvconv_f32_2x4,
-  cvconv_f32_2x1,
-  cvconv_f32_1x8,
-  cvconv_f32_1x1,
-  cvgrad_f32_2x4,
-  cvgrad_f32_1x4,
-  cvgrad_f32_2x2,
-  cvgrad_f32_1x2,
-  cvgrad_f32_2x1,
-  cvgrad_f32_1x1,
-} from './tiles';
+import { cvconv_f32_row, cvgrad_f32_taps, dconv_f32_rows, nt_f32_rows_x5 } from './tiles';
 
 // Geometry is passed once per call through these globals, so the helpers stay short.
 let gN = 0,
@@ -247,39 +231,7 @@ function convFwdDirect(x: usize, w: usize, b: usize, y: usize, scratch: usize): 
   memory.fill(xpad, 0, padBytes);
   for (let s = 0; s < gN; s++) {
     padImage(x + <usize>s * gCi * gH * gW * 4, xpad);
-    let co = 0;
-    for (; co + 2 <= gCo; co += 2) {
-      for (let t = 0; t < dPwR; t += 16) {
-        dconv_f32_2x4(
-          w + <usize>co * ldw,
-          ldw,
-          xpad + ((<usize>t) << 2),
-          yw + <usize>co * ldo + ((<usize>t) << 2),
-          ldo,
-          gCi,
-          gKh,
-          gKw,
-          plane,
-          row,
-        );
-      }
-    }
-    if (co < gCo) {
-      for (let t = 0; t < dPwR; t += 16) {
-        dconv_f32_1x4(
-          w + <usize>co * ldw,
-          ldw,
-          xpad + ((<usize>t) << 2),
-          yw + <usize>co * ldo + ((<usize>t) << 2),
-          ldo,
-          gCi,
-          gKh,
-          gKw,
-          plane,
-          row,
-        );
-      }
-    }
+    dconv_f32_rows(w, ldw, xpad, yw, ldo, gCo, dPwR, gCi, gKh, gKw, plane, row);
     const ys = y + <usize>s * gCo * p * 4;
     for (let c = 0; c < gCo; c++) {
       const bias: f32 = b == 0 ? 0 : load<f32>(b + ((<usize>c) << 2));
@@ -322,31 +274,7 @@ function convBwdFilterDirect(x: usize, dy: usize, dw: usize, scratch: usize): vo
         const out = dw + ((<usize>((ci * gKh + i) * gKw)) << 2);
         if (gKw == 5) {
           // One tile covers a whole kernel row: 5 shifted input runs against 2 output channels.
-          let co = 0;
-          for (; co + 2 <= gCo; co += 2)
-            nt_f32_2x5(
-              dyw + <usize>co * ld,
-              ld,
-              xr,
-              4,
-              out + <usize>co * q * 4,
-              (<usize>q) << 2,
-              dPw,
-              1,
-              true,
-            );
-          if (co < gCo)
-            nt_f32_1x5(
-              dyw + <usize>co * ld,
-              ld,
-              xr,
-              4,
-              out + <usize>co * q * 4,
-              (<usize>q) << 2,
-              dPw,
-              1,
-              true,
-            );
+          nt_f32_rows_x5(dyw, ld, xr, 4, out, (<usize>q) << 2, gCo, dPw, 1, true);
         } else {
           gemmNT_f32(gCo, gKw, dPw, 1, dyw, ld, xr, 4, out, (<usize>q) << 2, false);
         }
@@ -377,89 +305,7 @@ function convFwdChannels(x: usize, w: usize, b: usize, y: usize, scratch: usize,
       for (let r = 0; r < gOh; r++) {
         const xr = xpad + <usize>r * row;
         const yr = ys + <usize>co * ldy + ((<usize>(r * gOw)) << 2);
-        let c = 0;
-        if (cb == 16) {
-          for (; c + 2 <= gOw; c += 2)
-            cvconv_f32_4x2(
-              pw,
-              ldq,
-              xr + ((<usize>c) << 2),
-              yr + ((<usize>c) << 2),
-              ldy,
-              gCi,
-              gKh,
-              gKw,
-              plane,
-              row,
-            );
-          for (; c < gOw; c++)
-            cvconv_f32_4x1(
-              pw,
-              ldq,
-              xr + ((<usize>c) << 2),
-              yr + ((<usize>c) << 2),
-              ldy,
-              gCi,
-              gKh,
-              gKw,
-              plane,
-              row,
-            );
-        } else if (cb == 8) {
-          for (; c + 4 <= gOw; c += 4)
-            cvconv_f32_2x4(
-              pw,
-              ldq,
-              xr + ((<usize>c) << 2),
-              yr + ((<usize>c) << 2),
-              ldy,
-              gCi,
-              gKh,
-              gKw,
-              plane,
-              row,
-            );
-          for (; c < gOw; c++)
-            cvconv_f32_2x1(
-              pw,
-              ldq,
-              xr + ((<usize>c) << 2),
-              yr + ((<usize>c) << 2),
-              ldy,
-              gCi,
-              gKh,
-              gKw,
-              plane,
-              row,
-            );
-        } else {
-          for (; c + 8 <= gOw; c += 8)
-            cvconv_f32_1x8(
-              pw,
-              ldq,
-              xr + ((<usize>c) << 2),
-              yr + ((<usize>c) << 2),
-              ldy,
-              gCi,
-              gKh,
-              gKw,
-              plane,
-              row,
-            );
-          for (; c < gOw; c++)
-            cvconv_f32_1x1(
-              pw,
-              ldq,
-              xr + ((<usize>c) << 2),
-              yr + ((<usize>c) << 2),
-              ldy,
-              gCi,
-              gKh,
-              gKw,
-              plane,
-              row,
-            );
-        }
+        cvconv_f32_row(cb, pw, ldq, xr, yr, ldy, gOw, gCi, gKh, gKw, plane, row);
       }
     }
     if (b != 0) {
@@ -469,15 +315,6 @@ function convFwdChannels(x: usize, w: usize, b: usize, y: usize, scratch: usize,
       }
     }
   }
-}
-
-/** Byte offset of tap t = (ci, i, j) in the padded planes. */
-function tapOffset(t: i32, plane: usize, row: usize): usize {
-  const kk = gKh * gKw;
-  const ci = t / kk;
-  const ij = t - ci * kk;
-  const i = ij / gKw;
-  return <usize>ci * plane + <usize>i * row + ((<usize>(ij - i * gKw)) << 2);
 }
 
 function convBwdFilterChannels(x: usize, dy: usize, dw: usize, scratch: usize, cb: i32): void {
@@ -496,23 +333,7 @@ function convBwdFilterChannels(x: usize, dy: usize, dw: usize, scratch: usize, c
     transpose(dy + <usize>s * gCo * p * 4, gCo, p, dyt, 4);
     for (let co = 0; co < gCo; co += cb) {
       const pd = dyt + ((<usize>co) << 2);
-      let t = 0;
-      for (; t + 2 <= q; t += 2) {
-        const x0 = xpad + tapOffset(t, plane, row);
-        const x1 = xpad + tapOffset(t + 1, plane, row);
-        const o0 = dwt + ((<usize>(t * gCo + co)) << 2);
-        const o1 = o0 + ldd;
-        if (cb == 16) cvgrad_f32_2x4(x0, x1, pd, ldd, o0, o1, gOh, gOw, row);
-        else if (cb == 8) cvgrad_f32_2x2(x0, x1, pd, ldd, o0, o1, gOh, gOw, row);
-        else cvgrad_f32_2x1(x0, x1, pd, ldd, o0, o1, gOh, gOw, row);
-      }
-      if (t < q) {
-        const x0 = xpad + tapOffset(t, plane, row);
-        const o0 = dwt + ((<usize>(t * gCo + co)) << 2);
-        if (cb == 16) cvgrad_f32_1x4(x0, pd, ldd, o0, gOh, gOw, row);
-        else if (cb == 8) cvgrad_f32_1x2(x0, pd, ldd, o0, gOh, gOw, row);
-        else cvgrad_f32_1x1(x0, pd, ldd, o0, gOh, gOw, row);
-      }
+      cvgrad_f32_taps(cb, xpad, pd, ldd, dwt + ((<usize>co) << 2), q, gKh, gKw, plane, row, gOh, gOw);
     }
   }
   transpose(dwt, q, gCo, dw, 4);

@@ -211,6 +211,141 @@ function cvGradTile(qr, cv) {
   emit('');
 }
 
+/**
+ * Emits the loop nest that covers v ∈ [0, n) with blocks of `sizes` (largest first), `call(size, v)` emitting
+ * the work of one block. A size that fits at most once in what the previous one leaves is an `if`.
+ */
+function blocks(v, n, sizes, call) {
+  emit(`let ${v} = 0;`);
+  sizes.forEach((size, i) => {
+    const cond = size === 1 ? `${v} < ${n}` : `${v} + ${size} <= ${n}`;
+    const step = size === 1 ? `${v}++` : `${v} += ${size}`;
+    if (i > 0 && sizes[i - 1] <= 2 * size) {
+      emit(`if (${cond}) {`);
+      call(size);
+      if (i < sizes.length - 1) emit(`${step};`);
+    } else {
+      emit(`for (; ${cond}; ${step}) {`);
+      call(size);
+    }
+    emit(`}`);
+  });
+}
+
+/** `base + i * ld` with the multiplication left out for i = 0 and 1, as in the tiles. */
+const at = (base, i, ld) => `${base}${i ? ` + ${i === 1 ? ld : `${i} * ${ld}`}` : ''}`;
+
+/** Wide direct convolution: every output channel (pairs, then one) over the padded width in 16-pixel blocks. */
+function dconvDispatch(rows) {
+  emit('/**');
+  emit(
+    ' * Wide direct convolution over all cout output channels (weight rows ldw bytes apart, output rows ldo',
+  );
+  emit(' * bytes apart), each over `width` padded columns in blocks of 16 pixels.');
+  emit(' */');
+  emit(
+    `export function dconv_f32_rows(pw: usize, ldw: usize, px: usize, po: usize, ldo: usize, cout: i32, width: i32, cin: i32, kh: i32, kw: i32, plane: usize, row: usize): void {`,
+  );
+  blocks('co', 'cout', rows, (mr) => {
+    emit(`  for (let t = 0; t < width; t += 16) {`);
+    emit(
+      `    dconv_f32_${mr}x4(pw + <usize>co * ldw, ldw, px + ((<usize>t) << 2), po + <usize>co * ldo + ((<usize>t) << 2), ldo, cin, kh, kw, plane, row);`,
+    );
+    emit(`  }`);
+  });
+  emit(`}`);
+  emit('');
+}
+
+/** Dot-product tiles against 5 rows of B: all m rows of A, in the given row blocks. */
+function ntDispatch5(rows) {
+  emit('/** C[i, 0..5) (+)= alpha · Σ_p A[i, p]·B[0..5, p] for all m rows of A (see the nt tiles). */');
+  emit(
+    `export function nt_f32_rows_x5(pa: usize, lda: usize, pb: usize, ldb: usize, pc: usize, ldc: usize, m: i32, k: i32, alpha: f32, acc: bool): void {`,
+  );
+  blocks('i', 'm', rows, (mr) =>
+    emit(`  nt_f32_${mr}x5(pa + <usize>i * lda, lda, pb, ldb, pc + <usize>i * ldc, ldc, k, alpha, acc);`),
+  );
+  emit(`}`);
+  emit('');
+}
+
+/** Channel-vector convolution of one output row: the tile family of cb = 4·cv channels, widest first. */
+function cvConvDispatch(groups) {
+  emit('/**');
+  emit(
+    ' * One output row of the channel-vector convolution: `ow` pixels × cb channels (16, 8 or 4) from the',
+  );
+  emit(
+    ' * transposed weights pw (ldq bytes per tap) and the padded input row xr; output channels ldy bytes apart.',
+  );
+  emit(' */');
+  emit(
+    `export function cvconv_f32_row(cb: i32, pw: usize, ldq: usize, xr: usize, yr: usize, ldy: usize, ow: i32, cin: i32, kh: i32, kw: i32, plane: usize, row: usize): void {`,
+  );
+  groups.forEach(({ cv, pixels }, g) => {
+    emit(
+      g === 0
+        ? `if (cb == ${4 * cv}) {`
+        : g < groups.length - 1
+          ? `} else if (cb == ${4 * cv}) {`
+          : `} else {`,
+    );
+    blocks('c', 'ow', pixels, (px) =>
+      emit(
+        `  cvconv_f32_${cv}x${px}(pw, ldq, xr + ((<usize>c) << 2), yr + ((<usize>c) << 2), ldy, cin, kh, kw, plane, row);`,
+      ),
+    );
+  });
+  emit(`}`);
+  emit(`}`);
+  emit('');
+}
+
+/** Channel-vector filter gradient: all q taps (pairs, then one), each with the tile family of cb channels. */
+function cvGradDispatch(taps, cvs) {
+  emit(
+    '/** Byte offset of tap t = (ci, i, j) in padded planes (`plane` bytes each, rows `row` bytes apart). */',
+  );
+  emit(`function tapOffset(t: i32, kh: i32, kw: i32, plane: usize, row: usize): usize {`);
+  emit(`  const kk = kh * kw;`);
+  emit(`  const ci = t / kk;`);
+  emit(`  const ij = t - ci * kk;`);
+  emit(`  const i = ij / kw;`);
+  emit(`  return <usize>ci * plane + <usize>i * row + ((<usize>(ij - i * kw)) << 2);`);
+  emit(`}`);
+  emit('');
+  emit('/**');
+  emit(
+    ' * Channel-vector filter gradient for cb channels (16, 8 or 4): out_t[co] += Σ x_t·dyT[·, co] for every',
+  );
+  emit(' * tap t < q of the padded input xpad; dyT (pd) and out are [·, cOut] with ldd bytes per row.');
+  emit(' */');
+  emit(
+    `export function cvgrad_f32_taps(cb: i32, xpad: usize, pd: usize, ldd: usize, out: usize, q: i32, kh: i32, kw: i32, plane: usize, row: usize, oh: i32, ow: i32): void {`,
+  );
+  blocks('t', 'q', taps, (qr) => {
+    for (let u = 0; u < qr; u++)
+      emit(`  const x${u} = xpad + tapOffset(t${u ? ` + ${u}` : ''}, kh, kw, plane, row);`);
+    emit(`  const o0 = out + <usize>t * ldd;`);
+    for (let u = 1; u < qr; u++) emit(`  const o${u} = ${at('o0', u, 'ldd')};`);
+    const xs = Array.from({ length: qr }, (_, u) => `x${u}`).join(', ');
+    const os = Array.from({ length: qr }, (_, u) => `o${u}`).join(', ');
+    cvs.forEach((cv, g) => {
+      const call = `cvgrad_f32_${qr}x${cv}(${xs}, pd, ldd, ${os}, oh, ow, row);`;
+      emit(
+        g === 0
+          ? `if (cb == ${4 * cv}) ${call}`
+          : g < cvs.length - 1
+            ? `else if (cb == ${4 * cv}) ${call}`
+            : `else ${call}`,
+      );
+    });
+  });
+  emit(`}`);
+  emit('');
+}
+
 emit('// GENERATED by src/kernels/as/gen-tiles.mjs (run by scripts/build.mjs). Do not edit.');
 emit('');
 emit("import { madd2, madd4 } from './simd';");
@@ -237,26 +372,23 @@ for (const [mr, nv] of NN_SHAPES) {
   emit(`}`);
   emit('');
 }
-for (const mr of [2, 1]) for (const nr of [5, 4, 1]) ntTile(mr, nr);
-for (const mr of [2, 1]) convTile(mr);
-for (const [cv, px] of [
-  [4, 2],
-  [4, 1],
-  [2, 4],
-  [2, 1],
-  [1, 8],
-  [1, 1],
-])
-  cvConvTile(cv, px);
-for (const [qr, cv] of [
-  [2, 4],
-  [1, 4],
-  [2, 2],
-  [1, 2],
-  [2, 1],
-  [1, 1],
-])
-  cvGradTile(qr, cv);
+// Row blocks of the dot-product and wide-direct tiles, channel-vector groups (vectors of 4 channels, pixel
+// blocks) and tap blocks of the gradient tiles: the tiles and the conv dispatch loops are made from these.
+const ROWS = [2, 1];
+const CV_CONV = [
+  { cv: 4, pixels: [2, 1] },
+  { cv: 2, pixels: [4, 1] },
+  { cv: 1, pixels: [8, 1] },
+];
+const CV_GRAD = [4, 2, 1];
+for (const mr of ROWS) for (const nr of [5, 4, 1]) ntTile(mr, nr);
+for (const mr of ROWS) convTile(mr);
+for (const { cv, pixels } of CV_CONV) for (const px of pixels) cvConvTile(cv, px);
+for (const cv of CV_GRAD) for (const qr of ROWS) cvGradTile(qr, cv);
+dconvDispatch(ROWS);
+ntDispatch5(ROWS);
+cvConvDispatch(CV_CONV);
+cvGradDispatch(ROWS, CV_GRAD);
 
 // Formatted with the repository's prettier settings, so that the generated file passes `npm run lint`.
 const here = dirname(fileURLToPath(import.meta.url));
