@@ -70,6 +70,9 @@ test('once the bump region is used up, the smallest large-enough free block is r
   const x = heap.allocBytes(1000, 'x');
   assert.equal(x, medium, 'the smaller of the two free blocks');
   assert.equal(heap.bytesInUse, inUse + MB / 4, 'the whole block counts as in use');
+  heap.freeBytes(x);
+  assert.equal(heap.bytesInUse, inUse, 'and returns to its own class');
+  assert.equal(heap.allocBytes(MB / 4, 'y'), medium);
 });
 
 test('blocks are not coalesced: adjacent free blocks cannot serve a larger request', () => {

@@ -52,21 +52,25 @@ export class Heap {
 
   /** A zero-filled block of at least `bytes` bytes; returns its byte offset. `what` names it in errors. */
   allocBytes(bytes: number, what: string): number {
-    const size = roundSize(bytes);
+    let size = roundSize(bytes);
     let off = this.freeLists.get(size)?.pop();
     if (off === undefined) {
       if (this.top + size <= this.end) {
         off = this.top;
         this.top += size;
       } else {
-        off = this.takeLarger(size);
-        if (off === undefined) {
+        // The bump region is used up: the smallest free block that is large enough, whole. It keeps its
+        // own class, so that free() returns it to the right list.
+        const larger = this.smallestFreeClass(size);
+        if (larger === undefined) {
           throw new Error(
             `wasm.alloc: out of kernel memory allocating ${what} (${bytes} bytes): ` +
               `${(this.inUse / 2 ** 20).toFixed(1)} MB of ${this.megabytes} MB in use. ` +
               `Free unused arrays (Tensor.dispose) or raise NNLAB_HEAP_MB.`,
           );
         }
+        size = larger;
+        off = this.freeLists.get(size)!.pop()!;
         new Uint8Array(this.memory.buffer, off, size).fill(0);
       }
     } else {
@@ -77,17 +81,12 @@ export class Heap {
     return off;
   }
 
-  /** When the bump region is used up, reuse the smallest free block that is large enough. */
-  private takeLarger(size: number): number | undefined {
+  /** The smallest class ≥ size with a free block. */
+  private smallestFreeClass(size: number): number | undefined {
     let best: number | undefined;
     for (const [s, list] of this.freeLists)
       if (s >= size && list.length > 0 && (best === undefined || s < best)) best = s;
-    if (best === undefined) return undefined;
-    const off = this.freeLists.get(best)!.pop()!;
-    // The block keeps its real class so that free() returns it to the right list.
-    this.live.set(off, best);
-    this.inUse += best - size;
-    return off;
+    return best;
   }
 
   /** Returns the block at `off` to the free list of its class. */
