@@ -1,19 +1,6 @@
 // GEMM: C = alpha·op(A)·op(B) + beta·C over the generated register tiles (tiles.ts), f32 and f64 from one
 // generic driver. The drivers gemmNN / gemmNT_f32 and transpose are also the inner products of convolution.
-import {
-  nn_2x4,
-  nn_1x4,
-  nn_4x2,
-  nn_2x2,
-  nn_1x2,
-  nn_4x1,
-  nn_2x1,
-  nn_1x1,
-  nt_f32_2x4,
-  nt_f32_1x4,
-  nt_f32_2x1,
-  nt_f32_1x1,
-} from './tiles';
+import { nn_rows_x1, nn_rows_x2, nn_rows_x4, nt_f32_rows_x1, nt_f32_rows_x4 } from './tiles';
 
 // Depth of a k-block: a 16-column strip of B (KC·64 bytes) stays in L1 while every row of A passes over it.
 const KC: i32 = 256;
@@ -102,32 +89,14 @@ export function gemmNN<T>(
         pb = PANEL;
         lb = 64;
       }
-      const pc = c + <usize>j * es;
-      let i = 0;
-      for (; i + 2 <= m; i += 2)
-        nn_2x4<T>(a0 + <usize>i * lda, lda, pb, lb, pc + <usize>i * ldc, ldc, kb, alpha, acc);
-      if (i < m) nn_1x4<T>(a0 + <usize>i * lda, lda, pb, lb, pc + <usize>i * ldc, ldc, kb, alpha, acc);
+      nn_rows_x4<T>(a0, lda, pb, lb, c + <usize>j * es, ldc, m, kb, alpha, acc);
     }
     if (j + strip / 2 <= n) {
-      const pb = b0 + <usize>j * es;
-      const pc = c + <usize>j * es;
-      let i = 0;
-      for (; i + 4 <= m; i += 4)
-        nn_4x2<T>(a0 + <usize>i * lda, lda, pb, ldb, pc + <usize>i * ldc, ldc, kb, alpha, acc);
-      for (; i + 2 <= m; i += 2)
-        nn_2x2<T>(a0 + <usize>i * lda, lda, pb, ldb, pc + <usize>i * ldc, ldc, kb, alpha, acc);
-      if (i < m) nn_1x2<T>(a0 + <usize>i * lda, lda, pb, ldb, pc + <usize>i * ldc, ldc, kb, alpha, acc);
+      nn_rows_x2<T>(a0, lda, b0 + <usize>j * es, ldb, c + <usize>j * es, ldc, m, kb, alpha, acc);
       j += strip / 2;
     }
     if (j + strip / 4 <= n) {
-      const pb = b0 + <usize>j * es;
-      const pc = c + <usize>j * es;
-      let i = 0;
-      for (; i + 4 <= m; i += 4)
-        nn_4x1<T>(a0 + <usize>i * lda, lda, pb, ldb, pc + <usize>i * ldc, ldc, kb, alpha, acc);
-      for (; i + 2 <= m; i += 2)
-        nn_2x1<T>(a0 + <usize>i * lda, lda, pb, ldb, pc + <usize>i * ldc, ldc, kb, alpha, acc);
-      if (i < m) nn_1x1<T>(a0 + <usize>i * lda, lda, pb, ldb, pc + <usize>i * ldc, ldc, kb, alpha, acc);
+      nn_rows_x1<T>(a0, lda, b0 + <usize>j * es, ldb, c + <usize>j * es, ldc, m, kb, alpha, acc);
       j += strip / 4;
     }
     for (; j < n; j++) {
@@ -167,22 +136,10 @@ export function gemmNT_f32(
     const a0 = a + ((<usize>kc) << 2);
     const b0 = b + ((<usize>kc) << 2);
     let j = 0;
-    for (; j + 4 <= n; j += 4) {
-      const pb = b0 + <usize>j * ldb;
-      const pc = c + ((<usize>j) << 2);
-      let i = 0;
-      for (; i + 2 <= m; i += 2)
-        nt_f32_2x4(a0 + <usize>i * lda, lda, pb, ldb, pc + <usize>i * ldc, ldc, kb, alpha, acc);
-      if (i < m) nt_f32_1x4(a0 + <usize>i * lda, lda, pb, ldb, pc + <usize>i * ldc, ldc, kb, alpha, acc);
-    }
-    for (; j < n; j++) {
-      const pb = b0 + <usize>j * ldb;
-      const pc = c + ((<usize>j) << 2);
-      let i = 0;
-      for (; i + 2 <= m; i += 2)
-        nt_f32_2x1(a0 + <usize>i * lda, lda, pb, ldb, pc + <usize>i * ldc, ldc, kb, alpha, acc);
-      if (i < m) nt_f32_1x1(a0 + <usize>i * lda, lda, pb, ldb, pc + <usize>i * ldc, ldc, kb, alpha, acc);
-    }
+    for (; j + 4 <= n; j += 4)
+      nt_f32_rows_x4(a0, lda, b0 + <usize>j * ldb, ldb, c + ((<usize>j) << 2), ldc, m, kb, alpha, acc);
+    for (; j < n; j++)
+      nt_f32_rows_x1(a0, lda, b0 + <usize>j * ldb, ldb, c + ((<usize>j) << 2), ldc, m, kb, alpha, acc);
   }
 }
 

@@ -257,14 +257,31 @@ function dconvDispatch(rows) {
   emit('');
 }
 
-/** Dot-product tiles against 5 rows of B: all m rows of A, in the given row blocks. */
-function ntDispatch5(rows) {
-  emit('/** C[i, 0..5) (+)= alpha · Σ_p A[i, p]·B[0..5, p] for all m rows of A (see the nt tiles). */');
+/** Broadcast (NN) tiles of nv vectors: all m rows of A against one strip of B, in the given row blocks. */
+function nnDispatch(nv, rows) {
   emit(
-    `export function nt_f32_rows_x5(pa: usize, lda: usize, pb: usize, ldb: usize, pc: usize, ldc: usize, m: i32, k: i32, alpha: f32, acc: bool): void {`,
+    `/** C[0..m, strip] (+)= alpha · A[0..m, 0..k) · B[0..k, strip] for a strip of ${nv} vector(s) (see the nn tiles). */`,
+  );
+  emit(
+    `export function nn_rows_x${nv}<T>(pa: usize, lda: usize, pb: usize, ldb: usize, pc: usize, ldc: usize, m: i32, k: i32, alpha: T, acc: bool): void {`,
   );
   blocks('i', 'm', rows, (mr) =>
-    emit(`  nt_f32_${mr}x5(pa + <usize>i * lda, lda, pb, ldb, pc + <usize>i * ldc, ldc, k, alpha, acc);`),
+    emit(`  nn_${mr}x${nv}<T>(pa + <usize>i * lda, lda, pb, ldb, pc + <usize>i * ldc, ldc, k, alpha, acc);`),
+  );
+  emit(`}`);
+  emit('');
+}
+
+/** Dot-product (NT) tiles against nr rows of B: all m rows of A, in the given row blocks. */
+function ntDispatch(nr, rows) {
+  emit(
+    `/** C[i, 0..${nr}) (+)= alpha · Σ_p A[i, p]·B[0..${nr}, p] for all m rows of A (see the nt tiles). */`,
+  );
+  emit(
+    `export function nt_f32_rows_x${nr}(pa: usize, lda: usize, pb: usize, ldb: usize, pc: usize, ldc: usize, m: i32, k: i32, alpha: f32, acc: bool): void {`,
+  );
+  blocks('i', 'm', rows, (mr) =>
+    emit(`  nt_f32_${mr}x${nr}(pa + <usize>i * lda, lda, pb, ldb, pc + <usize>i * ldc, ldc, k, alpha, acc);`),
   );
   emit(`}`);
   emit('');
@@ -372,6 +389,7 @@ for (const [mr, nv] of NN_SHAPES) {
   emit(`}`);
   emit('');
 }
+// The GEMM drivers cover all rows of A with nn_rows_x* and nt_f32_rows_x*, made from the tile shapes.
 // Row blocks of the dot-product and wide-direct tiles, channel-vector groups (vectors of 4 channels, pixel
 // blocks) and tap blocks of the gradient tiles: the tiles and the conv dispatch loops are made from these.
 const ROWS = [2, 1];
@@ -381,12 +399,18 @@ const CV_CONV = [
   { cv: 1, pixels: [8, 1] },
 ];
 const CV_GRAD = [4, 2, 1];
-for (const mr of ROWS) for (const nr of [5, 4, 1]) ntTile(mr, nr);
+const NT_COLS = [5, 4, 1];
+for (const mr of ROWS) for (const nr of NT_COLS) ntTile(mr, nr);
 for (const mr of ROWS) convTile(mr);
 for (const { cv, pixels } of CV_CONV) for (const px of pixels) cvConvTile(cv, px);
 for (const cv of CV_GRAD) for (const qr of ROWS) cvGradTile(qr, cv);
 dconvDispatch(ROWS);
-ntDispatch5(ROWS);
+for (const nv of new Set(NN_SHAPES.map(([, nv]) => nv)))
+  nnDispatch(
+    nv,
+    NN_SHAPES.filter((shape) => shape[1] === nv).map(([mr]) => mr),
+  );
+for (const nr of NT_COLS) ntDispatch(nr, ROWS);
 cvConvDispatch(CV_CONV);
 cvGradDispatch(ROWS, CV_GRAD);
 
