@@ -88,6 +88,11 @@ function setConv(g: ConvGeometry): Kernels {
   return k;
 }
 
+/** The pooling kernels' leading arguments: planes (n·c), h, w, kh, kw, strides, outH, outW. */
+function poolDims(g: PoolGeometry): [number, number, number, number, number, number, number, number, number] {
+  return [g.n * g.c, g.h, g.w, g.kh, g.kw, g.strideH, g.strideW, g.outH, g.outW];
+}
+
 /** Runs `fn` with an Int32Array in wasm memory standing for `am` (copied in/out when `am` lives elsewhere). */
 function withIndices(
   am: Int32Array,
@@ -214,9 +219,7 @@ export const wasmBackend: Backend = {
     const f = 'maxPool2dForward';
     const px = ptr32(f, 'x', x);
     const py = ptr32(f, 'y', y);
-    withIndices(argmax, total, false, true, (pa) =>
-      k.maxpool_fwd_f32(g.n * g.c, g.h, g.w, g.kh, g.kw, g.strideH, g.strideW, g.outH, g.outW, px, py, pa),
-    );
+    withIndices(argmax, total, false, true, (pa) => k.maxpool_fwd_f32(...poolDims(g), px, py, pa));
   },
 
   maxPool2dBackward(g, dy, argmax, dx) {
@@ -237,38 +240,14 @@ export const wasmBackend: Backend = {
     if (!isF32(y)) return ref.avgPool2dForward(g, x, y);
     poolSizes('avgPool2dForward', g, x, y);
     const f = 'avgPool2dForward';
-    current().kernels.avgpool_fwd_f32(
-      g.n * g.c,
-      g.h,
-      g.w,
-      g.kh,
-      g.kw,
-      g.strideH,
-      g.strideW,
-      g.outH,
-      g.outW,
-      ptr32(f, 'x', x),
-      ptr32(f, 'y', y),
-    );
+    current().kernels.avgpool_fwd_f32(...poolDims(g), ptr32(f, 'x', x), ptr32(f, 'y', y));
   },
 
   avgPool2dBackward(g, dy, dx) {
     if (!isF32(dx)) return ref.avgPool2dBackward(g, dy, dx);
     poolSizes('avgPool2dBackward', g, dx, dy);
     const f = 'avgPool2dBackward';
-    current().kernels.avgpool_bwd_f32(
-      g.n * g.c,
-      g.h,
-      g.w,
-      g.kh,
-      g.kw,
-      g.strideH,
-      g.strideW,
-      g.outH,
-      g.outW,
-      ptr32(f, 'dy', dy),
-      ptr32(f, 'dx', dx),
-    );
+    current().kernels.avgpool_bwd_f32(...poolDims(g), ptr32(f, 'dy', dy), ptr32(f, 'dx', dx));
   },
 
   activation(kind, slope, x, y) {

@@ -157,12 +157,19 @@ let dHp = 0,
   dWp = 0,
   dPw = 0,
   dPwR = 0;
+// Bytes of one padded plane and of one of its rows, and of all gCi planes with the slack, aligned.
+let dPlane: usize = 0,
+  dRow: usize = 0,
+  dPadBytes: usize = 0;
 
 function directDims(): void {
   dHp = gOh + gKh - 1;
   dWp = gOw + gKw - 1;
   dPw = gOh * dWp;
   dPwR = (dPw + 15) & ~15;
+  dPlane = <usize>dHp * dWp * 4;
+  dRow = (<usize>dWp) << 2;
+  dPadBytes = alignUp(dPlane * gCi + SLACK * 4);
 }
 
 // Algorithm choice: 0 = by shape, 1 = always im2col, 2 = wide direct, 3 = channel-vector direct whenever
@@ -221,23 +228,20 @@ export function convScratchFloats(): i32 {
 function convFwdDirect(x: usize, w: usize, b: usize, y: usize, scratch: usize): void {
   const q = gCi * gKh * gKw;
   const ldw = (<usize>q) << 2;
-  const plane = <usize>dHp * dWp * 4;
-  const row = (<usize>dWp) << 2;
-  const padBytes = alignUp(plane * gCi + SLACK * 4);
   const xpad = scratch;
-  const yw = scratch + padBytes;
+  const yw = scratch + dPadBytes;
   const ldo = (<usize>dPwR) << 2;
   const p = gOh * gOw;
-  memory.fill(xpad, 0, padBytes);
+  memory.fill(xpad, 0, dPadBytes);
   for (let s = 0; s < gN; s++) {
     padImage(x + <usize>s * gCi * gH * gW * 4, xpad);
-    dconv_f32_rows(w, ldw, xpad, yw, ldo, gCo, dPwR, gCi, gKh, gKw, plane, row);
+    dconv_f32_rows(w, ldw, xpad, yw, ldo, gCo, dPwR, gCi, gKh, gKw, dPlane, dRow);
     const ys = y + <usize>s * gCo * p * 4;
     for (let c = 0; c < gCo; c++) {
       const bias: f32 = b == 0 ? 0 : load<f32>(b + ((<usize>c) << 2));
       for (let r = 0; r < gOh; r++) {
         affine_f32(
-          yw + <usize>c * ldo + <usize>r * row,
+          yw + <usize>c * ldo + <usize>r * dRow,
           ys + ((<usize>(c * gOh + r) * gOw) << 2),
           gOw,
           1,
@@ -250,14 +254,11 @@ function convFwdDirect(x: usize, w: usize, b: usize, y: usize, scratch: usize): 
 
 function convBwdFilterDirect(x: usize, dy: usize, dw: usize, scratch: usize): void {
   const q = gCi * gKh * gKw;
-  const plane = <usize>dHp * dWp * 4;
-  const row = (<usize>dWp) << 2;
-  const padBytes = alignUp(plane * gCi + SLACK * 4);
   const xpad = scratch;
-  const dyw = scratch + padBytes;
+  const dyw = scratch + dPadBytes;
   const ld = (<usize>dPw) << 2;
   const p = gOh * gOw;
-  memory.fill(xpad, 0, padBytes);
+  memory.fill(xpad, 0, dPadBytes);
   // The dropped columns of the wide dy stay zero, so they add nothing to dw.
   memory.fill(dyw, 0, <usize>gCo * ld);
   memory.fill(dw, 0, <usize>gCo * q * 4);
@@ -266,11 +267,11 @@ function convBwdFilterDirect(x: usize, dy: usize, dw: usize, scratch: usize): vo
     const dys = dy + <usize>s * gCo * p * 4;
     for (let c = 0; c < gCo; c++) {
       for (let r = 0; r < gOh; r++)
-        copyRun(dyw + <usize>c * ld + <usize>r * row, dys + ((<usize>(c * gOh + r) * gOw) << 2), gOw);
+        copyRun(dyw + <usize>c * ld + <usize>r * dRow, dys + ((<usize>(c * gOh + r) * gOw) << 2), gOw);
     }
     for (let ci = 0; ci < gCi; ci++) {
       for (let i = 0; i < gKh; i++) {
-        const xr = xpad + <usize>ci * plane + <usize>i * row;
+        const xr = xpad + <usize>ci * dPlane + <usize>i * dRow;
         const out = dw + ((<usize>((ci * gKh + i) * gKw)) << 2);
         if (gKw == 5) {
           // One tile covers a whole kernel row: 5 shifted input runs against 2 output channels.
@@ -289,23 +290,21 @@ function convBwdFilterDirect(x: usize, dy: usize, dw: usize, scratch: usize): vo
 function convFwdChannels(x: usize, w: usize, b: usize, y: usize, scratch: usize, cb: i32): void {
   const q = gCi * gKh * gKw;
   const p = gOh * gOw;
-  const plane = <usize>dHp * dWp * 4;
-  const row = (<usize>dWp) << 2;
   const wt = scratch;
   const xpad = scratch + alignUp(<usize>q * gCo * 4);
   const ldq = (<usize>gCo) << 2;
   const ldy = (<usize>p) << 2;
   transpose(w, gCo, q, wt, 4);
-  memory.fill(xpad, 0, alignUp(plane * gCi + SLACK * 4));
+  memory.fill(xpad, 0, dPadBytes);
   for (let s = 0; s < gN; s++) {
     padImage(x + <usize>s * gCi * gH * gW * 4, xpad);
     const ys = y + <usize>s * gCo * p * 4;
     for (let co = 0; co < gCo; co += cb) {
       const pw = wt + ((<usize>co) << 2);
       for (let r = 0; r < gOh; r++) {
-        const xr = xpad + <usize>r * row;
+        const xr = xpad + <usize>r * dRow;
         const yr = ys + <usize>co * ldy + ((<usize>(r * gOw)) << 2);
-        cvconv_f32_row(cb, pw, ldq, xr, yr, ldy, gOw, gCi, gKh, gKw, plane, row);
+        cvconv_f32_row(cb, pw, ldq, xr, yr, ldy, gOw, gCi, gKh, gKw, dPlane, dRow);
       }
     }
     if (b != 0) {
@@ -320,20 +319,18 @@ function convFwdChannels(x: usize, w: usize, b: usize, y: usize, scratch: usize,
 function convBwdFilterChannels(x: usize, dy: usize, dw: usize, scratch: usize, cb: i32): void {
   const q = gCi * gKh * gKw;
   const p = gOh * gOw;
-  const plane = <usize>dHp * dWp * 4;
-  const row = (<usize>dWp) << 2;
   const dwt = scratch;
   const dyt = dwt + alignUp(<usize>q * gCo * 4);
   const xpad = dyt + alignUp(<usize>p * gCo * 4);
   const ldd = (<usize>gCo) << 2;
   memory.fill(dwt, 0, <usize>q * gCo * 4);
-  memory.fill(xpad, 0, alignUp(plane * gCi + SLACK * 4));
+  memory.fill(xpad, 0, dPadBytes);
   for (let s = 0; s < gN; s++) {
     padImage(x + <usize>s * gCi * gH * gW * 4, xpad);
     transpose(dy + <usize>s * gCo * p * 4, gCo, p, dyt, 4);
     for (let co = 0; co < gCo; co += cb) {
       const pd = dyt + ((<usize>co) << 2);
-      cvgrad_f32_taps(cb, xpad, pd, ldd, dwt + ((<usize>co) << 2), q, gKh, gKw, plane, row, gOh, gOw);
+      cvgrad_f32_taps(cb, xpad, pd, ldd, dwt + ((<usize>co) << 2), q, gKh, gKw, dPlane, dRow, gOh, gOw);
     }
   }
   transpose(dwt, q, gCo, dw, 4);
