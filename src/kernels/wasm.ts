@@ -139,40 +139,27 @@ export const wasmBackend: Backend = {
     needLength('gemm', 'A', a, m * k);
     needLength('gemm', 'B', b, k * n);
     needLength('gemm', 'C', c, m * n);
-    const { kernels: kern, work } = current();
-    if (isF32(c)) {
-      const s = transA || transB ? work.get((m * k + k * n) * 4 + 128) : 0;
-      kern.gemm_f32(
-        +transA,
-        +transB,
-        m,
-        n,
-        k,
-        alpha,
-        ptr32('gemm', 'A', a),
-        ptr32('gemm', 'B', b),
-        beta,
-        ptr32('gemm', 'C', c),
-        s,
-      );
-    } else {
-      if (!(a instanceof Float64Array && b instanceof Float64Array))
-        throw new Error('wasm.gemm: A, B and C must share a dtype');
-      const s = transA || transB ? work.get((m * k + k * n) * 8 + 64) : 0;
-      kern.gemm_f64(
-        +transA,
-        +transB,
-        m,
-        n,
-        k,
-        alpha,
-        ptr('gemm', 'A', a),
-        ptr('gemm', 'B', b),
-        beta,
-        ptr('gemm', 'C', c),
-        s,
-      );
-    }
+    const f32 = isF32(c);
+    if (!f32 && !(a instanceof Float64Array && b instanceof Float64Array))
+      throw new Error('wasm.gemm: A, B and C must share a dtype');
+    const { kernels, work } = current();
+    const es = f32 ? 4 : 8;
+    // Scratch for the transposes: Aᵀ (m·k) and Bᵀ (k·n) elements, plus Bᵀ's alignment.
+    const s = transA || transB ? work.get((m * k + k * n) * es + (f32 ? 128 : 64)) : 0;
+    const p = f32 ? ptr32 : ptr;
+    (f32 ? kernels.gemm_f32 : kernels.gemm_f64)(
+      +transA,
+      +transB,
+      m,
+      n,
+      k,
+      alpha,
+      p('gemm', 'A', a),
+      p('gemm', 'B', b),
+      beta,
+      p('gemm', 'C', c),
+      s,
+    );
   },
 
   conv2dForward(g: ConvGeometry, x, w, b, y) {
