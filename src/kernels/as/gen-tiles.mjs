@@ -8,6 +8,8 @@ import { fileURLToPath } from 'node:url';
 
 const out = [];
 const emit = (s) => out.push(s);
+/** `base + i * ld`, the multiplication left out for i = 0 and 1: row i of a block whose rows are ld apart. */
+const at = (base, i, ld) => `${base}${i ? ` + ${i === 1 ? ld : `${i} * ${ld}`}` : ''}`;
 
 /**
  * NN tile: C[mr × nv·lanes] (+)= alpha · A[mr × k] · B[k × nv·lanes] (C is overwritten unless acc); A rows are lda bytes apart, B rows ldb
@@ -25,7 +27,7 @@ function nnTile(t, mr, nv) {
   emit(`  for (let p = 0; p < k; p++) {`);
   for (let v = 0; v < nv; v++) emit(`    const b${v} = v128.load(pb, ${16 * v});`);
   for (let r = 0; r < mr; r++) {
-    emit(`    const a${r} = ${V}.splat(load<${T}>(pa${r ? ` + ${r === 1 ? 'lda' : `${r} * lda`}` : ''}));`);
+    emit(`    const a${r} = ${V}.splat(load<${T}>(${at('pa', r, 'lda')}));`);
     for (let v = 0; v < nv; v++)
       emit(`    c${r}_${v} = ${t === 'f32' ? 'madd4' : 'madd2'}(a${r}, b${v}, c${r}_${v});`);
   }
@@ -34,7 +36,7 @@ function nnTile(t, mr, nv) {
   emit(`  }`);
   emit(`  const va = ${V}.splat(alpha);`);
   for (let r = 0; r < mr; r++) {
-    const row = r === 0 ? 'pc' : `pc + ${r === 1 ? 'ldc' : `${r} * ldc`}`;
+    const row = at('pc', r, 'ldc');
     emit(`  {`);
     emit(`    const q = ${row};`);
     for (let v = 0; v < nv; v++) {
@@ -63,10 +65,9 @@ function ntTile(mr, nr) {
   emit(`  let qa = pa;`);
   emit(`  let qb = pb;`);
   emit(`  for (; p < k4; p += 4) {`);
-  const off = (base, ld, r, pexpr) => `${base}${r ? ` + ${r === 1 ? ld : `${r} * ${ld}`}` : ''}${pexpr}`;
-  for (let r = 0; r < mr; r++) emit(`    const a${r} = v128.load(${off('qa', 'lda', r, '')});`);
+  for (let r = 0; r < mr; r++) emit(`    const a${r} = v128.load(${at('qa', r, 'lda')});`);
   for (let s = 0; s < nr; s++) {
-    emit(`    const b${s} = v128.load(${off('qb', 'ldb', s, '')});`);
+    emit(`    const b${s} = v128.load(${at('qb', s, 'ldb')});`);
     for (let r = 0; r < mr; r++) emit(`    c${r}_${s} = madd4(a${r}, b${s}, c${r}_${s});`);
   }
   emit(`    qa += 16;`);
@@ -80,9 +81,9 @@ function ntTile(mr, nr) {
     }
   }
   emit(`  for (; p < k; p++) {`);
-  for (let r = 0; r < mr; r++) emit(`    const a${r} = load<f32>(${off('qa', 'lda', r, '')});`);
+  for (let r = 0; r < mr; r++) emit(`    const a${r} = load<f32>(${at('qa', r, 'lda')});`);
   for (let s = 0; s < nr; s++) {
-    emit(`    const b${s} = load<f32>(${off('qb', 'ldb', s, '')});`);
+    emit(`    const b${s} = load<f32>(${at('qb', s, 'ldb')});`);
     for (let r = 0; r < mr; r++) emit(`    s${r}_${s} += a${r} * b${s};`);
   }
   emit(`    qa += 4;`);
@@ -90,7 +91,7 @@ function ntTile(mr, nr) {
   emit(`  }`);
   for (let r = 0; r < mr; r++) {
     for (let s = 0; s < nr; s++) {
-      const q = `${off('pc', 'ldc', r, '')} + ${4 * s}`;
+      const q = `${at('pc', r, 'ldc')} + ${4 * s}`;
       emit(`  store<f32>(${q}, acc ? load<f32>(${q}) + alpha * s${r}_${s} : alpha * s${r}_${s});`);
     }
   }
@@ -117,9 +118,7 @@ function convTile(mr) {
   emit(`      for (let j = 0; j < kw; j++) {`);
   for (let v = 0; v < nv; v++) emit(`        const b${v} = v128.load(xj, ${16 * v});`);
   for (let r = 0; r < mr; r++) {
-    emit(
-      `        const a${r} = f32x4.splat(load<f32>(wp${r ? ` + ${r === 1 ? 'ldw' : `${r} * ldw`}` : ''}));`,
-    );
+    emit(`        const a${r} = f32x4.splat(load<f32>(${at('wp', r, 'ldw')}));`);
     for (let v = 0; v < nv; v++) emit(`        c${r}_${v} = madd4(a${r}, b${v}, c${r}_${v});`);
   }
   emit(`        wp += 4;`);
@@ -129,8 +128,7 @@ function convTile(mr) {
   emit(`    }`);
   emit(`  }`);
   for (let r = 0; r < mr; r++) {
-    for (let v = 0; v < nv; v++)
-      emit(`  v128.store(po${r ? ` + ${r === 1 ? 'ldo' : `${r} * ldo`}` : ''}, c${r}_${v}, ${16 * v});`);
+    for (let v = 0; v < nv; v++) emit(`  v128.store(${at('po', r, 'ldo')}, c${r}_${v}, ${16 * v});`);
   }
   emit(`}`);
   emit('');
@@ -212,8 +210,8 @@ function cvGradTile(qr, cv) {
 }
 
 /**
- * Emits the loop nest that covers v ∈ [0, n) with blocks of `sizes` (largest first), `call(size, v)` emitting
- * the work of one block. A size that fits at most once in what the previous one leaves is an `if`.
+ * Emits the loops that cover v ∈ [0, n) with blocks of `sizes` (largest first), `call(size)` emitting the work
+ * of the block at v. A size that fits at most once in what the previous one leaves is an `if`.
  */
 function blocks(v, n, sizes, call) {
   emit(`let ${v} = 0;`);
@@ -231,9 +229,6 @@ function blocks(v, n, sizes, call) {
     emit(`}`);
   });
 }
-
-/** `base + i * ld` with the multiplication left out for i = 0 and 1, as in the tiles. */
-const at = (base, i, ld) => `${base}${i ? ` + ${i === 1 ? ld : `${i} * ${ld}`}` : ''}`;
 
 /** Wide direct convolution: every output channel (pairs, then one) over the padded width in 16-pixel blocks. */
 function dconvDispatch(rows) {
