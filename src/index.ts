@@ -28,3 +28,5 @@ export { RunStore, type StoredResult } from './cli/store.js';
 export { acquireRunLock, LockHeldError, type LockInfo, type RunLock } from './cli/lock.js';
 export * from './plot/index.js';
 export * from './report/index.js';
+export * from './notebook/index.js';
+export { runStored, type StoredRunOptions } from './cli/stored-run.js';

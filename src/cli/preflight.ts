@@ -10,7 +10,7 @@ import { availableParallelism, totalmem } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { checkDataFiles } from '../data/idx.js';
 import type { AnyExperiment, Config } from '../experiment/index.js';
-import { heapMegabytes } from '../kernels/wasm.js';
+import { heapMegabytes } from '../kernels/loader.js';
 import { acquireRunLock, type RunLock } from './lock.js';
 
 /** A problem found before training: the CLI prints the message and exits with status 2. */

@@ -49,7 +49,7 @@ export function checkStoredResult(v: unknown): asserts v is StoredResult {
     want(k, typeof r[k] === 'string' && r[k] !== '', 'a non-empty string');
   want('finishedAt', typeof r.finishedAt === 'string', 'a string');
   want('seed', Number.isSafeInteger(r.seed), 'an integer');
-  want('workers', Number.isSafeInteger(r.workers) && (r.workers as number) >= 1, 'an integer ≥ 1');
+  want('workers', Number.isSafeInteger(r.workers) && (r.workers as number) >= 0, 'an integer ≥ 0');
   want('quick', typeof r.quick === 'boolean', 'a boolean');
   want('wallSeconds', typeof r.wallSeconds === 'number' && (r.wallSeconds as number) >= 0, 'a number ≥ 0');
   want('config', r.config !== null && typeof r.config === 'object' && !Array.isArray(r.config), 'a record');

@@ -11,29 +11,9 @@ import type { FigureOutput, ReportDocument } from './document.js';
 import { toHtml } from './html.js';
 import { parseMarkdown } from './markdown.js';
 import { texToSvg } from './math.js';
-import { toNotebook } from './notebook.js';
+import { toNotebook, type Notebook } from './notebook.js';
 import { layoutPdf } from './pdf.js';
 import { publishReportSet, stageReportSet } from './report-set.js';
-
-/** What a report's subtitle says of the run. */
-export interface ReportMeta {
-  /** nnlab's package version. */
-  version: string;
-  seed: number;
-  /** "full", "quick" or a description of the overrides. */
-  scale: string;
-  /** Wall time of each problem's run in seconds. */
-  wallSeconds?: Record<string, number>;
-  /** When the report is generated (defaults to now). */
-  date?: Date;
-}
-
-/** Wall time as the subtitle shows it: "42 s", "3.5 min", "1.25 h". */
-export function formatDuration(seconds: number): string {
-  if (seconds < 90) return `${seconds < 10 ? seconds.toFixed(1) : Math.round(seconds)} s`;
-  if (seconds < 5400) return `${(seconds / 60).toFixed(1)} min`;
-  return `${(seconds / 3600).toFixed(2)} h`;
-}
 
 /** Every figure of the document, each id once; a reused id with a different spec is an error. */
 export function collectFigures(doc: ReportDocument): FigureOutput[] {
@@ -132,26 +112,38 @@ export interface WrittenReport {
 
 /**
  * Writes figures/<id>.{svg,png} and report/NAME.{ipynb,html,pdf} under outDir as one set (report-set.ts):
- * all files go to a fresh folder first, and are published together at the end, so a build killed midway
- * leaves the previous report in place, whole.
+ * all files go to a fresh folder first and are published together at the end, so a build killed midway
+ * leaves the previous report in place, whole. The .ipynb is `given.notebook` (an executed notebook the
+ * document was converted from) or the document as a notebook.
  */
-export async function writeReport(doc: ReportDocument, outDir: string, name: string): Promise<WrittenReport> {
-  const figures = await renderFigures(doc);
+export async function writeReport(
+  doc: ReportDocument,
+  outDir: string,
+  name: string,
+  given: { figures?: ReadonlyMap<string, RenderedFigure>; notebook?: Notebook } = {},
+): Promise<WrittenReport> {
+  // A notebook converted to a document brings its figures (and itself); a document built here renders them.
+  const figures = given.figures ?? (await renderFigures(doc));
   const set = stageReportSet(outDir);
+  const figureFiles: string[] = [];
   for (const [id, f] of figures) {
     writeFileAtomic(join(set, 'figures', `${id}.svg`), f.svg);
-    writeFileAtomic(join(set, 'figures', `${id}.png`), f.png);
+    figureFiles.push(join(outDir, 'figures', `${id}.svg`));
+    if (f.png.length > 0) {
+      writeFileAtomic(join(set, 'figures', `${id}.png`), f.png);
+      figureFiles.push(join(outDir, 'figures', `${id}.png`));
+    }
   }
-  writeFileAtomic(join(set, `${name}.ipynb`), JSON.stringify(toNotebook(doc, figures), null, 1) + '\n');
+  writeFileAtomic(
+    join(set, `${name}.ipynb`),
+    JSON.stringify(given.notebook ?? toNotebook(doc, figures), null, 1) + '\n',
+  );
   writeFileAtomic(join(set, `${name}.html`), toHtml(doc, figures));
   const printed = await layoutPdf(doc, figures);
   writeFileAtomic(join(set, `${name}.pdf`), printed.pdf);
   publishReportSet(outDir, set);
   const dir = join(outDir, 'report');
   const [notebook, html, pdf] = ['ipynb', 'html', 'pdf'].map((ext) => join(dir, `${name}.${ext}`));
-  const figureFiles = [...figures.keys()].flatMap((id) =>
-    ['svg', 'png'].map((ext) => join(outDir, 'figures', `${id}.${ext}`)),
-  );
   const figureWarnings = [...figures].flatMap(([id, f]) => f.warnings.map((w) => `figure ${id}: ${w}`));
   return {
     notebook,
