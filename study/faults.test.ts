@@ -239,7 +239,7 @@ test(
       '--set',
       'p4.variants=std-bn,bn-dropout',
       '--set',
-      'p4.epochs=3',
+      'p4.epochs=2',
       '--out',
       out,
     ];
@@ -247,8 +247,8 @@ test(
     assert.equal(nnlab(args(a)).status, 0);
     const b = join(root, 'b');
     const delays: number[] = [];
-    for (let i = 0; i < 3; i++) {
-      const ms = 1000 + Math.round(Math.random() * 2500);
+    for (let i = 0; i < 2; i++) {
+      const ms = 1000 + Math.round(Math.random() * 2000);
       delays.push(ms);
       if ((await killedAfter(args(b), ms)) === 0) break;
     }
