@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { acquireRunLock, LockHeldError } from './lock.js';
+import { acquireRunLock, LOCK_HOLDER_ENV, LockHeldError, worksUnderLock } from './lock.js';
 
 test('one writer per run directory: a second one is refused naming the holder; release frees it', () => {
   const dir = mkdtempSync(join(tmpdir(), 'nnlab-lock-'));
@@ -50,6 +50,33 @@ test('the lock of a process that no longer runs is taken over, with a message', 
       JSON.stringify({ pid, host: 'elsewhere', command: 'x', startedAt: 'y' }),
     );
     assert.throws(() => acquireRunLock(dir, 'z', () => {}), /pid \d+ on elsewhere/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a child process works under the lock of its parent (NNLAB_LOCK_HOLDER), a stranger does not', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'nnlab-lock-'));
+  try {
+    assert.equal(worksUnderLock(dir), false, 'no lock');
+    const lock = acquireRunLock(dir, 'nnlab report');
+    assert.equal(worksUnderLock(dir), true, 'the holder itself');
+    assert.equal(process.env[LOCK_HOLDER_ENV], String(process.pid), 'handed down to child processes');
+    const child = (env: NodeJS.ProcessEnv): string =>
+      spawnSync(
+        process.execPath,
+        [
+          '--input-type=module',
+          '-e',
+          `import { worksUnderLock } from ${JSON.stringify(new URL('./lock.js', import.meta.url).href)};` +
+            `process.stdout.write(String(worksUnderLock(${JSON.stringify(dir)})))`,
+        ],
+        { encoding: 'utf8', env },
+      ).stdout;
+    assert.equal(child(process.env), 'true', 'a child started under the lock');
+    assert.equal(child({ ...process.env, [LOCK_HOLDER_ENV]: '' }), 'false', 'another process');
+    lock.release();
+    assert.equal(process.env[LOCK_HOLDER_ENV], undefined);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

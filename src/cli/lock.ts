@@ -55,6 +55,19 @@ function readLock(path: string): LockInfo | null {
   }
 }
 
+/** The environment variable naming the pid whose run-directory lock this process works under. */
+export const LOCK_HOLDER_ENV = 'NNLAB_LOCK_HOLDER';
+
+/**
+ * Whether this process may write in `dir` under a lock it already has: the lock's holder is this process, or
+ * the process that started it (named by NNLAB_LOCK_HOLDER, as `nnlab report` does for its notebook kernel).
+ */
+export function worksUnderLock(dir: string): boolean {
+  const holder = readLock(join(dir, 'LOCK'));
+  if (holder === null || holder.host !== hostname()) return false;
+  return holder.pid === process.pid || String(holder.pid) === process.env[LOCK_HOLDER_ENV];
+}
+
 /** A held lock; release() deletes the file (only if it is still ours). */
 export interface RunLock {
   readonly path: string;
@@ -98,10 +111,13 @@ export function acquireRunLock(
       closeSync(fd);
     }
     let released = false;
+    // Child processes (the notebook kernel of `nnlab report`) write under this lock: they inherit its holder.
+    process.env[LOCK_HOLDER_ENV] = String(me.pid);
     const release = (): void => {
       if (released) return;
       released = true;
       process.removeListener('exit', release);
+      if (process.env[LOCK_HOLDER_ENV] === String(me.pid)) delete process.env[LOCK_HOLDER_ENV];
       const now = readLock(path);
       if (now !== null && now.pid === me.pid && now.host === me.host) rmSync(path, { force: true });
     };

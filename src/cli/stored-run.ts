@@ -4,6 +4,7 @@
  * the worker pool with its job checkpoints in the run directory (a killed run resumes) and its result is
  * stored — what `nnlab run` does for each experiment, without the terminal.
  */
+import { mkdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import {
   executeExperiment,
@@ -15,6 +16,7 @@ import {
 import type { Config } from '../experiment/types.js';
 import type { Progress } from '../jobs/job.js';
 import { NNLAB_VERSION } from '../version.js';
+import { acquireRunLock, worksUnderLock } from './lock.js';
 import { DEFAULT_OUT, RunStore } from './store.js';
 
 export interface StoredRunOptions {
@@ -38,23 +40,43 @@ export async function runStored<C extends Config, R>(
   const config = resolveConfig(any, { quick: opts.quick, settings });
   const seed = opts.seed ?? 1;
   const store = new RunStore(opts.out ?? DEFAULT_OUT);
+  // One writer per run directory: take its lock unless this process works under it (the notebook kernel of
+  // `nnlab report`); a run directory that another nnlab is writing is refused, naming it.
+  mkdirSync(store.root, { recursive: true });
+  const lock = worksUnderLock(store.root) ? null : acquireRunLock(store.root, `runStored(${exp.id})`);
+  try {
+    return await loadOrRun(exp, store, config, seed, opts.workers, opts.onProgress, opts.quick === true);
+  } finally {
+    lock?.release();
+  }
+}
+
+async function loadOrRun<C extends Config, R>(
+  exp: Experiment<C, R>,
+  store: RunStore,
+  config: Config,
+  seed: number,
+  workers: number | undefined,
+  onProgress: StoredRunOptions['onProgress'],
+  quick: boolean,
+): Promise<R> {
+  const any = exp as unknown as AnyExperiment;
   const stored = store.upToDate(exp.id, config, seed);
   if (stored !== undefined) return stored.result as R;
   const t0 = performance.now();
-  const workers = opts.workers;
   const result = await executeExperiment(any, config, {
     seed,
     workers,
     checkpointDir: store.checkpoints(exp.id).dir,
     quarantineDir: store.quarantineDir,
-    onProgress: opts.onProgress,
+    onProgress,
   });
   store.writeResult({
     id: exp.id,
     title: exp.title,
     nnlabVersion: NNLAB_VERSION,
     seed,
-    quick: opts.quick === true,
+    quick,
     config,
     wallSeconds: (performance.now() - t0) / 1000,
     workers: workers ?? availableParallelism(),
