@@ -213,6 +213,49 @@ test(
   }),
 );
 
+test(
+  'a checkpoint truncated, or whole but of the wrong structure, is quarantined and its job redone to the same numbers',
+  withDir((root) => {
+    const args = (out: string): string[] => [
+      'run',
+      'p4',
+      '--quick',
+      '--workers',
+      '1',
+      '--no-report',
+      '--set',
+      'p4.variants=std-bn',
+      '--set',
+      'p4.epochs=2',
+      '--out',
+      out,
+    ];
+    const a = join(root, 'a');
+    assert.equal(nnlab(args(a)).status, 0);
+    // A run stopped after its first checkpoint (the injected full disk refuses the second).
+    const b = join(root, 'b');
+    assert.equal(nnlab(args(b), { NNLAB_FAULT_WRITE_LIMIT: '500000' }).status, 1);
+    const dir = join(b, 'checkpoints', 'p4');
+    const [job] = readdirSync(dir);
+    const file = join(dir, job, 'state.json');
+    const good = readFileSync(file, 'utf8');
+    const damage: [string, string][] = [
+      ['truncated', good.slice(0, good.length - 1000)],
+      ['wrong structure', encodeVerified('checkpoint', { epochsDone: 1, state: 'none' })],
+    ];
+    for (const [what, bad] of damage) {
+      mkdirSync(join(dir, job), { recursive: true });
+      writeFileSync(file, bad);
+      const r = nnlab(args(b));
+      assert.equal(r.status, 0, `${what}: ${r.stderr}`);
+      assert.ok(r.stderr.includes(`warning: ${file}`), `${what}: names the checkpoint: ${r.stderr}`);
+      assert.doesNotMatch(r.stderr, /TypeError|\n\s+at /, `${what}: no bare TypeError, no stack`);
+      assert.deepStrictEqual(timeless(stored(b, 'p4')), timeless(stored(a, 'p4')), what);
+      rmSync(join(b, 'results'), { recursive: true });
+    }
+  }),
+);
+
 /** Runs the CLI and SIGKILLs it after `ms` milliseconds (if it is still running). */
 function killedAfter(args: string[], ms: number): Promise<number | null> {
   return new Promise((resolve, reject) => {
