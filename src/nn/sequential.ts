@@ -10,6 +10,7 @@ import type { History } from '../train/callbacks.js';
 import { DivergenceError } from '../train/errors.js';
 import { fitModel, gatherRows, type FitOptions } from '../train/fit.js';
 import { countCorrect } from '../train/metrics.js';
+import type { TrainableModel } from '../train/model.js';
 import type { ModelState } from '../train/state.js';
 import { Rng } from '../util/rng.js';
 import { BatchBuffer } from './buffers.js';
@@ -40,7 +41,8 @@ interface Compiled {
   threshold: number;
 }
 
-export class Sequential {
+/** A Keras-shaped stack of layers; fit and fitResumable train it through the TrainableModel interface. */
+export class Sequential implements TrainableModel {
   readonly layers: readonly Layer[];
   readonly backend: Backend;
   readonly dtype: DType;
