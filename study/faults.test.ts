@@ -116,7 +116,7 @@ test(
 );
 
 test(
-  'a stored result truncated, emptied, with a changed number or a wrong structure is quarantined and rebuilt',
+  'a stored result truncated, emptied, with a changed number, a wrong structure or an empty body is quarantined and rebuilt',
   withDir((root) => {
     const out = join(root, 'out');
     const args = ['run', 'p1', '--quick', '--no-report', '--out', out];
@@ -132,6 +132,7 @@ test(
         'structurally wrong (checksummed, no result)',
         encodeVerified('result', { ...stored(out, 'p1'), result: null }),
       ],
+      ['an empty body (checksummed)', encodeVerified('result', { ...stored(out, 'p1'), result: {} })],
     ];
     for (const [what, bad] of damage) {
       assert.notEqual(bad, good, what);

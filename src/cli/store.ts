@@ -53,7 +53,11 @@ export function checkStoredResult(v: unknown): asserts v is StoredResult {
   want('quick', typeof r.quick === 'boolean', 'a boolean');
   want('wallSeconds', typeof r.wallSeconds === 'number' && (r.wallSeconds as number) >= 0, 'a number ≥ 0');
   want('config', r.config !== null && typeof r.config === 'object' && !Array.isArray(r.config), 'a record');
-  want('result', r.result !== null && typeof r.result === 'object', 'a record or list (the result itself)');
+  want(
+    'result',
+    r.result !== null && typeof r.result === 'object' && Object.keys(r.result).length > 0,
+    'a non-empty record or list (the result itself)',
+  );
 }
 
 export class RunStore {
