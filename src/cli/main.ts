@@ -34,6 +34,7 @@ Usage:
   nnlab run [p1 p2 p3 p4 p5 | all] [options]   train the experiments (default: all), then write the report
   nnlab report [--out DIR]                     re-render the report from stored results (no training)
   nnlab list                                   experiments, their settings, defaults and descriptions
+  nnlab dashboard [--out DIR] [--port N] [--host H]   watch, compare and export runs in the browser
   nnlab --help | --version
 
 Options of run:
@@ -260,6 +261,8 @@ async function main(argv: string[]): Promise<number> {
         return 0;
       case 'report':
         return await report(rest);
+      case 'dashboard': // live curves, comparison and exports in the browser (cli/dashboard.ts)
+        return await (await import('./dashboard.js')).dashboardCommand(rest);
       case 'run':
         if (rest.includes('--help') || rest.includes('-h')) {
           process.stdout.write(USAGE);

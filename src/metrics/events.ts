@@ -16,6 +16,7 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { threadId } from 'node:worker_threads';
 import { crc32c, maskCrc } from './crc32c.js';
 import { ProtoWriter } from './protobuf.js';
 
@@ -141,7 +142,7 @@ export class EventFileWriter {
   private pendingBytes = 0;
 
   constructor(dir: string, wallTime = Date.now() / 1000) {
-    const name = `events.out.tfevents.${Math.floor(wallTime)}.${hostname()}.${process.pid}.${EventFileWriter.counter++}`;
+    const name = `events.out.tfevents.${Math.floor(wallTime)}.${hostname()}.${process.pid}.${threadId}.${EventFileWriter.counter++}`;
     this.path = join(dir, name);
     this.fd = openSync(this.path, 'a');
     this.add(fileVersionEvent(wallTime));
