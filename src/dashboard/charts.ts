@@ -28,7 +28,12 @@ export function curvesSpec(
     transform: [{ calculate: "datum.job + ' · ' + datum.series", as: 'curve' }],
     mark: { type: 'line', point: points.length <= 60, tooltip: true, interpolate: 'linear' },
     encoding: {
-      x: { field: opts.x, type: 'quantitative', title: opts.x === 'step' ? 'step' : 'wall time (s)' },
+      x: {
+        field: opts.x,
+        type: 'quantitative',
+        title: opts.x === 'step' ? 'step' : 'wall time (s)',
+        ...(opts.x === 'step' ? { axis: { tickMinStep: 1, format: 'd' } } : {}),
+      },
       y: {
         field: 'value',
         type: 'quantitative',
