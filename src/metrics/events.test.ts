@@ -11,6 +11,7 @@ import {
   EventFileWriter,
   flattenHParams,
   scalarsEvent,
+  scalarsEventReference,
   sessionEndEvent,
   sessionStartEvent,
   tfRecord,
@@ -68,6 +69,28 @@ test('tfRecord frames data with the length, masked CRC-32C of each, little-endia
   assert.equal(v.getUint32(8, true), maskCrc(crc32c(r.subarray(0, 8))));
   assert.deepEqual([...r.subarray(12, 15)], [...data]);
   assert.equal(v.getUint32(15, true), maskCrc(crc32c(data)));
+});
+
+test('the fast scalarsEvent encodes byte for byte as the generic ProtoWriter does', () => {
+  const long = 'x'.repeat(200); // a tag whose length needs a two-byte varint
+  for (const [step, scalars] of [
+    [0, [['a', 1]]],
+    [
+      2 ** 40 + 3,
+      [
+        ['epoch/loss', 0.25],
+        [long, NaN],
+        ['batch/lr', -Infinity],
+      ],
+    ],
+    [127, []],
+    [128, [['évaluation/coût', 3.5]]],
+  ] as [number, [string, number][]][]) {
+    assert.deepEqual(
+      [...scalarsEvent(1.5e9, step, scalars)],
+      [...scalarsEventReference(1.5e9, step, scalars)],
+    );
+  }
 });
 
 test('flattenHParams keeps scalars under dotted keys and writes lists as JSON text', () => {

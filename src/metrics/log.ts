@@ -282,9 +282,13 @@ export class JobLog {
     }
     const v: Record<string, LogValue> = {};
     const scalars: [string, number][] = [];
-    for (const [name, value] of Object.entries(metrics)) {
-      const last = this.onDisk.get(seriesKey(stream, name));
-      if (last !== undefined && step <= last) continue;
+    const resumed = this.onDisk.size > 0;
+    for (const name in metrics) {
+      const value = metrics[name];
+      if (resumed) {
+        const last = this.onDisk.get(seriesKey(stream, name));
+        if (last !== undefined && step <= last) continue;
+      }
       v[name] = encodeValue(value);
       scalars.push([`${stream}/${name}`, value]);
     }

@@ -7,7 +7,20 @@
 const encoder = new TextEncoder();
 
 export class ProtoWriter {
-  private chunks: number[] = [];
+  private buf = new Uint8Array(64);
+  private view = new DataView(this.buf.buffer);
+  private len = 0;
+
+  /** Room for `n` more bytes (the buffer doubles: amortised O(1) per byte, no per-byte garbage). */
+  private ensure(n: number): void {
+    if (this.len + n <= this.buf.length) return;
+    let size = this.buf.length * 2;
+    while (size < this.len + n) size *= 2;
+    const next = new Uint8Array(size);
+    next.set(this.buf.subarray(0, this.len));
+    this.buf = next;
+    this.view = new DataView(next.buffer);
+  }
 
   private tag(field: number, wire: number): void {
     this.varint(field * 8 + wire);
@@ -18,11 +31,12 @@ export class ProtoWriter {
     if (!Number.isSafeInteger(v) || v < 0) {
       throw new Error(`ProtoWriter.varint: expected a non-negative safe integer, got ${v}`);
     }
+    this.ensure(8);
     while (v >= 0x80) {
-      this.chunks.push((v % 0x80) | 0x80);
+      this.buf[this.len++] = (v % 0x80) | 0x80;
       v = Math.floor(v / 0x80);
     }
-    this.chunks.push(v);
+    this.buf[this.len++] = v;
   }
 
   /** A varint field (int32/int64/enum/bool) with a non-negative value. */
@@ -35,18 +49,18 @@ export class ProtoWriter {
   /** A `double` field (wire type 1, little-endian IEEE-754 binary64). */
   double(field: number, v: number): this {
     this.tag(field, 1);
-    const b = new Uint8Array(8);
-    new DataView(b.buffer).setFloat64(0, v, true);
-    this.chunks.push(...b);
+    this.ensure(8);
+    this.view.setFloat64(this.len, v, true);
+    this.len += 8;
     return this;
   }
 
   /** A `float` field (wire type 5, little-endian IEEE-754 binary32: the value rounded to single precision). */
   float(field: number, v: number): this {
     this.tag(field, 5);
-    const b = new Uint8Array(4);
-    new DataView(b.buffer).setFloat32(0, v, true);
-    this.chunks.push(...b);
+    this.ensure(4);
+    this.view.setFloat32(this.len, v, true);
+    this.len += 4;
     return this;
   }
 
@@ -54,7 +68,9 @@ export class ProtoWriter {
   bytes(field: number, v: Uint8Array): this {
     this.tag(field, 2);
     this.varint(v.length);
-    for (let i = 0; i < v.length; i++) this.chunks.push(v[i]);
+    this.ensure(v.length);
+    this.buf.set(v, this.len);
+    this.len += v.length;
     return this;
   }
 
@@ -69,7 +85,8 @@ export class ProtoWriter {
     return this.bytes(field, w.finish());
   }
 
+  /** The bytes written (a view of the writer's buffer: take it once, at the end). */
   finish(): Uint8Array {
-    return Uint8Array.from(this.chunks);
+    return this.buf.subarray(0, this.len);
   }
 }
