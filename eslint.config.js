@@ -22,6 +22,7 @@ export default tseslint.config(
         EventSource: 'readonly',
         URLSearchParams: 'readonly',
         btoa: 'readonly',
+        performance: 'readonly',
         unescape: 'readonly',
         setTimeout: 'readonly',
         clearTimeout: 'readonly',

@@ -198,6 +198,7 @@ async function drawCurves() {
   await draw(chart, r.spec);
   chart.dataset.points = String(r.points);
   chart.dataset.curves = String(new Set(r.spec.data.values.map((p) => `${p.job} ${p.series}`)).size);
+  chart.dataset.drawn = String(performance.now());
   note.textContent = r.downsampled
     ? `${r.points} of ${r.total} points shown (min and max of each of ≤${Math.floor(1000 / 2)} step buckets per curve); exports are complete`
     : `${r.points} points`;
