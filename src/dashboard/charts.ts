@@ -48,17 +48,26 @@ export function curvesSpec(
 
 /** A sweep: each job a point at (setting, outcome), e.g. P5's learning rate against the final loss. */
 export function sweepSpec(
-  rows: { job: string; x: number | string; y: number | null; status: string }[],
+  input: { job: string; x: number | string; y: number | null; status: string }[],
   opts: { x: string; y: string; logX: boolean },
 ): VegaLiteSpec {
-  const numeric = rows.every((r) => typeof r.x === 'number');
+  const numeric = input.every((r) => typeof r.x === 'number');
+  // A non-finite outcome (a diverged run) has no place on the y axis: drawn as a cross at the top, as the
+  // notebook's 5.1 figure does, with "non-finite" in its tooltip.
+  const finite = input.flatMap((r) => (r.y === null ? [] : [r.y]));
+  const top = finite.length > 0 ? Math.max(...finite) : 1;
+  const rows = input.map((r) =>
+    r.y === null
+      ? { ...r, y: top, value: 'non-finite', point: 'non-finite' }
+      : { ...r, value: r.y, point: 'finite' },
+  );
   return withTheme({
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title: `${opts.y} against ${opts.x}`,
     width: 'container',
     height: 260,
     data: { values: rows },
-    mark: { type: 'point', filled: true, size: 80, tooltip: true },
+    mark: { type: 'point', filled: true, size: 80 },
     encoding: {
       x: {
         field: 'x',
@@ -68,7 +77,18 @@ export function sweepSpec(
       },
       y: { field: 'y', type: 'quantitative', title: opts.y, scale: { zero: false } },
       color: { field: 'status', type: 'nominal', title: 'state' },
-      shape: { field: 'status', type: 'nominal' },
+      shape: {
+        field: 'point',
+        type: 'nominal',
+        title: 'outcome',
+        scale: { domain: ['finite', 'non-finite'], range: ['circle', 'cross'] },
+      },
+      tooltip: [
+        { field: 'job', type: 'nominal' },
+        { field: 'x', title: opts.x },
+        { field: 'value', title: opts.y },
+        { field: 'status', type: 'nominal' },
+      ],
     },
   });
 }

@@ -285,12 +285,22 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
     const view = runView(run, cache).experiments.find((e) => e.id === exp);
     if (view === undefined)
       throw new HttpError(404, `no experiment ${JSON.stringify(exp)} in run ${run.name}`);
+    const name = url.searchParams.get('name');
     const rows = view.jobs.flatMap((job) => {
       const s = job.series.find((k) => k.key === y);
       const hp = job.hparams[x];
-      if (hp === undefined || s === undefined) return [];
+      if (hp === undefined || s === undefined || (name !== null && name !== '' && job.job !== name))
+        return [];
       const value = agg === 'last' ? s.last : agg === 'min' ? s.min : s.max;
-      return [{ job: job.key, x: typeof hp === 'boolean' ? String(hp) : hp, y: value, status: job.status }];
+      return [
+        {
+          job: job.key,
+          name: job.job,
+          x: typeof hp === 'boolean' ? String(hp) : hp,
+          y: value,
+          status: job.status,
+        },
+      ];
     });
     return rows;
   };
@@ -420,7 +430,7 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
       const rows = sweep(url);
       const x = url.searchParams.get('x') ?? '';
       if (url.searchParams.has('format')) {
-        sendExport(res, url, 'sweep', rows, ['job', 'x', 'y', 'status']);
+        sendExport(res, url, 'sweep', rows, ['job', 'name', 'x', 'y', 'status']);
         return;
       }
       const y = `${url.searchParams.get('agg') ?? 'last'} ${url.searchParams.get('y')}`;

@@ -179,6 +179,7 @@ function renderSeries() {
       if (input.checked) state.series.add(key);
       else state.series.delete(key);
       drawCurves();
+      drawTable();
     });
     box.append(el('label', { htmlFor: id }, input, ` ${key}`));
   }
@@ -268,7 +269,13 @@ async function drawSweep() {
   const ys = [...new Set(chosen.exp.jobs.flatMap((j) => j.series.map((x) => x.key)))].sort();
   s.y = fillSelect($('sweep-y'), ys, s.y || (ys.includes('epoch/loss') ? 'epoch/loss' : ys[0]));
   s.agg = $('sweep-agg').value;
+  // Only jobs of one kind (P5's sweep jobs, not its batch-size job that also has an lr): the commonest job
+  // name among those with this setting.
+  const names = new Map();
+  for (const j of chosen.exp.jobs) if (s.x in j.hparams) names.set(j.job, (names.get(j.job) ?? 0) + 1);
+  const name = [...names].sort((a, b) => b[1] - a[1])[0]?.[0] ?? '';
   const p = new URLSearchParams({
+    name,
     run: chosen.run.name,
     exp: chosen.exp.id,
     x: s.x ?? '',
