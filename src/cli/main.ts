@@ -21,6 +21,7 @@ import { deserializeError } from '../jobs/pool.js';
 import { NNLAB_VERSION } from '../version.js';
 import { ProgressView } from './progress.js';
 import type { FromRunner, RunPlan } from './runner.js';
+import { convertCommand, kernelCommand, NotebookUsageError } from './notebook-commands.js';
 import { loadStudy } from './study.js';
 import { DEFAULT_OUT, RunStore } from './store.js';
 
@@ -34,6 +35,8 @@ Usage:
   nnlab run [p1 p2 p3 p4 p5 | all] [options]   train the experiments (default: all), then write the report
   nnlab report [--out DIR]                     re-render the report from stored results (no training)
   nnlab list                                   experiments, their settings, defaults and descriptions
+  nnlab convert NOTEBOOK --to html|pdf|ipynb|ts  a notebook as HTML or PDF, or between .ipynb and .ts [--output FILE]
+  nnlab kernel install [--dir DIR]             register the TypeScript kernel (tslab) with Jupyter
   nnlab dashboard [--out DIR] [--port N] [--host H]   watch, compare and export runs in the browser
   nnlab --help | --version
 
@@ -261,6 +264,10 @@ async function main(argv: string[]): Promise<number> {
         return 0;
       case 'report':
         return await report(rest);
+      case 'convert':
+        return await convertCommand(rest);
+      case 'kernel':
+        return kernelCommand(rest);
       case 'dashboard': // live curves, comparison and exports in the browser (cli/dashboard.ts)
         return await (await import('./dashboard.js')).dashboardCommand(rest);
       case 'run':
@@ -273,7 +280,7 @@ async function main(argv: string[]): Promise<number> {
         fail(`unknown command "${command}"`);
     }
   } catch (e) {
-    if (e instanceof UsageError || e instanceof ConfigError) {
+    if (e instanceof UsageError || e instanceof ConfigError || e instanceof NotebookUsageError) {
       process.stderr.write(`nnlab: ${e.message}\nSee nnlab --help (and nnlab list for the settings).\n`);
       return 2;
     }
