@@ -78,6 +78,7 @@ for (const [i, { id, config }] of plan.run.entries()) {
       workers: plan.workers,
       checkpointDir: checkpoints.dir,
       quarantineDir: store.quarantineDir,
+      logDir: store.logDir(id),
       onProgress: (key, progress) => event({ type: 'progress', id, key, progress }),
       onJobStart: (key) => event({ type: 'job-start', id, key }),
       onJobEnd: (key, failed) => event({ type: 'job-end', id, key, failed }),

@@ -211,6 +211,8 @@ export interface ExecuteOptions {
   checkpointDir?: string;
   /** Where damaged checkpoints are moved aside (default: `quarantine` beside each job's checkpoints). */
   quarantineDir?: string;
+  /** Directory for the jobs' metrics logs and TensorBoard event files (metrics/log.ts); default: none. */
+  logDir?: string;
   /** Progress of the experiment itself (key = its id) and of each job (key = the job's key). */
   onProgress?: (key: string, p: Progress) => void;
   onJobStart?: (key: string) => void;
@@ -230,6 +232,7 @@ export async function executeExperiment(
     workers: opts.workers,
     checkpointDir: opts.checkpointDir,
     quarantineDir: opts.quarantineDir,
+    logDir: opts.logDir,
     onProgress,
     onJobStart: opts.onJobStart,
     onJobEnd: opts.onJobEnd,

@@ -16,6 +16,7 @@ port.on('message', (m: ToWorker) => {
     m.spec,
     jobCheckpoints(m.spec.jobId, m.checkpointDir, memoryStores, m.quarantineDir),
     (progress) => post({ type: 'progress', id: m.id, progress }),
+    m.logDir,
   ).then(
     (value) => {
       try {

@@ -175,6 +175,17 @@ export const p4Job = defineJob(
             testAccuracy: te.accuracy ?? NaN,
             seconds: (performance.now() - t0) / 1000,
           };
+          ctx.log?.(e + 1, {
+            loss: record.runningLoss,
+            accuracy: record.runningAccuracy,
+            trainLoss: tr.loss,
+            trainAccuracy: record.trainAccuracy,
+            testLoss: te.loss,
+            testAccuracy: record.testAccuracy,
+            learningRate: config.learningRate,
+            batchSize: config.batchSize,
+            epochSeconds: record.seconds,
+          });
           return { record, losses: [tr.loss, te.loss] };
         },
         afterEpoch: (done, total, r) => {

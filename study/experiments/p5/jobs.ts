@@ -4,6 +4,7 @@
  * the same shuffles, and checkpoints its model state at every epoch boundary.
  */
 import {
+  type BatchLogs,
   type Callback,
   CyclicLR,
   defineJob,
@@ -16,6 +17,7 @@ import {
   lenet5,
   type Sequential,
   SGD,
+  type TrainingContext,
 } from 'nnlab';
 import { subsampleSeries, suggestLrBounds } from './analysis.js';
 import { p5Splits, toTensors, type LabelledTensors, type P5DataArgs } from './data.js';
@@ -107,6 +109,22 @@ async function withRun<R>(
 
 const seconds = (t0: number) => (performance.now() - t0) / 1000;
 
+/**
+ * Logs every batch (stream "batch", step = the model's global iteration + 1): its loss, the learning rate it
+ * used and its size. Cheap next to a LeNet-5 batch (one JSON line and one event record, written in bulk).
+ * `lastLr` keeps the rate of the latest batch for the epoch record.
+ */
+function batchLogger(ctx: JobContext): Callback & { lastLr: number } {
+  const cb = {
+    lastLr: NaN,
+    onBatchEnd: (iteration: number, logs: BatchLogs, t: TrainingContext) => {
+      cb.lastLr = t.optimizer.learningRate;
+      ctx.log?.(iteration + 1, { loss: logs.loss, learningRate: cb.lastLr, batchSize: logs.size }, 'batch');
+    },
+  };
+  return cb;
+}
+
 interface EpochPlan {
   key: string;
   label: string;
@@ -131,13 +149,14 @@ async function trainEpochs(
   ctx: JobContext,
 ): Promise<{ records: EpochRecord[]; diverged: Divergence | null; priorSeconds: number }> {
   const validation = plan.validate ? d.validation() : null;
-  return fitResumable<EpochRecord, number>(model, d.train().x, d.train().y, {
+  const batches = batchLogger(ctx);
+  const fit = await fitResumable<EpochRecord, number>(model, d.train().x, d.train().y, {
     checkpoints: ctx.checkpoints,
     key: plan.key,
     epochs: plan.epochs,
     batchSize: (e) => plan.batchSizeAt(e),
     validationData: validation === null ? undefined : [validation.x, validation.y],
-    callbacks: plan.callbacks,
+    callbacks: [...plan.callbacks, batches],
     extra:
       plan.saveExtra !== undefined && plan.restoreExtra !== undefined
         ? { save: plan.saveExtra, restore: plan.restoreExtra }
@@ -151,6 +170,14 @@ async function trainEpochs(
         valLoss: plan.validate ? h.valLoss[last] : null,
         valAccuracy: plan.validate ? h.valAccuracy[last] : null,
       };
+      ctx.log?.(e + 1, {
+        loss: record.loss,
+        accuracy: record.accuracy,
+        ...(record.valLoss !== null ? { valLoss: record.valLoss } : {}),
+        ...(record.valAccuracy !== null ? { valAccuracy: record.valAccuracy } : {}),
+        learningRate: batches.lastLr,
+        batchSize: plan.batchSizeAt(e),
+      });
       return { record, losses: record.valLoss === null ? [] : [record.valLoss] };
     },
     afterEpoch: (done, total, r) =>
@@ -164,6 +191,8 @@ async function trainEpochs(
           (r.valAccuracy !== null ? ` val acc ${r.valAccuracy.toFixed(4)}` : ''),
       }),
   });
+  if (fit.diverged !== null) ctx.log?.(fit.diverged.epoch + 1, { diverged: 1, loss: fit.diverged.loss });
+  return fit;
 }
 
 /** Every final metric in inference mode on the final weights (the train set too, so the gaps compare like with like). */
@@ -243,7 +272,7 @@ export const p5FinderJob = defineJob(
           epochs: a.epochs,
           batchSize: a.batchSize,
           shuffle: true,
-          callbacks: [finder],
+          callbacks: [finder, batchLogger(ctx)],
           verbose: false,
         });
       } catch (err) {
