@@ -79,6 +79,11 @@ export interface P2Summary {
   nit: P2Stats;
   /** Runs per TNC status code. */
   statusCounts: { status: number; message: string; count: number }[];
+  /**
+   * The lowest regularised cost reached after 1, 2, … function evaluations (index e − 1 for e evaluations):
+   * mean, min and max over the seeds. A run that stopped early keeps its last lowest cost.
+   */
+  bestCost: { mean: number[]; min: number[]; max: number[] };
 }
 
 export interface P2Result {
