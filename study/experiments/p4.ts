@@ -26,6 +26,7 @@ import {
   P4_VARIANTS,
   p4Defaults,
   p4Fields,
+  summariseP4,
   validateP4,
   type P4BnLayer,
   type P4Config,
@@ -235,6 +236,7 @@ export const p4: Experiment<P4Config, P4Result> = {
       inputMean: mean,
       inputStd: std,
       runs,
+      summary: summariseP4(runs, config.variants),
       wallSeconds: (performance.now() - t0) / 1000,
     };
   },

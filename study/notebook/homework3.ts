@@ -463,7 +463,7 @@ await showPart(s3, '3.4 Leaky ReLU');
 // LeNet-5 in four variants (batch norm, dropout, both) × seeds on MNIST, 10 epochs of SGD each.
 const r4 = await runStored(p4, run);
 const s4 = p4Section(r4);
-await showPart(s4, 'Problem 4 — Batch normalisation, dropout, MNIST');
+await showPart(s4, 'Problem 4 — Batch normalisation, dropout, MNIST (LeNet-5)');
 
 // %% [markdown]
 // ### 4.1 Co-adaptation and internal covariate shift
