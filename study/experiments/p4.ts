@@ -61,7 +61,7 @@ export function buildP4Model(config: P4Config, variant: P4Variant, seed: number)
  * Each BN layer's γ and β, labelled by what it normalises: 'input' for a BN before any conv/dense layer,
  * else the conv/dense layer it follows (conv1, conv2, dense1, …).
  */
-export function bnParameters(model: Sequential): P4BnLayer[] {
+function bnParameters(model: Sequential): P4BnLayer[] {
   const out: P4BnLayer[] = [];
   let convs = 0;
   let denses = 0;

@@ -69,7 +69,7 @@ export interface P2GradCheck {
 }
 
 /** Mean, sample std, min, max over seeds (src/util/stats.ts). */
-export type P2Stats = SampleStats;
+type P2Stats = SampleStats;
 
 export interface P2Summary {
   net: P2NetKey;
