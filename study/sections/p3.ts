@@ -287,27 +287,22 @@ function explain32(result: P3Result): string {
 
 function collapseFigure(result: P3Result): FigureOutput {
   const { theory, runs } = result.dying;
-  const rows = runs.flatMap((r) => [
-    {
+  const kinds = [
+    ['constant at initialisation', 'bornDead'],
+    ['collapsed after training', 'collapsed'],
+  ] as const;
+  const rows = runs.flatMap((r) =>
+    kinds.map(([measure, key]) => ({
       activation: activationName(r.activation),
-      measure: 'constant at initialisation',
-      fraction: r.bornDead.fraction,
-      lo: r.bornDead.ci[0],
-      hi: r.bornDead.ci[1],
-      count: r.bornDead.count,
+      measure,
+      fraction: r[key].fraction,
+      lo: r[key].ci[0],
+      hi: r[key].ci[1],
+      count: r[key].count,
       nets: r.nets,
-    },
-    {
-      activation: activationName(r.activation),
-      measure: 'collapsed after training',
-      fraction: r.collapsed.fraction,
-      lo: r.collapsed.ci[0],
-      hi: r.collapsed.ci[1],
-      count: r.collapsed.count,
-      nets: r.nets,
-    },
-  ]);
-  const measures = ['constant at initialisation', 'collapsed after training'];
+    })),
+  );
+  const measures = kinds.map(([measure]) => measure);
   const title = `Collapse of ${theory.depth}×${theory.width} nets: ReLU vs leaky ReLU`;
   const spec: VegaLiteSpec = {
     $schema: SCHEMA,
