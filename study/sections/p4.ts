@@ -1,7 +1,7 @@
 /**
- * Problem 4's report section: the concepts (4.1), the learned BN parameters as violins (4.2, 4.3), and
- * train/test curves of the four variants in the panel layouts the homework asks for (4.3–4.5), with
- * observations computed from the measured numbers.
+ * Problem 4's section: the learned BN parameters as tables and violins (4.2, 4.3), and train/test curves of
+ * the variants in the panel layouts the homework asks for (4.3–4.5), with observations computed from the
+ * experiment's statistics over the seeds (the result's `summary`).
  */
 import {
   p4,
@@ -11,7 +11,14 @@ import {
   type P4Variant,
   type P4VariantSummary,
 } from '../experiments/p4.js';
-import { describe, type Block, type FigureOutput, type TableOutput, type VegaLiteSpec } from 'nnlab';
+import {
+  describe,
+  type Block,
+  type FigureOutput,
+  type SampleStats,
+  type TableOutput,
+  type VegaLiteSpec,
+} from 'nnlab';
 import {
   accuracyDomain,
   epochX,
@@ -58,7 +65,7 @@ function curveRows(
   const scale = metric === 'accuracy' ? 100 : 1;
   for (const v of variants) {
     const { curves } = summaryOf(result, v);
-    const sets: [string, ReturnType<typeof describe>[]][] = [
+    const sets: [string, SampleStats[]][] = [
       ['train (inference mode)', metric === 'accuracy' ? curves.trainAccuracy : curves.trainLoss],
       ['test', metric === 'accuracy' ? curves.testAccuracy : curves.testLoss],
     ];
