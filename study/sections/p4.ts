@@ -10,6 +10,7 @@ import {
   type P4Run,
   type P4Variant,
   type P4VariantSummary,
+  summariseP4,
 } from '../experiments/p4.js';
 import {
   describe,
@@ -433,6 +434,15 @@ function wallTimeText(result: P4Result): string {
   );
 }
 
+/**
+ * The result with its statistics over the seeds: a result stored before they were part of it (its config and
+ * seed still match, so a run reuses it) gets them from the experiment's own summariseP4.
+ */
+function withSummary(result: P4Result): P4Result {
+  if ((result.summary as P4Result['summary'] | undefined) !== undefined) return result;
+  return { ...result, summary: summariseP4(result.runs, result.config.variants) };
+}
+
 /** The note that stands for a part whose variant did not run. */
 function missing(v: P4Variant): Block {
   return markdown(
@@ -461,7 +471,8 @@ function regulariserPart(
 }
 
 /** Problem 4's blocks: setup, 4.2–4.5 figures and observations, and a summary table. */
-export function p4Section(result: P4Result): Block[] {
+export function p4Section(stored: P4Result): Block[] {
+  const result = withSummary(stored);
   const blocks: Block[] = [
     heading(1, p4.title),
     markdown(settingsText(result)),
