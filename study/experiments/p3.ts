@@ -99,7 +99,7 @@ function dyingDivergence(shards: DyingShardResult[], nets: number): P3DyingRun['
 }
 
 /** Merges the shards of one activation into the reported fractions, loss curves and examples. */
-export function summariseDying(
+function summariseDying(
   config: P3Config,
   activation: EnsembleActivation,
   shards: DyingShardResult[],
