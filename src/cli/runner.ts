@@ -25,6 +25,8 @@ export interface RunPlan {
   count: number;
   /** The 1-based position of each planned experiment among those named. */
   indices: number[];
+  /** Run the jobs on `nnlab worker`s through the queue in this Redis instead of local threads. */
+  redis?: string;
 }
 
 export type FromRunner =
@@ -62,6 +64,8 @@ try {
       onProgress: (key, progress) => event({ type: 'progress', id, key, progress }),
       onJobStart: (key) => event({ type: 'job-start', id, key }),
       onJobEnd: (key) => event({ type: 'job-end', id, key }),
+      redis: plan.redis,
+      onMessage: (text) => event({ type: 'message', text }),
     });
     const seconds = (performance.now() - t0) / 1000;
     store.writeResult({

@@ -213,9 +213,19 @@ export interface ExecuteOptions {
   onProgress?: (key: string, p: Progress) => void;
   onJobStart?: (key: string) => void;
   onJobEnd?: (key: string) => void;
+  /**
+   * Run the jobs on `nnlab worker`s through the BullMQ queue in this Redis (redis://, rediss://) instead of on
+   * local threads; the results are the same (src/queue/coordinator.ts).
+   */
+  redis?: string;
+  /** Lines from the job runner about itself (the queue's reconnections), already free of passwords. */
+  onMessage?: (text: string) => void;
 }
 
-/** Runs `exp` with an already resolved config on a fresh worker pool, closed afterwards. */
+/** What runs an experiment's jobs: the local WorkerPool or the queue coordinator. */
+type JobRunner = Pick<WorkerPool, 'workers' | 'runJobs' | 'close'>;
+
+/** Runs `exp` with an already resolved config on a fresh job runner (pool or queue), closed afterwards. */
 export async function executeExperiment(
   exp: AnyExperiment,
   config: Config,
@@ -224,13 +234,17 @@ export async function executeExperiment(
   if (!Number.isInteger(opts.seed))
     throw new ConfigError(`${exp.id}: the seed must be an integer, got ${opts.seed}`);
   const onProgress = opts.onProgress ?? (() => {});
-  const pool = new WorkerPool({
-    workers: opts.workers,
-    checkpointDir: opts.checkpointDir,
-    onProgress,
-    onJobStart: opts.onJobStart,
-    onJobEnd: opts.onJobEnd,
-  });
+  const hooks = { onProgress, onJobStart: opts.onJobStart, onJobEnd: opts.onJobEnd };
+  const pool: JobRunner =
+    opts.redis === undefined
+      ? new WorkerPool({ workers: opts.workers, checkpointDir: opts.checkpointDir, ...hooks })
+      : new (await import('../queue/coordinator.js')).QueueCoordinator({
+          redis: opts.redis,
+          expId: exp.id,
+          workers: opts.workers ?? 1,
+          log: opts.onMessage,
+          ...hooks,
+        });
   const ctx: RunContext = {
     workers: pool.workers,
     runJobs: (job, tasks) => pool.runJobs(job, tasks),

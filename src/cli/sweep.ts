@@ -1,0 +1,3 @@
+export async function sweepCommand(_argv: string[], _study: unknown): Promise<number> {
+  return 0;
+}
