@@ -1,6 +1,6 @@
 // Builds everything `npm ci` needs: the AssemblyScript SIMD kernels (from source) and the TypeScript.
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdirSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -40,3 +40,22 @@ run(bin('tsc'), ['-p', 'tsconfig.json']);
 run(bin('tsc'), ['-p', 'study/tsconfig.json']);
 // tsc writes files without the execute bit; the package bin must be runnable (npx nnlab).
 chmodSync(join(root, 'dist', 'cli', 'main.js'), 0o755);
+// The compiled study is a package of its own, so notebooks import it by name as they import nnlab.
+writeFileSync(
+  join(root, 'dist', 'study', 'package.json'),
+  JSON.stringify(
+    { name: 'nnlab-homework3', private: true, type: 'module', main: 'index.js', types: 'index.d.ts' },
+    null,
+    2,
+  ) + '\n',
+);
+// Notebooks are executed from the study's folder or a run directory's report/; tslab resolves names through
+// node_modules only (no package self-reference), so in nnlab's own repository node_modules/nnlab links back to
+// the package and node_modules/nnlab-homework3 to the compiled study.
+for (const [name, target] of [
+  ['nnlab', '..'],
+  ['nnlab-homework3', '../dist/study'],
+]) {
+  const link = join(root, 'node_modules', name);
+  if (!existsSync(link)) symlinkSync(target, link, 'dir');
+}

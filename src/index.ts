@@ -18,3 +18,5 @@ export type { Study } from './experiment/study.js';
 export { RunStore, type StoredResult } from './cli/store.js';
 export * from './plot/index.js';
 export * from './report/index.js';
+export * from './notebook/index.js';
+export { runStored, type StoredRunOptions } from './cli/stored-run.js';

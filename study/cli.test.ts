@@ -154,7 +154,8 @@ test('a run killed mid-way resumes with the same command and ends with the unint
     const killed = await runCli(
       args(b),
       () =>
-        existsSync(ckpt) && readdirSync(ckpt, { recursive: true }).some((f) => String(f).endsWith('.json')),
+        existsSync(ckpt) &&
+        readdirSync(ckpt, { recursive: true, encoding: 'utf8' }).some((f) => String(f).endsWith('.json')),
     );
     assert.equal(killed.signal, 'SIGKILL');
     assert.ok(!existsSync(join(b, 'results', 'p4.json')), 'killed before it finished');
@@ -196,7 +197,8 @@ test('SIGTERM stops the run at once, keeps the checkpoints and says how to resum
     const r = await runCli(
       args,
       () =>
-        existsSync(ckpt) && readdirSync(ckpt, { recursive: true }).some((f) => String(f).endsWith('.json')),
+        existsSync(ckpt) &&
+        readdirSync(ckpt, { recursive: true, encoding: 'utf8' }).some((f) => String(f).endsWith('.json')),
       'SIGTERM',
     );
     assert.equal(r.code, 143, r.stderr);
@@ -208,7 +210,7 @@ test('SIGTERM stops the run at once, keeps the checkpoints and says how to resum
       r.stderr,
     );
     assert.ok(
-      readdirSync(ckpt, { recursive: true }).some((f) => String(f).endsWith('.json')),
+      readdirSync(ckpt, { recursive: true, encoding: 'utf8' }).some((f) => String(f).endsWith('.json')),
       'checkpoints kept',
     );
     assert.ok(!existsSync(join(out, 'results', 'p4.json')));

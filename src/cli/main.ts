@@ -21,6 +21,7 @@ import { deserializeError } from '../jobs/pool.js';
 import { NNLAB_VERSION } from '../version.js';
 import { ProgressView } from './progress.js';
 import type { FromRunner, RunPlan } from './runner.js';
+import { convertCommand, kernelCommand, NotebookUsageError } from './notebook-commands.js';
 import { loadStudy } from './study.js';
 import { parseRedisUrl } from '../queue/redis-url.js';
 import { DEFAULT_OUT, RunStore } from './store.js';
@@ -35,6 +36,8 @@ Usage:
   nnlab run [p1 p2 p3 p4 p5 | all] [options]   train the experiments (default: all), then write the report
   nnlab report [--out DIR]                     re-render the report from stored results (no training)
   nnlab list                                   experiments, their settings, defaults and descriptions
+  nnlab convert NOTEBOOK.ipynb --to html|pdf   any notebook as HTML or PDF [--output FILE]
+  nnlab kernel install [--dir DIR]             register the TypeScript kernel (tslab) with Jupyter
   nnlab --help | --version
 
 Options of run:
@@ -284,6 +287,10 @@ async function main(argv: string[]): Promise<number> {
         return await (await import('./worker.js')).workerCommand(rest);
       case 'sweep':
         return await (await import('./sweep.js')).sweepCommand(rest, study);
+      case 'convert':
+        return await convertCommand(rest);
+      case 'kernel':
+        return kernelCommand(rest);
       case 'run':
         if (rest.includes('--help') || rest.includes('-h')) {
           process.stdout.write(USAGE);
@@ -294,7 +301,7 @@ async function main(argv: string[]): Promise<number> {
         fail(`unknown command "${command}"`);
     }
   } catch (e) {
-    if (e instanceof UsageError || e instanceof ConfigError) {
+    if (e instanceof UsageError || e instanceof ConfigError || e instanceof NotebookUsageError) {
       process.stderr.write(`nnlab: ${e.message}\nSee nnlab --help (and nnlab list for the settings).\n`);
       return 2;
     }

@@ -84,9 +84,17 @@ try {
   }
   current = null;
   if (plan.report) {
-    event({ type: 'message', text: 'Writing the report (figures, notebook, HTML, PDF)…' });
+    event({
+      type: 'message',
+      text: study.notebook
+        ? `Executing the notebook ${study.notebook} in the TypeScript kernel, then HTML and PDF…`
+        : 'Writing the report (figures, notebook, HTML, PDF)…',
+    });
     const { reportFromStore } = await import('./report.js');
-    const r = await reportFromStore(study, store);
+    const r = await reportFromStore(study, store, (c) => {
+      if (c.seconds !== undefined)
+        event({ type: 'message', text: `  cell ${c.cell} done in ${c.seconds.toFixed(1)} s` });
+    });
     post({
       type: 'finished',
       report: { notebook: r.notebook, html: r.html, pdf: r.pdf, warnings: r.warnings },

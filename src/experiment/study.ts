@@ -10,6 +10,12 @@ export interface Study {
   name: string;
   /** The experiments in the order `run all` runs them. */
   experiments: readonly AnyExperiment[];
-  /** Writes the report of the stored results (by experiment id) under outDir. */
+  /**
+   * The study's notebook: a percent-format TypeScript file (see notebook/percent.ts) with a cell tagged
+   * "parameters" (out, quick, seed, settings, workers); `nnlab run` executes it in the tslab kernel after
+   * training and writes the executed .ipynb with its HTML and PDF.
+   */
+  notebook?: string;
+  /** Writes the report of the stored results (by experiment id) under outDir (studies without a notebook). */
   report?(results: Record<string, unknown>, meta: ReportMeta, outDir: string): Promise<WrittenReport>;
 }

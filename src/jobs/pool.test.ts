@@ -170,11 +170,15 @@ test('a process killed mid-run resumes from its file checkpoints to the uninterr
       out,
       epochs,
       60,
-      () => existsSync(dir) && readdirSync(dir, { recursive: true }).some((f) => String(f).endsWith('.json')),
+      () =>
+        existsSync(dir) &&
+        readdirSync(dir, { recursive: true, encoding: 'utf8' }).some((f) => String(f).endsWith('.json')),
     );
     assert.equal(signal, 'SIGKILL');
     assert.ok(!existsSync(out), 'the killed run must not have finished');
-    const partial = readdirSync(dir, { recursive: true }).filter((f) => String(f).endsWith('.json'));
+    const partial = readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) =>
+      String(f).endsWith('.json'),
+    );
     assert.ok(partial.length >= 1);
     // The same command (same args, so the same job identities) resumes.
     await runFixture(dir, out, epochs, 60);

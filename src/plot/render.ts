@@ -4,8 +4,7 @@
  * so layout (legend widths, label overlap, title placement) matches what resvg and the PDF draw.
  */
 import { Resvg } from '@resvg/resvg-js';
-import * as vega from 'vega';
-import { compile } from 'vega-lite';
+import type * as Vega from 'vega';
 import type { TopLevelSpec } from 'vega-lite';
 import type { VegaLiteSpec } from '../report/document.js';
 import { familyFor, figureFontFiles, MONO_FAMILY, SANS_FAMILY, SERIF_FAMILY, textWidth } from './fonts.js';
@@ -18,10 +17,23 @@ interface TextItem {
   fontStyle?: string;
 }
 
-/** vega-scenegraph's text metrics hook; vega exports it but its typings omit it. */
-const metrics = (vega as unknown as { textMetrics: { width: (item: TextItem, text: unknown) => number } })
-  .textMetrics;
-metrics.width = (item, text) => {
+/**
+ * vega and vega-lite, loaded on first use: vega's canvas probe uses a top-level await, which would make every
+ * module importing nnlab asynchronous (and unloadable by require(), as Jupyter's tslab kernel loads modules).
+ * Once loaded, vega-scenegraph's text metrics hook (exported, but omitted from the typings) measures with our TTFs.
+ */
+let loaded: Promise<{ vega: typeof Vega; compile: typeof import('vega-lite').compile }> | undefined;
+function loadVega(): Promise<{ vega: typeof Vega; compile: typeof import('vega-lite').compile }> {
+  loaded ??= Promise.all([import('vega'), import('vega-lite')]).then(([vega, vl]) => {
+    const metrics = (vega as unknown as { textMetrics: { width: (item: TextItem, text: unknown) => number } })
+      .textMetrics;
+    metrics.width = measure;
+    return { vega, compile: vl.compile };
+  });
+  return loaded;
+}
+
+function measure(item: TextItem, text: unknown): number {
   const size = item.fontSize != null ? +item.fontSize || 0 : 11;
   const s = text == null ? '' : String(text).trim();
   if (size <= 0 || s === '') return 0;
@@ -32,7 +44,7 @@ metrics.width = (item, text) => {
     (typeof w === 'number' && w >= 600) ||
     (typeof w === 'string' && +w >= 600);
   return textWidth(s, size, { family: familyFor(item.font), bold, italic: item.fontStyle === 'italic' });
-};
+}
 
 export interface SvgFigure {
   svg: string;
@@ -51,14 +63,15 @@ export interface RenderedFigure extends SvgFigure {
 
 /** Renders a Vega-Lite spec (the shared theme applied) to a standalone SVG string. */
 export async function renderSvg(spec: VegaLiteSpec): Promise<SvgFigure> {
+  const { vega, compile } = await loadVega();
   const warnings: string[] = [];
   // Collected instead of printed: the build reports them per figure, the console stays clean.
   const logger = vega.logger(vega.Warn, undefined, (_method, level, args) => {
     warnings.push(`${level} ${args.map(String).join(' ')}`.trim());
   });
-  let compiled: vega.Spec;
+  let compiled: Vega.Spec;
   try {
-    compiled = compile(withTheme(spec) as unknown as TopLevelSpec, { logger }).spec as vega.Spec;
+    compiled = compile(withTheme(spec) as unknown as TopLevelSpec, { logger }).spec as Vega.Spec;
   } catch (e) {
     throw new Error(`renderSvg: vega-lite could not compile the spec: ${(e as Error).message}`);
   }

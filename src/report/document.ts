@@ -30,7 +30,21 @@ export interface TextOutput {
   text: string;
 }
 
-export type Output = FigureOutput | TableOutput | TextOutput;
+/** Discussion computed from results: Markdown (the subset above), shown as a cell's output. */
+export interface MarkdownOutput {
+  kind: 'markdown';
+  text: string;
+}
+
+/** A picture that came without a Vega-Lite spec (a notebook nnlab did not write): PNG or SVG. */
+export interface ImageOutput {
+  kind: 'image';
+  mime: 'image/png' | 'image/svg+xml';
+  /** Base64 for PNG, the markup for SVG. */
+  data: string;
+}
+
+export type Output = FigureOutput | TableOutput | TextOutput | MarkdownOutput | ImageOutput;
 
 export type Block =
   | { kind: 'heading'; level: 1 | 2 | 3; text: string }

@@ -87,6 +87,12 @@ function outputHtml(o: Output, figures: ReadonlyMap<string, RenderedFigure>): st
       return `<pre class="output">${escapeHtml(o.text)}</pre>`;
     case 'table':
       return `<div class="table">${tableHtml(o)}</div>`;
+    case 'markdown':
+      return `<div class="output-markdown">${markdownHtml(o.text)}</div>`;
+    case 'image':
+      return o.mime === 'image/png'
+        ? `<img class="output" alt="" src="data:image/png;base64,${o.data.replace(/[^A-Za-z0-9+/=]/g, '')}">`
+        : `<img class="output" alt="" src="data:image/svg+xml;base64,${Buffer.from(o.data, 'utf8').toString('base64')}">`;
     case 'figure': {
       const f = figures.get(o.id);
       if (!f) throw new Error(`toHtml: figure "${o.id}" was not rendered`);

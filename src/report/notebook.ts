@@ -47,9 +47,15 @@ export function toLines(s: string): string[] {
   return parts.map((p, i) => (i < parts.length - 1 ? p + '\n' : p)).filter((p) => p !== '');
 }
 
-const VEGALITE_MIME = 'application/vnd.vegalite.v5+json';
+export const VEGALITE_MIME = 'application/vnd.vegalite.v5+json';
+/** nnlab's own mimetype of a table: { caption, columns, rows }, so a converter gets the table back exactly. */
+export const TABLE_MIME = 'application/vnd.nnlab.table+json';
 
-function outputOf(o: Output, figures: ReadonlyMap<string, RenderedFigure>): NotebookOutput {
+/**
+ * A document output as notebook output: text as stdout, Markdown as text/markdown, a table as HTML + text
+ * (+ its data), a figure as the Vega-Lite spec + SVG + PNG (with its id and title in the metadata).
+ */
+export function outputOf(o: Output, figures: ReadonlyMap<string, RenderedFigure>): NotebookOutput {
   switch (o.kind) {
     case 'text':
       return {
@@ -57,11 +63,27 @@ function outputOf(o: Output, figures: ReadonlyMap<string, RenderedFigure>): Note
         name: 'stdout',
         text: toLines(o.text.endsWith('\n') ? o.text : o.text + '\n'),
       };
+    case 'markdown':
+      return {
+        output_type: 'display_data',
+        data: { 'text/markdown': toLines(o.text), 'text/plain': toLines(o.text) },
+        metadata: {},
+      };
+    case 'image':
+      return {
+        output_type: 'display_data',
+        data: { [o.mime]: o.mime === 'image/png' ? o.data : toLines(o.data) },
+        metadata: {},
+      };
     case 'table':
       checkTable(o);
       return {
         output_type: 'display_data',
-        data: { 'text/html': toLines(tableHtml(o)), 'text/plain': toLines(tableToText(o)) },
+        data: {
+          'text/html': toLines(tableHtml(o)),
+          'text/plain': toLines(tableToText(o)),
+          [TABLE_MIME]: { caption: o.caption, columns: o.columns, rows: o.rows },
+        },
         metadata: {},
       };
     case 'figure': {
@@ -78,7 +100,10 @@ function outputOf(o: Output, figures: ReadonlyMap<string, RenderedFigure>): Note
           'image/png': f.png.toString('base64'),
           'text/plain': [`<Figure ${o.id}: ${o.title}>`],
         },
-        metadata: { 'image/png': { width: Math.round(f.width), height: Math.round(f.height) } },
+        metadata: {
+          'image/png': { width: Math.round(f.width), height: Math.round(f.height) },
+          nnlab: { id: o.id, title: o.title },
+        },
       };
     }
   }

@@ -8,9 +8,9 @@
 import PDFDocument from 'pdfkit';
 import SVGtoPDF from 'svg-to-pdfkit';
 import { fontPath, MONO_FAMILY, SANS_FAMILY, SERIF_FAMILY, textWidth, type FontFace } from '../plot/fonts.js';
-import type { RenderedFigure } from '../plot/render.js';
+import { pngSize, type RenderedFigure } from '../plot/render.js';
 import { figureCaption } from './caption.js';
-import type { Block, FigureOutput, Output, ReportDocument, TableOutput } from './document.js';
+import type { Block, FigureOutput, ImageOutput, Output, ReportDocument, TableOutput } from './document.js';
 import { parseInline, parseMarkdown, plainText, type Inline, type MdBlock } from './markdown.js';
 import { texToSvg, type MathSvg } from './math.js';
 import { splitComment } from './code.js';
@@ -565,7 +565,9 @@ class PdfWriter {
         ? this.figureSize(first).h + FIG_CAPTION + 4
         : first.kind === 'table'
           ? this.tableLead(first)
-          : Math.min(3, this.monoLines(first.text).length) * CODE_LH + 2 * MONO_PAD;
+          : first.kind === 'text'
+            ? Math.min(3, this.monoLines(first.text).length) * CODE_LH + 2 * MONO_PAD
+            : 0;
     return lines <= 15 && codeH + firstH <= BOTTOM - PAGE.top ? codeH + firstH : 9 + 3 * CODE_LH + 10;
   }
 
@@ -582,9 +584,35 @@ class PdfWriter {
     for (const o of outputs) {
       if (o.kind === 'text') this.monoBox(o.text, 'output');
       else if (o.kind === 'table') this.table(o);
+      else if (o.kind === 'markdown') for (const m of parseMarkdown(o.text)) this.markdownBlock(m);
+      else if (o.kind === 'image') this.image(o);
       else this.figure(o);
     }
     this.y += 4;
+  }
+
+  /** A picture without a spec: PNG through pdfkit, SVG like a figure; shrunk to the text width. */
+  image(o: ImageOutput): void {
+    if (o.mime === 'image/svg+xml') {
+      const m = /<svg[^>]*\bwidth="([\d.]+)[^"]*"[^>]*\bheight="([\d.]+)/.exec(o.data);
+      const [w0, h0] = m ? [Number(m[1]), Number(m[2])] : [400, 300];
+      const s = Math.min(PX, CONTENT_W / w0, (BOTTOM - PAGE.top - 8) / h0);
+      this.ensure(h0 * s + 8);
+      this.svg(o.data, PAGE.left + (CONTENT_W - w0 * s) / 2, this.y, w0 * s, h0 * s, 'an image output');
+      this.y += h0 * s + 8;
+      return;
+    }
+    const png = Buffer.from(o.data, 'base64');
+    const { width, height } = pngSize(png);
+    // Notebook PNGs are usually drawn at 2× for sharpness: print them at half their pixel size.
+    const s = Math.min(PX / 2, CONTENT_W / width, (BOTTOM - PAGE.top - 8) / height);
+    this.ensure(height * s + 8);
+    this.doc.image(png, PAGE.left + (CONTENT_W - width * s) / 2, this.y, {
+      width: width * s,
+      height: height * s,
+    });
+    this.place('figure', this.y, this.y + height * s);
+    this.y += height * s + 8;
   }
 
   /** A figure's drawn size: CSS px at 0.75 pt, shrunk to the text width and to one page with its caption. */

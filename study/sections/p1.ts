@@ -7,37 +7,6 @@ import type { Block, TableOutput } from 'nnlab';
 
 const sci = (x: number): string => (x === 0 ? '0' : x.toExponential(1));
 
-const JACOBIAN_DERIVATION = String.raw`Write $S = \sum_{l=1}^{k} e^{v_l}$, so that $o_i = e^{v_i}/S$. Only two derivatives are needed: the numerator $e^{v_i}$ depends on $v_j$ only when $i = j$, and every term of the denominator contributes once,
-
-$$\frac{\partial e^{v_i}}{\partial v_j} = \delta_{ij}\, e^{v_i}, \qquad \frac{\partial S}{\partial v_j} = e^{v_j},$$
-
-where $\delta_{ij}$ is 1 for $i = j$ and 0 otherwise. The quotient rule then gives
-
-$$\frac{\partial o_i}{\partial v_j} = \frac{\delta_{ij}\, e^{v_i}\, S - e^{v_i}\, e^{v_j}}{S^2} = \delta_{ij}\,\frac{e^{v_i}}{S} - \frac{e^{v_i}}{S}\cdot\frac{e^{v_j}}{S} = o_i\,(\delta_{ij} - o_j).$$
-
-Reading off the two cases:
-
-$$\frac{\partial o_i}{\partial v_i} = o_i\,(1 - o_i), \qquad \frac{\partial o_i}{\partial v_j} = -\,o_i\, o_j \quad (i \neq j).$$
-
-The same result follows in one line from the logarithm, $\log o_i = v_i - \log S$, whose derivative is $\partial \log o_i / \partial v_j = \delta_{ij} - e^{v_j}/S = \delta_{ij} - o_j$; multiplying by $o_i$ undoes the logarithm. As a check on the signs, each column of the Jacobian sums to zero, $\sum_i o_i(\delta_{ij} - o_j) = o_j - o_j \sum_i o_i = 0$, as it must because the outputs always sum to 1.`;
-
-const GRADIENT_DERIVATION = String.raw`The loss depends on $v_j$ only through the outputs, so by the chain rule and part 1,
-
-$$\frac{\partial L}{\partial v_j} = -\sum_{i=1}^{k} \frac{y_i}{o_i}\,\frac{\partial o_i}{\partial v_j} = -\sum_{i=1}^{k} \frac{y_i}{o_i}\, o_i\,(\delta_{ij} - o_j) = -\sum_{i=1}^{k} y_i\,\delta_{ij} + o_j \sum_{i=1}^{k} y_i .$$
-
-The first sum keeps only the term $i = j$, which is $y_j$. The label is one-hot, so exactly one $y_i$ equals 1 and the rest are 0, hence $\sum_i y_i = 1$. Therefore
-
-$$\frac{\partial L}{\partial v_j} = o_j - y_j, \qquad \text{or in vector form} \qquad \nabla_{v} L = o - y .$$
-
-The factor $1/o_i$ from the logarithm cancels the factor $o_i$ of the Jacobian, which is why the combined gradient is so simple and never divides by a small probability. The argument only used $\sum_i y_i = 1$, so it also holds for soft targets (label smoothing).`;
-
-const STABILITY = String.raw`**Why the maximum is subtracted.** Multiplying numerator and denominator of $o_i$ by $e^{-c}$ shows $\operatorname{softmax}(v) = \operatorname{softmax}(v - c\,\mathbf{1})$ for every constant $c$. With $c = m = \max_j v_j$ every exponent is $\le 0$, so nothing overflows and the largest term is exactly $e^0 = 1$, so the denominator is at least 1. In float64, $e^{v}$ overflows to $\infty$ once $v > 709.78$, and the naive quotient then becomes $\infty/\infty = \text{NaN}$. The loss is computed the same way, $L = \log \sum_j e^{v_j - m} - (v_y - m)$, which never takes $\log 0$ even when $o_y$ underflows to 0.`;
-
-const METHOD =
-  String.raw`**How the check works.** Each column $j$ of the Jacobian is estimated by a central difference, $\big(o(v + h e_j) - o(v - h e_j)\big) / (2h)$, and each $\partial L/\partial v_j$ the same way, all in float64. The step is $h = \sqrt[3]{\varepsilon} \approx 6\times 10^{-6}$ for the softmax, and $h\,\max(1,|L|)^{1/3}$ for the loss, because rounding noise in $L$ grows with its size. Both steps balance the $O(h^2)$ truncation error against the $O(\varepsilon/h)$ rounding error. Each step is rounded to a representable number at $v_j$ before dividing, so it stays exact even at $|v_j| = 10^5$. The *noise floor* $\varepsilon \max(1,|L|)/h$ is the smallest gradient error that finite differences can resolve at all. A relative error divides the largest absolute error of a group by the group's largest analytic entry, floored at $10^{-6}$: a saturated softmax has derivatives that round to about 0, and dividing by them would say nothing. Every vector is also passed through nnlab's fused ` +
-  '`softmaxCrossEntropy`' +
-  String.raw` kernel (the reference backend, float64), to check that the library computes the same $o - y$.`;
-
 function casesTable(cases: P1Case[], kind: 'random' | 'extreme'): TableOutput {
   const rows = cases
     .filter((c) => c.kind === kind)
@@ -123,12 +92,8 @@ export function p1Section(result: P1Result): Block[] {
   return [
     { kind: 'heading', level: 1, text: 'Problem 1 — Softmax activation function' },
     { kind: 'heading', level: 2, text: 'Problem 1.1 — The Jacobian of the softmax' },
-    { kind: 'markdown', text: JACOBIAN_DERIVATION },
     { kind: 'heading', level: 2, text: 'Problem 1.2 — The gradient of the cross-entropy' },
-    { kind: 'markdown', text: GRADIENT_DERIVATION },
     { kind: 'heading', level: 2, text: 'Numerical verification' },
-    { kind: 'markdown', text: STABILITY },
-    { kind: 'markdown', text: METHOD },
     {
       kind: 'code',
       source: CODE,

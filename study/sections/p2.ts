@@ -67,46 +67,6 @@ const data = loadEx4(${JSON.stringify(r.config.dataset)});
 console.log(data.m, data.X.length / data.m, data.source);
 for (const spec of [NET_ORIGINAL, NET_TWO_HIDDEN]) console.log(spec.sizes, 'hidden k =', spec.hiddenScale);`;
 
-const PART1 = String.raw`The scaled sigmoid is the logistic function evaluated at $2z$:
-
-$$\hat\sigma(z) = \frac{1}{1 + e^{-2z}} = \sigma(2z), \qquad \sigma(z) = \frac{1}{1 + e^{-z}} .$$
-
-It has the same range $(0, 1)$ and the same midpoint $\hat\sigma(0) = \tfrac12$ as $\sigma$, but it is twice as steep. It is exactly a shifted and rescaled $\tanh$: $\hat\sigma(z) = \tfrac12\,(1 + \tanh z)$. Our ${'`'}sigmoid(z, k)${'`'} computes $1/(1 + e^{-kz})$: $k = 1$ is the original and $k = 2$ the homework's version. The network code calls it with the steepness of each layer, so the output layer can keep $k = 1$.`;
-
-const PART2 = String.raw`With $m$ examples in the rows of $X$ and a column of ones prepended for the bias ($[\mathbf 1, \cdot]$), the forward pass of the 3-layer net (two hidden layers) is
-
-$$a^{(1)} = [\mathbf 1, X] \in \mathbb R^{m\times 401}, \qquad z^{(2)} = a^{(1)}\,\Theta^{(1)\top}, \qquad a^{(2)} = [\mathbf 1, \hat\sigma(z^{(2)})] \in \mathbb R^{m \times 21},$$
-
-$$z^{(3)} = a^{(2)}\,\Theta^{(2)\top}, \qquad a^{(3)} = [\mathbf 1, \hat\sigma(z^{(3)})] \in \mathbb R^{m\times 21}, \qquad z^{(4)} = a^{(3)}\,\Theta^{(3)\top}, \qquad h = \sigma(z^{(4)}) \in \mathbb R^{m \times 10},$$
-
-with $\Theta^{(1)} \in \mathbb R^{20\times 401}$, $\Theta^{(2)} \in \mathbb R^{20\times 21}$ and $\Theta^{(3)} \in \mathbb R^{10\times 21}$. The original net stops after $h = \sigma(a^{(2)}\Theta^{(2)\top})$, with 25 logistic hidden units. All three products are single matrix multiplications over all examples at once (the Backend's float64 ${'`'}gemm${'`'}). The parameter vector is $\Theta^{(1)}, \Theta^{(2)}, \Theta^{(3)}$, each unrolled row by row, as numpy's ${'`'}ravel${'`'} does in the notebook.`;
-
-const PART3 = String.raw`The cost is the mean over the $m$ examples of the binary cross-entropy summed over the $K = 10$ outputs, with one-hot targets $y_{ik} = 1$ exactly when example $i$ has label $k$:
-
-$$J(\Theta) = \frac{1}{m}\sum_{i=1}^{m}\sum_{k=1}^{K}\Big[-y_{ik}\log h_{ik} - (1 - y_{ik})\log(1 - h_{ik})\Big].$$
-
-The regularised version adds the squares of all weights except the bias columns (column 0 of every $\Theta^{(l)}$):
-
-$$J_\lambda(\Theta) = J(\Theta) + \frac{\lambda}{2m}\sum_{l=1}^{3}\sum_{j}\sum_{c \ge 1}\big(\Theta^{(l)}_{jc}\big)^2 .$$
-
-The cost is the same for both networks; only $h$ changes, through the extra layer. We evaluate $\log h = -\operatorname{softplus}(-z^{(4)})$ and $\log(1-h) = -\operatorname{softplus}(z^{(4)})$ from the pre-activation. This gives the same number as the formula but stays finite when $h$ rounds to 0 or 1. One function with $\lambda$ as an argument serves both versions: $\lambda = 0$ gives the unregularised one.`;
-
-const PART4 = String.raw`By the chain rule, the derivative of $\sigma(kz)$ is $k$ times $\sigma'$ at $kz$, and $\sigma' = \sigma(1 - \sigma)$. For $k = 2$:
-
-$$\hat\sigma'(z) = \frac{2e^{-2z}}{(1 + e^{-2z})^2} = 2\,\hat\sigma(z)\,\big(1 - \hat\sigma(z)\big).$$
-
-Its maximum, at $z = 0$, is $\tfrac12$, twice the logistic's $\tfrac14$. So each scaled-sigmoid layer passes back up to twice as much gradient, which offsets part of the shrinking that a second hidden layer adds. During backpropagation the derivative is computed from the stored activations $a = \hat\sigma(z)$ as $2a(1 - a)$, without a second exponential.`;
-
-const PART5 = String.raw`Backpropagation applies the chain rule layer by layer. Write $\odot$ for the elementwise product and $[\cdot]_{:,1:}$ for dropping the bias column. The output error is the same simple difference as in Problem 1, because the logistic output and the binary cross-entropy cancel in the same way:
-
-$$\delta^{(4)} = h - y, \qquad \delta^{(3)} = \big[\delta^{(4)}\,\Theta^{(3)}\big]_{:,1:} \odot \hat\sigma'(z^{(3)}), \qquad \delta^{(2)} = \big[\delta^{(3)}\,\Theta^{(2)}\big]_{:,1:} \odot \hat\sigma'(z^{(2)}),$$
-
-and the gradient of each weight matrix is the error times the layer's input, averaged over the examples:
-
-$$\frac{\partial J}{\partial \Theta^{(l)}} = \frac{1}{m}\,\delta^{(l+1)\top} a^{(l)}, \qquad \frac{\partial J_\lambda}{\partial \Theta^{(l)}_{jc}} = \frac{\partial J}{\partial \Theta^{(l)}_{jc}} + \frac{\lambda}{m}\,\Theta^{(l)}_{jc}\,[c \ge 1] \qquad (l = 1, 2, 3).$$
-
-${'`'}backprop${'`'} returns both the cost and this gradient, unrolled like the parameters, for $\lambda = 0$ (unregularised) and $\lambda > 0$ (regularised). It is checked against central finite differences below, and in the test suite for every parameter of small nets and a sample of the real ones.`;
-
 const FUNCTIONS_CODE = `// Parts 1 and 4: the (scaled) sigmoid and its derivative, σ(kz) and k·σ(kz)·(1 − σ(kz)).
 import { sigmoid, sigmoidGradient } from 'nnlab';
 
@@ -554,12 +514,9 @@ export function p2Section(result: P2Result): Block[] {
       ],
     },
     { kind: 'heading', level: 2, text: 'Problem 2.1 — sigmoid() returns the scaled sigmoid' },
-    { kind: 'markdown', text: PART1 },
     { kind: 'code', source: FUNCTIONS_CODE, outputs: [functionsTable()] },
     { kind: 'heading', level: 2, text: 'Problem 2.2 — forward_propagate() with two hidden layers' },
-    { kind: 'markdown', text: PART2 },
     { kind: 'heading', level: 2, text: 'Problem 2.3 — cost() with and without regularisation' },
-    { kind: 'markdown', text: PART3 },
     { kind: 'code', source: FORWARD_CODE(r), outputs: [initialCostTable(r)] },
     {
       kind: 'markdown',
@@ -571,9 +528,7 @@ export function p2Section(result: P2Result): Block[] {
         .join(' '),
     },
     { kind: 'heading', level: 2, text: 'Problem 2.4 — sigmoid_gradient() of the scaled sigmoid' },
-    { kind: 'markdown', text: PART4 },
     { kind: 'heading', level: 2, text: 'Problem 2.5 — backprop() with and without regularisation' },
-    { kind: 'markdown', text: PART5 },
     { kind: 'code', source: BACKPROP_CODE(r), outputs: [gradCheckTable(r)] },
     {
       kind: 'markdown',

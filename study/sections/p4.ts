@@ -434,10 +434,6 @@ function dynamicsSentence(result: P4Result, v: P4Variant): string {
   );
 }
 
-const CONCEPTS = `**Co-adaptation** (Srivastava et al., 2014). In a network trained by backpropagation each unit's gradient depends on what the other units currently do, so units can learn to *fix each other's mistakes*: a feature detector becomes useful only in the presence of a few specific partners instead of being useful on its own. Example: in a digit classifier, one hidden unit may respond to a fragment of a stroke that only means "7" when another unit simultaneously cancels its false alarms on "1"s; the pair works on the training images, but the combination is brittle and memorises quirks of the training set, which is overfitting. Dropout removes each unit at random (with probability $p$) during training, so no unit can rely on a particular partner being present; every unit must carry information that is useful in many random sub-networks. At test time all units are used, with activations scaled by $1-p$ (or, as here, training activations scaled by $1/(1-p)$: inverted dropout), which approximates averaging the predictions of the $2^n$ thinned networks.
-
-**Internal covariate shift** (Ioffe & Szegedy, 2015). *Covariate shift* is a change in the distribution of a model's inputs between training and use. Inside a deep network, each layer's input is the previous layer's output, and that distribution changes at every step because the earlier layers' weights change. Example: if an update doubles the weights of conv1, every activation that conv2 receives doubles; conv2's weights, tuned for the old scale, are now wrong, and with saturating units (sigmoid, tanh) many inputs move into the flat regions where gradients vanish. Each layer keeps chasing a moving target, which forces small learning rates and careful initialisation. Batch normalisation normalises every channel over the minibatch, $\\hat x = (x - \\mu_B)/\\sqrt{\\sigma_B^2 + \\epsilon}$, then restores the representational freedom with a learned scale and shift, $y = \\gamma \\hat x + \\beta$. The next layer then sees inputs whose mean and scale are controlled by two parameters per channel instead of by every weight upstream. (Later work, e.g. Santurkar et al. 2018, argues that the benefit comes mainly from a smoother loss landscape rather than from reducing the shift itself; the practical effects are the same: larger usable learning rates and faster training. The noise of minibatch statistics also acts as a mild regulariser.)`;
-
 function runCode(c: P4Config, seed: number): string {
   return `// Problem 4 as nnlab runs it. From a shell:
 //   npx nnlab run p4           4 variants × 3 seeds × 10 epochs on all of MNIST
@@ -562,7 +558,6 @@ export function p4Section(result: P4Result): Block[] {
       outputs: [{ kind: 'text', text: wallTimeText(result) }],
     },
     { kind: 'heading', level: 2, text: '4.1 Co-adaptation and internal covariate shift' },
-    { kind: 'markdown', text: CONCEPTS },
   ];
   const missing = (v: P4Variant): Block => ({
     kind: 'markdown',

@@ -1,0 +1,305 @@
+// %% [markdown]
+// # Homework 3
+//
+// Every number, figure and sentence of discussion below is computed by the code cells of this notebook, run
+// in the TypeScript kernel (tslab) against the nnlab library. Heavy training runs on nnlab's worker pool and is
+// kept in a run directory: the first execution trains, later executions load the stored results in seconds,
+// and an interrupted execution resumes from its checkpoints with identical numbers.
+
+// %%
+// The library (training engine, run store, display helper) and the homework's experiments and analyses.
+import { NNLAB_VERSION, runStored, type StoredRunOptions } from 'nnlab';
+import {
+  p1,
+  p2,
+  p3,
+  p4,
+  p5,
+  p1Section,
+  p2Section,
+  p3Section,
+  p4Section,
+  p5Section,
+  showPart,
+} from 'nnlab-homework3';
+
+// %% tags=["parameters"]
+// Run parameters. `nnlab run` injects its --out, --quick, --seed, --set and --workers after this cell
+// (as Object.assign(params, {...})); change them here when you run the notebook yourself in JupyterLab.
+const params: StoredRunOptions = {
+  out: '../../runs/latest',
+  quick: false,
+  seed: 1,
+  settings: [],
+  workers: 2,
+};
+
+// %%
+// Every experiment below reads and writes this run directory with these settings.
+const run: StoredRunOptions = { ...params };
+const scale = [run.quick ? 'quick' : 'full', ...(run.settings ?? [])].join(', ');
+console.log(`nnlab ${NNLAB_VERSION} · seed ${run.seed} · scale ${scale} · run directory ${run.out}`);
+
+// %% [markdown]
+// ## Problem 1 — Softmax activation function
+
+// %%
+// Finite-difference checks of both derivations in float64 (nothing to train).
+const r1 = await runStored(p1, run);
+const s1 = p1Section(r1);
+
+// %% [markdown]
+// ### Problem 1.1 — The Jacobian of the softmax
+//
+// Write $S = \sum_{l=1}^{k} e^{v_l}$, so that $o_i = e^{v_i}/S$. Only two derivatives are needed: the numerator $e^{v_i}$ depends on $v_j$ only when $i = j$, and every term of the denominator contributes once,
+//
+// $$\frac{\partial e^{v_i}}{\partial v_j} = \delta_{ij}\, e^{v_i}, \qquad \frac{\partial S}{\partial v_j} = e^{v_j},$$
+//
+// where $\delta_{ij}$ is 1 for $i = j$ and 0 otherwise. The quotient rule then gives
+//
+// $$\frac{\partial o_i}{\partial v_j} = \frac{\delta_{ij}\, e^{v_i}\, S - e^{v_i}\, e^{v_j}}{S^2} = \delta_{ij}\,\frac{e^{v_i}}{S} - \frac{e^{v_i}}{S}\cdot\frac{e^{v_j}}{S} = o_i\,(\delta_{ij} - o_j).$$
+//
+// Reading off the two cases:
+//
+// $$\frac{\partial o_i}{\partial v_i} = o_i\,(1 - o_i), \qquad \frac{\partial o_i}{\partial v_j} = -\,o_i\, o_j \quad (i \neq j).$$
+//
+// The same result follows in one line from the logarithm, $\log o_i = v_i - \log S$, whose derivative is $\partial \log o_i / \partial v_j = \delta_{ij} - e^{v_j}/S = \delta_{ij} - o_j$; multiplying by $o_i$ undoes the logarithm. As a check on the signs, each column of the Jacobian sums to zero, $\sum_i o_i(\delta_{ij} - o_j) = o_j - o_j \sum_i o_i = 0$, as it must because the outputs always sum to 1.
+
+// %% [markdown]
+// ### Problem 1.2 — The gradient of the cross-entropy
+//
+// The loss depends on $v_j$ only through the outputs, so by the chain rule and part 1,
+//
+// $$\frac{\partial L}{\partial v_j} = -\sum_{i=1}^{k} \frac{y_i}{o_i}\,\frac{\partial o_i}{\partial v_j} = -\sum_{i=1}^{k} \frac{y_i}{o_i}\, o_i\,(\delta_{ij} - o_j) = -\sum_{i=1}^{k} y_i\,\delta_{ij} + o_j \sum_{i=1}^{k} y_i .$$
+//
+// The first sum keeps only the term $i = j$, which is $y_j$. The label is one-hot, so exactly one $y_i$ equals 1 and the rest are 0, hence $\sum_i y_i = 1$. Therefore
+//
+// $$\frac{\partial L}{\partial v_j} = o_j - y_j, \qquad \text{or in vector form} \qquad \nabla_{v} L = o - y .$$
+//
+// The factor $1/o_i$ from the logarithm cancels the factor $o_i$ of the Jacobian, which is why the combined gradient is so simple and never divides by a small probability. The argument only used $\sum_i y_i = 1$, so it also holds for soft targets (label smoothing).
+
+// %% [markdown]
+// ### Numerical verification
+//
+// **Why the maximum is subtracted.** Multiplying numerator and denominator of $o_i$ by $e^{-c}$ shows $\operatorname{softmax}(v) = \operatorname{softmax}(v - c\,\mathbf{1})$ for every constant $c$. With $c = m = \max_j v_j$ every exponent is $\le 0$, so nothing overflows and the largest term is exactly $e^0 = 1$, so the denominator is at least 1. In float64, $e^{v}$ overflows to $\infty$ once $v > 709.78$, and the naive quotient then becomes $\infty/\infty = \text{NaN}$. The loss is computed the same way, $L = \log \sum_j e^{v_j - m} - (v_y - m)$, which never takes $\log 0$ even when $o_y$ underflows to 0.
+//
+// **How the check works.** Each column $j$ of the Jacobian is estimated by a central difference, $\big(o(v + h e_j) - o(v - h e_j)\big) / (2h)$, and each $\partial L/\partial v_j$ the same way, all in float64. The step is $h = \sqrt[3]{\varepsilon} \approx 6\times 10^{-6}$ for the softmax, and $h\,\max(1,|L|)^{1/3}$ for the loss, because rounding noise in $L$ grows with its size. Both steps balance the $O(h^2)$ truncation error against the $O(\varepsilon/h)$ rounding error. Each step is rounded to a representable number at $v_j$ before dividing, so it stays exact even at $|v_j| = 10^5$. The *noise floor* $\varepsilon \max(1,|L|)/h$ is the smallest gradient error that finite differences can resolve at all. A relative error divides the largest absolute error of a group by the group's largest analytic entry, floored at $10^{-6}$: a saturated softmax has derivatives that round to about 0, and dividing by them would say nothing. Every vector is also passed through nnlab's fused `softmaxCrossEntropy` kernel (the reference backend, float64), to check that the library computes the same $o - y$.
+
+// %%
+// Figures, tables and discussion of this part, computed from the measured numbers.
+await showPart(s1, 'Numerical verification');
+
+// %% [markdown]
+// ## Problem 2 — Neural network training and backpropagation
+
+// %%
+// Both networks over several seeds, each trained with TNC (250 evaluations) on the worker pool.
+const r2 = await runStored(p2, run);
+const s2 = p2Section(r2);
+await showPart(s2, 'Problem 2 — Neural network training and backpropagation');
+
+// %% [markdown]
+// ### Problem 2.1 — sigmoid() returns the scaled sigmoid
+//
+// The scaled sigmoid is the logistic function evaluated at $2z$:
+//
+// $$\hat\sigma(z) = \frac{1}{1 + e^{-2z}} = \sigma(2z), \qquad \sigma(z) = \frac{1}{1 + e^{-z}} .$$
+//
+// It has the same range $(0, 1)$ and the same midpoint $\hat\sigma(0) = \tfrac12$ as $\sigma$, but it is twice as steep. It is exactly a shifted and rescaled $\tanh$: $\hat\sigma(z) = \tfrac12\,(1 + \tanh z)$. Our `sigmoid(z, k)` computes $1/(1 + e^{-kz})$: $k = 1$ is the original and $k = 2$ the homework's version. The network code calls it with the steepness of each layer, so the output layer can keep $k = 1$.
+
+// %%
+// Figures, tables and discussion of this part, computed from the measured numbers.
+await showPart(s2, 'Problem 2.1 — sigmoid() returns the scaled sigmoid');
+
+// %% [markdown]
+// ### Problem 2.2 — forward_propagate() with two hidden layers
+//
+// With $m$ examples in the rows of $X$ and a column of ones prepended for the bias ($[\mathbf 1, \cdot]$), the forward pass of the 3-layer net (two hidden layers) is
+//
+// $$a^{(1)} = [\mathbf 1, X] \in \mathbb R^{m\times 401}, \qquad z^{(2)} = a^{(1)}\,\Theta^{(1)\top}, \qquad a^{(2)} = [\mathbf 1, \hat\sigma(z^{(2)})] \in \mathbb R^{m \times 21},$$
+//
+// $$z^{(3)} = a^{(2)}\,\Theta^{(2)\top}, \qquad a^{(3)} = [\mathbf 1, \hat\sigma(z^{(3)})] \in \mathbb R^{m\times 21}, \qquad z^{(4)} = a^{(3)}\,\Theta^{(3)\top}, \qquad h = \sigma(z^{(4)}) \in \mathbb R^{m \times 10},$$
+//
+// with $\Theta^{(1)} \in \mathbb R^{20\times 401}$, $\Theta^{(2)} \in \mathbb R^{20\times 21}$ and $\Theta^{(3)} \in \mathbb R^{10\times 21}$. The original net stops after $h = \sigma(a^{(2)}\Theta^{(2)\top})$, with 25 logistic hidden units. All three products are single matrix multiplications over all examples at once (the Backend's float64 `gemm`). The parameter vector is $\Theta^{(1)}, \Theta^{(2)}, \Theta^{(3)}$, each unrolled row by row, as numpy's `ravel` does in the notebook.
+
+// %% [markdown]
+// ### Problem 2.3 — cost() with and without regularisation
+//
+// The cost is the mean over the $m$ examples of the binary cross-entropy summed over the $K = 10$ outputs, with one-hot targets $y_{ik} = 1$ exactly when example $i$ has label $k$:
+//
+// $$J(\Theta) = \frac{1}{m}\sum_{i=1}^{m}\sum_{k=1}^{K}\Big[-y_{ik}\log h_{ik} - (1 - y_{ik})\log(1 - h_{ik})\Big].$$
+//
+// The regularised version adds the squares of all weights except the bias columns (column 0 of every $\Theta^{(l)}$):
+//
+// $$J_\lambda(\Theta) = J(\Theta) + \frac{\lambda}{2m}\sum_{l=1}^{3}\sum_{j}\sum_{c \ge 1}\big(\Theta^{(l)}_{jc}\big)^2 .$$
+//
+// The cost is the same for both networks; only $h$ changes, through the extra layer. We evaluate $\log h = -\operatorname{softplus}(-z^{(4)})$ and $\log(1-h) = -\operatorname{softplus}(z^{(4)})$ from the pre-activation. This gives the same number as the formula but stays finite when $h$ rounds to 0 or 1. One function with $\lambda$ as an argument serves both versions: $\lambda = 0$ gives the unregularised one.
+
+// %%
+// Figures, tables and discussion of this part, computed from the measured numbers.
+await showPart(s2, 'Problem 2.3 — cost() with and without regularisation');
+
+// %% [markdown]
+// ### Problem 2.4 — sigmoid_gradient() of the scaled sigmoid
+//
+// By the chain rule, the derivative of $\sigma(kz)$ is $k$ times $\sigma'$ at $kz$, and $\sigma' = \sigma(1 - \sigma)$. For $k = 2$:
+//
+// $$\hat\sigma'(z) = \frac{2e^{-2z}}{(1 + e^{-2z})^2} = 2\,\hat\sigma(z)\,\big(1 - \hat\sigma(z)\big).$$
+//
+// Its maximum, at $z = 0$, is $\tfrac12$, twice the logistic's $\tfrac14$. So each scaled-sigmoid layer passes back up to twice as much gradient, which offsets part of the shrinking that a second hidden layer adds. During backpropagation the derivative is computed from the stored activations $a = \hat\sigma(z)$ as $2a(1 - a)$, without a second exponential.
+
+// %% [markdown]
+// ### Problem 2.5 — backprop() with and without regularisation
+//
+// Backpropagation applies the chain rule layer by layer. Write $\odot$ for the elementwise product and $[\cdot]_{:,1:}$ for dropping the bias column. The output error is the same simple difference as in Problem 1, because the logistic output and the binary cross-entropy cancel in the same way:
+//
+// $$\delta^{(4)} = h - y, \qquad \delta^{(3)} = \big[\delta^{(4)}\,\Theta^{(3)}\big]_{:,1:} \odot \hat\sigma'(z^{(3)}), \qquad \delta^{(2)} = \big[\delta^{(3)}\,\Theta^{(2)}\big]_{:,1:} \odot \hat\sigma'(z^{(2)}),$$
+//
+// and the gradient of each weight matrix is the error times the layer's input, averaged over the examples:
+//
+// $$\frac{\partial J}{\partial \Theta^{(l)}} = \frac{1}{m}\,\delta^{(l+1)\top} a^{(l)}, \qquad \frac{\partial J_\lambda}{\partial \Theta^{(l)}_{jc}} = \frac{\partial J}{\partial \Theta^{(l)}_{jc}} + \frac{\lambda}{m}\,\Theta^{(l)}_{jc}\,[c \ge 1] \qquad (l = 1, 2, 3).$$
+//
+// `backprop` returns both the cost and this gradient, unrolled like the parameters, for $\lambda = 0$ (unregularised) and $\lambda > 0$ (regularised). It is checked against central finite differences below, and in the test suite for every parameter of small nets and a sample of the real ones.
+
+// %%
+// Figures, tables and discussion of this part, computed from the measured numbers.
+await showPart(s2, 'Problem 2.5 — backprop() with and without regularisation');
+
+// %% [markdown]
+// ### Problem 2.6 — Training with TNC, hyperparameters unchanged
+
+// %%
+// Figures, tables and discussion of this part, computed from the measured numbers.
+await showPart(s2, 'Problem 2.6 — Training with TNC, hyperparameters unchanged');
+
+// %% [markdown]
+// ### Problem 2.7 — Predictions and accuracy
+
+// %%
+// Figures, tables and discussion of this part, computed from the measured numbers.
+await showPart(s2, 'Problem 2.7 — Predictions and accuracy');
+
+// %% [markdown]
+// ### Problem 2.8 — Comparison with the 2-layer network
+
+// %%
+// Figures, tables and discussion of this part, computed from the measured numbers.
+await showPart(s2, 'Problem 2.8 — Comparison with the 2-layer network');
+
+// %% [markdown]
+// ## Problem 3 — Weight initialisation, dead neurons, leaky ReLU
+
+// %%
+// Gradients per layer at initialisation for each initialiser, then the dying-ReLU study over many narrow nets.
+const r3 = await runStored(p3, run);
+const s3 = p3Section(r3);
+await showPart(s3, 'Problem 3 — Weight initialisation, dead neurons, leaky ReLU');
+
+// %% [markdown]
+// ### 3.1 Vanishing gradients with RandomNormal initialisation
+
+// %%
+// Figures, tables and discussion of this part, computed from the measured numbers.
+await showPart(s3, '3.1 Vanishing gradients with RandomNormal initialisation');
+
+// %% [markdown]
+// ### 3.2 Xavier (Glorot normal) initialisation
+
+// %%
+// Figures, tables and discussion of this part, computed from the measured numbers.
+await showPart(s3, '3.2 Xavier (Glorot normal) initialisation');
+
+// %% [markdown]
+// ### 3.3 Dying ReLU: collapse of deep, narrow networks
+
+// %%
+// Figures, tables and discussion of this part, computed from the measured numbers.
+await showPart(s3, '3.3 Dying ReLU: collapse of deep, narrow networks');
+
+// %% [markdown]
+// ### 3.4 Leaky ReLU
+
+// %%
+// The discussion of this part, computed from the measured numbers.
+await showPart(s3, '3.4 Leaky ReLU');
+
+// %% [markdown]
+// ## Problem 4 — Batch normalisation, dropout, MNIST
+
+// %%
+// LeNet-5 in four variants (batch norm, dropout, both) × seeds on MNIST, 10 epochs of SGD each.
+const r4 = await runStored(p4, run);
+const s4 = p4Section(r4);
+await showPart(s4, 'Problem 4 — Batch normalisation, dropout, MNIST');
+
+// %% [markdown]
+// ### 4.1 Co-adaptation and internal covariate shift
+//
+// **Co-adaptation** (Srivastava et al., 2014). In a network trained by backpropagation each unit's gradient depends on what the other units currently do, so units can learn to *fix each other's mistakes*: a feature detector becomes useful only in the presence of a few specific partners instead of being useful on its own. Example: in a digit classifier, one hidden unit may respond to a fragment of a stroke that only means "7" when another unit simultaneously cancels its false alarms on "1"s; the pair works on the training images, but the combination is brittle and memorises quirks of the training set, which is overfitting. Dropout removes each unit at random (with probability $p$) during training, so no unit can rely on a particular partner being present; every unit must carry information that is useful in many random sub-networks. At test time all units are used, with activations scaled by $1-p$ (or, as here, training activations scaled by $1/(1-p)$: inverted dropout), which approximates averaging the predictions of the $2^n$ thinned networks.
+//
+// **Internal covariate shift** (Ioffe & Szegedy, 2015). *Covariate shift* is a change in the distribution of a model's inputs between training and use. Inside a deep network, each layer's input is the previous layer's output, and that distribution changes at every step because the earlier layers' weights change. Example: if an update doubles the weights of conv1, every activation that conv2 receives doubles; conv2's weights, tuned for the old scale, are now wrong, and with saturating units (sigmoid, tanh) many inputs move into the flat regions where gradients vanish. Each layer keeps chasing a moving target, which forces small learning rates and careful initialisation. Batch normalisation normalises every channel over the minibatch, $\hat x = (x - \mu_B)/\sqrt{\sigma_B^2 + \epsilon}$, then restores the representational freedom with a learned scale and shift, $y = \gamma \hat x + \beta$. The next layer then sees inputs whose mean and scale are controlled by two parameters per channel instead of by every weight upstream. (Later work, e.g. Santurkar et al. 2018, argues that the benefit comes mainly from a smoother loss landscape rather than from reducing the shift itself; the practical effects are the same: larger usable learning rates and faster training. The noise of minibatch statistics also acts as a mild regulariser.)
+
+// %% [markdown]
+// ### 4.2 Standardised input, batch normalisation in the hidden layers
+
+// %%
+// Figures, tables and discussion of this part, computed from the measured numbers.
+await showPart(s4, '4.2 Standardised input, batch normalisation in the hidden layers');
+
+// %% [markdown]
+// ### 4.3 Batch normalisation on the input instead of standardisation
+
+// %%
+// Figures, tables and discussion of this part, computed from the measured numbers.
+await showPart(s4, '4.3 Batch normalisation on the input instead of standardisation');
+
+// %% [markdown]
+// ### 4.4 Dropout instead of batch normalisation
+
+// %%
+// Figures, tables and discussion of this part, computed from the measured numbers.
+await showPart(s4, '4.4 Dropout instead of batch normalisation');
+
+// %% [markdown]
+// ### 4.5 Batch normalisation and dropout together
+
+// %%
+// Figures, tables and discussion of this part, computed from the measured numbers.
+await showPart(s4, '4.5 Batch normalisation and dropout together');
+
+// %% [markdown]
+// #### Summary of Problem 4
+
+// %%
+// Figures, tables and discussion of this part, computed from the measured numbers.
+await showPart(s4, 'Summary of Problem 4');
+
+// %% [markdown]
+// ## Problem 5 — Learning rate, batch size, Fashion-MNIST
+
+// %%
+// The learning-rate sweep and range test, the cyclical learning rate, and the batch-size schedule on Fashion-MNIST.
+const r5 = await runStored(p5, run);
+const s5 = p5Section(r5);
+await showPart(s5, 'Problem 5 — Learning rate, batch size, Fashion-MNIST');
+
+// %% [markdown]
+// ### 5.1 Training loss as a function of the learning rate
+
+// %%
+// Figures, tables and discussion of this part, computed from the measured numbers.
+await showPart(s5, '5.1 Training loss as a function of the learning rate');
+
+// %% [markdown]
+// ### 5.2 Cyclical learning rate with exponential decay
+
+// %%
+// Figures, tables and discussion of this part, computed from the measured numbers.
+await showPart(s5, '5.2 Cyclical learning rate with exponential decay');
+
+// %% [markdown]
+// ### 5.3 Growing the batch size at a fixed learning rate
+
+// %%
+// Figures, tables and discussion of this part, computed from the measured numbers.
+await showPart(s5, '5.3 Growing the batch size at a fixed learning rate');
