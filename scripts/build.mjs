@@ -13,11 +13,13 @@ rmSync(join(root, 'dist'), { recursive: true, force: true });
 mkdirSync(join(root, 'dist', 'kernels'), { recursive: true });
 // The unrolled GEMM register tiles are generated; the generator is their source of truth.
 run(process.execPath, ['src/kernels/as/gen-tiles.mjs']);
-// The memory is imported: src/kernels/wasm.ts creates one fixed-size WebAssembly.Memory per thread and never
+// The memory is imported: src/kernels/loader.ts creates one fixed-size WebAssembly.Memory per thread and never
 // grows it, so typed-array views into it never detach. Two builds of the same source: kernels-fma.wasm
 // with relaxed SIMD (fused multiply-add), used where the engine accepts it, and kernels.wasm without.
+// The plain build also writes asc's typings of the exports (--bindings, which leaves the wasm unchanged);
+// gen-exports.mjs turns them into src/kernels/exports.ts, so the TypeScript side never restates a signature.
 for (const [out, extra] of [
-  ['dist/kernels/kernels.wasm', []],
+  ['dist/kernels/kernels.wasm', ['--bindings', 'raw']],
   ['dist/kernels/kernels-fma.wasm', ['--enable', 'relaxed-simd']],
 ]) {
   run(bin('asc'), [
@@ -35,6 +37,9 @@ for (const [out, extra] of [
     '--noExportMemory',
   ]);
 }
+run(process.execPath, ['src/kernels/as/gen-exports.mjs', 'dist/kernels/kernels.d.ts']);
+// Only the typings were wanted: the loader instantiates the module itself.
+for (const binding of ['kernels.d.ts', 'kernels.js']) rmSync(join(root, 'dist', 'kernels', binding));
 run(bin('tsc'), ['-p', 'tsconfig.json']);
 // The study imports nnlab as a user would ('nnlab' resolves to this package's own exports), so it builds second.
 run(bin('tsc'), ['-p', 'study/tsconfig.json']);

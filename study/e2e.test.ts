@@ -6,8 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { inflateSync } from 'node:zlib';
@@ -96,8 +95,31 @@ test('partsOf reads single parts, ranges and lists', () => {
   assert.deepEqual(partsOf('Summary of Problem 4'), []);
 });
 
-test('nnlab run all --quick writes the whole study: results, notebook, HTML, PDF, figures', () => {
-  const out = mkdtempSync(join(tmpdir(), 'nnlab-e2e-'));
+/** The outputs of a code cell as the comparison sees them: every MIME type's data but PNG bytes, streams' text. */
+function comparable(c: Notebook['cells'][number]): unknown[] {
+  if (c.cell_type !== 'code') return [];
+  return c.outputs.map((o) =>
+    o.output_type === 'stream'
+      ? { stream: o.name, text: text(o.text) }
+      : o.output_type === 'error'
+        ? { error: o.ename, value: o.evalue }
+        : Object.fromEntries(
+            Object.entries(o.data)
+              .filter(([k]) => k !== 'image/png')
+              .map(([k, v]) => [
+                k,
+                typeof v === 'string' || Array.isArray(v) ? text(v as string | string[]) : v,
+              ]),
+          ),
+  );
+}
+
+const repo = fileURLToPath(new URL('../../', import.meta.url));
+
+test('nnlab run all --quick writes the whole study: results, notebook, HTML, PDF, figures; Jupyter re-executes the notebook with the same outputs', () => {
+  // Inside the repository: the kernel resolves nnlab and the study through its node_modules from here.
+  mkdirSync(join(repo, 'runs'), { recursive: true });
+  const out = mkdtempSync(join(repo, 'runs', 'test-e2e-'));
   try {
     const cli = fileURLToPath(new URL('../cli/main.js', import.meta.url));
     const r = spawnSync(process.execPath, [cli, 'run', 'all', '--quick', '--out', out], { encoding: 'utf8' });
@@ -133,7 +155,14 @@ test('nnlab run all --quick writes the whole study: results, notebook, HTML, PDF
     assert.ok(code.length >= 10, `${code.length} code cells`);
     let images = 0;
     for (const [i, c] of code.entries()) {
-      assert.ok(c.cell_type === 'code' && c.outputs.length > 0, `code cell ${i} kept its outputs`);
+      // Every cell that shows a part kept what it showed (setup cells, imports and parameters, show nothing).
+      if (text(c.source).includes('showPart(')) {
+        assert.ok(c.cell_type === 'code' && c.outputs.length > 0, `code cell ${i} kept its outputs`);
+      }
+      assert.ok(
+        c.cell_type === 'code' && c.outputs.every((o) => o.output_type !== 'error'),
+        `code cell ${i} ran`,
+      );
       for (const o of c.outputs) {
         if (o.output_type !== 'display_data' && o.output_type !== 'execute_result') continue;
         const png = o.data['image/png'];
@@ -164,6 +193,51 @@ test('nnlab run all --quick writes the whole study: results, notebook, HTML, PDF
     const html = readFileSync(join(out, 'report', 'homework3.html'), 'utf8');
     for (let p = 1; p <= 5; p++) assert.ok(html.includes(`Problem ${p}`), `HTML has Problem ${p}`);
     assert.ok(existsSync(join(out, 'report', 'homework3.html')));
+
+    // Jupyter's own client (nbconvert → nbclient) re-executes the executed notebook in the kernel that
+    // `nnlab kernel install` registers: every cell runs, and the outputs equal nnlab's.
+    const jupyter = spawnSync('jupyter', ['nbconvert', '--version'], { encoding: 'utf8' });
+    if (jupyter.status !== 0) {
+      assert.ok(
+        !process.env.CI,
+        'CI must have jupyter-nbconvert and python3-nbclient (.ci/run installs them)',
+      );
+      process.stderr.write('skipping the nbclient check: jupyter nbconvert is not installed\n');
+      return;
+    }
+    const jp = join(out, 'jupyter');
+    const install = spawnSync(process.execPath, [cli, 'kernel', 'install', '--dir', jp], {
+      encoding: 'utf8',
+    });
+    assert.equal(install.status, 0, install.stderr);
+    const re = spawnSync(
+      'jupyter',
+      [
+        'nbconvert',
+        '--to',
+        'notebook',
+        '--execute',
+        '--ExecutePreprocessor.timeout=600',
+        '--output',
+        'reexecuted.ipynb',
+        nbPath,
+      ],
+      { encoding: 'utf8', env: { ...process.env, JUPYTER_PATH: jp }, timeout: 600_000 },
+    );
+    assert.equal(re.status, 0, `nbconvert exit ${re.status}\n${re.stderr}`);
+    const again = JSON.parse(readFileSync(join(out, 'report', 'reexecuted.ipynb'), 'utf8')) as Notebook;
+    assert.equal(again.cells.length, nb.cells.length);
+    let compared = 0;
+    for (const [i, c] of nb.cells.entries()) {
+      if (c.cell_type !== 'code') continue;
+      assert.deepStrictEqual(
+        comparable(again.cells[i]),
+        comparable(c),
+        `cell ${i + 1}: the same outputs under Jupyter`,
+      );
+      compared += c.outputs.length;
+    }
+    assert.ok(compared >= 30, `${compared} outputs compared`);
   } finally {
     rmSync(out, { recursive: true, force: true });
   }

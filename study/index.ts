@@ -18,6 +18,8 @@ export { p3Section } from './sections/p3.js';
 export { p4Section } from './sections/p4.js';
 export { p5Section } from './sections/p5.js';
 export { showPart, showSection } from './show-section.js';
+export { NET_ORIGINAL, NET_TWO_HIDDEN, initParams } from './experiments/p2/network.js';
+export { initRng, p2Data } from './experiments/p2/train.js';
 
 export const study: Study = {
   name: 'homework3',

@@ -36,7 +36,7 @@ Usage:
   nnlab run [p1 p2 p3 p4 p5 | all] [options]   train the experiments (default: all), then write the report
   nnlab report [--out DIR]                     re-render the report from stored results (no training)
   nnlab list                                   experiments, their settings, defaults and descriptions
-  nnlab convert NOTEBOOK.ipynb --to html|pdf   any notebook as HTML or PDF [--output FILE]
+  nnlab convert NOTEBOOK --to html|pdf|ipynb|ts  a notebook as HTML or PDF, or between .ipynb and .ts [--output FILE]
   nnlab kernel install [--dir DIR]             register the TypeScript kernel (tslab) with Jupyter
   nnlab --help | --version
 

@@ -1,15 +1,16 @@
 /**
- * `nnlab convert NOTEBOOK.ipynb --to html|pdf [--output FILE]` and `nnlab kernel install [--user|--dir DIR]`:
+ * `nnlab convert NOTEBOOK --to html|pdf|ipynb|ts [--output FILE]` and `nnlab kernel install [--user|--dir DIR]`:
  * a notebook to a document without Jupyter or a browser, and the TypeScript kernel that nnlab's notebooks
  * name (tslab) registered with Jupyter, so JupyterLab can open the notebook and Run All.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, extname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { convertNotebook } from '../notebook/convert.js';
+import { convertNotebook, readNotebook } from '../notebook/convert.js';
 import { tslabArgv } from '../notebook/execute.js';
-import { TSLAB_KERNELSPEC } from '../notebook/percent.js';
+import { fromPercent, toPercent, TSLAB_KERNELSPEC } from '../notebook/percent.js';
+import { writeFileAtomic } from '../util/atomic.js';
 
 /** Bad command-line input (the CLI prints it and exits with status 2). */
 export class NotebookUsageError extends Error {}
@@ -30,10 +31,19 @@ export async function convertCommand(argv: string[]): Promise<number> {
   if (positionals.length !== 1)
     throw new NotebookUsageError(`convert takes one notebook, got ${positionals.length}`);
   const to = values.to;
-  if (to !== 'html' && to !== 'pdf')
-    throw new NotebookUsageError(`--to must be html or pdf, got ${JSON.stringify(to)}`);
+  if (to !== 'html' && to !== 'pdf' && to !== 'ipynb' && to !== 'ts') {
+    throw new NotebookUsageError(`--to must be html, pdf, ipynb or ts, got ${JSON.stringify(to)}`);
+  }
   const input = positionals[0];
   const output = values.output ?? join(resolve(input, '..'), `${basename(input, extname(input))}.${to}`);
+  // The two source forms of a notebook: percent-format TypeScript (for editing and review) and .ipynb.
+  if (to === 'ipynb' || to === 'ts') {
+    const nb =
+      extname(input) === '.ts' ? fromPercent(readFileSync(input, 'utf8'), input) : readNotebook(input);
+    writeFileAtomic(output, to === 'ipynb' ? JSON.stringify(nb, null, 1) + '\n' : toPercent(nb));
+    process.stdout.write(`${output}\n`);
+    return 0;
+  }
   const r = await convertNotebook(input, to, output);
   for (const w of r.warnings) process.stderr.write(`warning: ${w}\n`);
   process.stdout.write(`${r.path}\n`);

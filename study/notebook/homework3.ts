@@ -8,7 +8,17 @@
 
 // %%
 // The library (training engine, run store, display helper) and the homework's experiments and analyses.
-import { NNLAB_VERSION, runStored, type StoredRunOptions } from 'nnlab';
+import {
+  minimize,
+  NNLAB_VERSION,
+  parseSetting,
+  resolveConfig,
+  Rng,
+  runStored,
+  show,
+  type AnyExperiment,
+  type StoredRunOptions,
+} from 'nnlab';
 import {
   p1,
   p2,
@@ -21,6 +31,9 @@ import {
   p4Section,
   p5Section,
   showPart,
+  initParams,
+  initRng,
+  p2Data,
 } from 'nnlab-homework3';
 
 // %% tags=["parameters"]
@@ -108,8 +121,21 @@ await showPart(s2, 'Problem 2 — Neural network training and backpropagation');
 // It has the same range $(0, 1)$ and the same midpoint $\hat\sigma(0) = \tfrac12$ as $\sigma$, but it is twice as steep. It is exactly a shifted and rescaled $\tanh$: $\hat\sigma(z) = \tfrac12\,(1 + \tanh z)$. Our `sigmoid(z, k)` computes $1/(1 + e^{-kz})$: $k = 1$ is the original and $k = 2$ the homework's version. The network code calls it with the steepness of each layer, so the output layer can keep $k = 1$.
 
 // %%
-// Figures, tables and discussion of this part, computed from the measured numbers.
-await showPart(s2, 'Problem 2.1 — sigmoid() returns the scaled sigmoid');
+// sigmoid() and sigmoid_gradient() of the ex4 notebook, with the steepness k: k = 2 is the scaled σ̂.
+const sigmoid = (z: number, k = 1): number => 1 / (1 + Math.exp(-k * z));
+const sigmoidGradient = (z: number, k = 1): number => k * sigmoid(z, k) * (1 - sigmoid(z, k));
+await show({
+  kind: 'table',
+  caption: 'The logistic sigmoid σ, the scaled sigmoid σ̂(z) = σ(2z) and their derivatives',
+  columns: ['z', 'σ(z)', 'σ̂(z)', 'σ′(z)', 'σ̂′(z) = 2σ̂(1 − σ̂)'],
+  rows: [-2, -1, 0, 1, 2].map((z) => [
+    z,
+    sigmoid(z).toFixed(4),
+    sigmoid(z, 2).toFixed(4),
+    sigmoidGradient(z).toFixed(4),
+    sigmoidGradient(z, 2).toFixed(4),
+  ]),
+});
 
 // %% [markdown]
 // ### Problem 2.2 — forward_propagate() with two hidden layers
@@ -121,6 +147,55 @@ await showPart(s2, 'Problem 2.1 — sigmoid() returns the scaled sigmoid');
 // $$z^{(3)} = a^{(2)}\,\Theta^{(2)\top}, \qquad a^{(3)} = [\mathbf 1, \hat\sigma(z^{(3)})] \in \mathbb R^{m\times 21}, \qquad z^{(4)} = a^{(3)}\,\Theta^{(3)\top}, \qquad h = \sigma(z^{(4)}) \in \mathbb R^{m \times 10},$$
 //
 // with $\Theta^{(1)} \in \mathbb R^{20\times 401}$, $\Theta^{(2)} \in \mathbb R^{20\times 21}$ and $\Theta^{(3)} \in \mathbb R^{10\times 21}$. The original net stops after $h = \sigma(a^{(2)}\Theta^{(2)\top})$, with 25 logistic hidden units. All three products are single matrix multiplications over all examples at once (the Backend's float64 `gemm`). The parameter vector is $\Theta^{(1)}, \Theta^{(2)}, \Theta^{(3)}$, each unrolled row by row, as numpy's `ravel` does in the notebook.
+
+// %%
+// The data of the experiment (its config: the full set, or a subset at quick scale) and forward_propagate():
+// Θ⁽ˡ⁾ is an s_{l+1} × (s_l + 1) matrix, the parameters are the Θ⁽ˡ⁾ unrolled row by row, as numpy's ravel.
+const config2 = resolveConfig(p2 as unknown as AnyExperiment, {
+  quick: run.quick,
+  settings: (run.settings ?? []).map(parseSetting).filter((s) => s.id === 'p2'),
+});
+const data = p2Data(config2 as unknown as Parameters<typeof p2Data>[0]);
+const n = data.side * data.side;
+
+/** Y = [1, A]·Θᵀ for A (m × cols) and Θ (rows × (cols + 1)): the bias column is prepended on the fly. */
+function affine(A: Float64Array, m: number, cols: number, theta: Float64Array, rows: number): Float64Array {
+  const Y = new Float64Array(m * rows);
+  for (let i = 0; i < m; i++) {
+    for (let r = 0; r < rows; r++) {
+      const t = r * (cols + 1);
+      let sum = theta[t];
+      for (let c = 0; c < cols; c++) sum += A[i * cols + c] * theta[t + 1 + c];
+      Y[i * rows + r] = sum;
+    }
+  }
+  return Y;
+}
+
+/** forward_propagate(X, θ): the activations a⁽ˡ⁾ of every layer (hidden σ(k·z), output logistic σ). */
+function forwardPropagate(
+  X: Float64Array,
+  m: number,
+  theta: Float64Array,
+  sizes: number[],
+  k: number,
+): Float64Array[] {
+  const a = [X];
+  let offset = 0;
+  for (let l = 0; l + 1 < sizes.length; l++) {
+    const rows = sizes[l + 1];
+    const count = rows * (sizes[l] + 1);
+    const z = affine(a[l], m, sizes[l], theta.subarray(offset, offset + count), rows);
+    const slope = l + 2 < sizes.length ? k : 1;
+    a.push(z.map((v) => sigmoid(v, slope)));
+    offset += count;
+  }
+  return a;
+}
+const sizesOf = (hidden: number[]): number[] => [n, ...hidden, 10];
+console.log(
+  `X: ${data.m} × ${n}, labels 1..10; nets ${sizesOf(config2.originalHidden as number[]).join('-')} and ${sizesOf(config2.deepHidden as number[]).join('-')}`,
+);
 
 // %% [markdown]
 // ### Problem 2.3 — cost() with and without regularisation
@@ -136,7 +211,64 @@ await showPart(s2, 'Problem 2.1 — sigmoid() returns the scaled sigmoid');
 // The cost is the same for both networks; only $h$ changes, through the extra layer. We evaluate $\log h = -\operatorname{softplus}(-z^{(4)})$ and $\log(1-h) = -\operatorname{softplus}(z^{(4)})$ from the pre-activation. This gives the same number as the formula but stays finite when $h$ rounds to 0 or 1. One function with $\lambda$ as an argument serves both versions: $\lambda = 0$ gives the unregularised one.
 
 // %%
-// Figures, tables and discussion of this part, computed from the measured numbers.
+// cost(): the mean binary cross-entropy over the 10 outputs against one-hot labels, plus λ/(2m)·Σθ² without
+// the bias columns. Checked against the experiment's own cost at the same initial parameters (seed index 0).
+function cost(
+  theta: Float64Array,
+  X: Float64Array,
+  y: Uint8Array,
+  m: number,
+  sizes: number[],
+  k: number,
+  lambda: number,
+): number {
+  const h = forwardPropagate(X, m, theta, sizes, k)[sizes.length - 1];
+  let J = 0;
+  for (let i = 0; i < m; i++) {
+    for (let c = 0; c < 10; c++) {
+      const p = h[i * 10 + c];
+      J -= y[i] === c + 1 ? Math.log(p) : Math.log(1 - p);
+    }
+  }
+  let reg = 0;
+  let offset = 0;
+  for (let l = 0; l + 1 < sizes.length; l++) {
+    const cols = sizes[l] + 1;
+    for (let r = 0; r < sizes[l + 1]; r++)
+      for (let c = 1; c < cols; c++) reg += theta[offset + r * cols + c] ** 2;
+    offset += sizes[l + 1] * cols;
+  }
+  return J / m + (lambda / (2 * m)) * reg;
+}
+const nets2 = [
+  { key: 'original' as const, sizes: sizesOf(config2.originalHidden as number[]), k: 1 },
+  {
+    key: 'deep' as const,
+    sizes: sizesOf(config2.deepHidden as number[]),
+    k: config2.deepHiddenScale as number,
+  },
+];
+const theta0 = (net: (typeof nets2)[number]) =>
+  initParams(
+    { sizes: net.sizes, hiddenScale: net.k },
+    initRng(run.seed ?? 1, 0, net.key),
+    config2.initEpsilon as number,
+  );
+await show({
+  kind: 'table',
+  caption: `cost() of this notebook at the initial parameters of seed index 0, on all ${data.m} examples, against the experiment's`,
+  columns: ['network', 'cost, λ = 0', `cost, λ = ${config2.lambda}`, 'experiment, λ = 0', 'experiment, λ'],
+  rows: nets2.map((net) => {
+    const mine = r2.initialCosts.find((c) => c.net === net.key);
+    return [
+      net.sizes.join('-'),
+      cost(theta0(net), data.X, data.y, data.m, net.sizes, net.k, 0).toFixed(6),
+      cost(theta0(net), data.X, data.y, data.m, net.sizes, net.k, config2.lambda as number).toFixed(6),
+      mine?.unregularised.toFixed(6) ?? '—',
+      mine?.regularised.toFixed(6) ?? '—',
+    ];
+  }),
+});
 await showPart(s2, 'Problem 2.3 — cost() with and without regularisation');
 
 // %% [markdown]
@@ -162,21 +294,122 @@ await showPart(s2, 'Problem 2.3 — cost() with and without regularisation');
 // `backprop` returns both the cost and this gradient, unrolled like the parameters, for $\lambda = 0$ (unregularised) and $\lambda > 0$ (regularised). It is checked against central finite differences below, and in the test suite for every parameter of small nets and a sample of the real ones.
 
 // %%
-// Figures, tables and discussion of this part, computed from the measured numbers.
+// backprop(): the cost and its gradient in one pass; δ⁽ᴸ⁾ = h − y, then δ⁽ˡ⁾ = (δ⁽ˡ⁺¹⁾Θ⁽ˡ⁺¹⁾)[:, 1:] ⊙ σ′ going back.
+function backprop(
+  theta: Float64Array,
+  X: Float64Array,
+  y: Uint8Array,
+  m: number,
+  sizes: number[],
+  k: number,
+  lambda: number,
+) {
+  const a = forwardPropagate(X, m, theta, sizes, k);
+  const L = sizes.length - 1;
+  const offsets = [0];
+  for (let l = 0; l < L; l++) offsets.push(offsets[l] + sizes[l + 1] * (sizes[l] + 1));
+  const grad = new Float64Array(theta.length);
+  let delta = a[L].map((h, idx) => h - (y[Math.floor(idx / 10)] === (idx % 10) + 1 ? 1 : 0));
+  for (let l = L - 1; l >= 0; l--) {
+    const rows = sizes[l + 1];
+    const cols = sizes[l] + 1;
+    const T = theta.subarray(offsets[l], offsets[l + 1]);
+    const G = grad.subarray(offsets[l], offsets[l + 1]);
+    for (let i = 0; i < m; i++) {
+      for (let r = 0; r < rows; r++) {
+        const d = delta[i * rows + r] / m;
+        G[r * cols] += d;
+        for (let c = 1; c < cols; c++) G[r * cols + c] += d * a[l][i * (cols - 1) + c - 1];
+      }
+    }
+    for (let r = 0; r < rows; r++)
+      for (let c = 1; c < cols; c++) G[r * cols + c] += (lambda / m) * T[r * cols + c];
+    if (l === 0) break;
+    // σ′ of the hidden layer in terms of its activation: k·a·(1 − a).
+    const prev = new Float64Array(m * (cols - 1));
+    for (let i = 0; i < m; i++) {
+      for (let c = 1; c < cols; c++) {
+        let s = 0;
+        for (let r = 0; r < rows; r++) s += delta[i * rows + r] * T[r * cols + c];
+        const act = a[l][i * (cols - 1) + c - 1];
+        prev[i * (cols - 1) + c - 1] = s * k * act * (1 - act);
+      }
+    }
+    delta = prev;
+  }
+  return { cost: cost(theta, X, y, m, sizes, k, lambda), grad };
+}
+
+// Check the gradient against central differences of cost() on a few examples and coordinates.
+const few = 20;
+const checkRng = new Rng(run.seed ?? 1).derive(7);
+await show({
+  kind: 'table',
+  caption: `This notebook's backprop() against central differences (h = 1e−5), ${few} examples, 20 coordinates`,
+  columns: ['network', 'λ', 'max |fd − grad|'],
+  rows: nets2.flatMap((net) =>
+    [0, config2.lambda as number].map((lambda) => {
+      const theta = theta0(net);
+      const X = data.X.subarray(0, few * n);
+      const y = data.y.subarray(0, few);
+      const { grad } = backprop(theta, X, y, few, net.sizes, net.k, lambda);
+      let worst = 0;
+      for (let t = 0; t < 20; t++) {
+        const i = checkRng.int(theta.length);
+        const keep = theta[i];
+        theta[i] = keep + 1e-5;
+        const fp = cost(theta, X, y, few, net.sizes, net.k, lambda);
+        theta[i] = keep - 1e-5;
+        const fm = cost(theta, X, y, few, net.sizes, net.k, lambda);
+        theta[i] = keep;
+        worst = Math.max(worst, Math.abs((fp - fm) / 2e-5 - grad[i]));
+      }
+      return [net.sizes.join('-'), lambda, worst.toExponential(1)];
+    }),
+  ),
+});
 await showPart(s2, 'Problem 2.5 — backprop() with and without regularisation');
 
 // %% [markdown]
 // ### Problem 2.6 — Training with TNC, hyperparameters unchanged
 
 // %%
-// Figures, tables and discussion of this part, computed from the measured numbers.
+// Train the homework's net as the notebook does with scipy:
+// minimize(fun=backprop, x0=params, args=(X, y, learning_rate), method='TNC', jac=True, options={'maxiter': 250})
+// (scipy's TNC then read maxiter as the number of function evaluations, nnlab's maxfun).
+const deep = nets2[1];
+const fmin = minimize(
+  (theta) => backprop(theta, data.X, data.y, data.m, deep.sizes, deep.k, config2.lambda as number),
+  theta0(deep),
+  { method: 'TNC', jac: true, maxfun: config2.maxfun as number },
+);
+const pooled = r2.runs.find((r) => r.net === 'deep' && r.seedIndex === 0);
+console.log(
+  `this notebook's backprop: cost ${fmin.fun.toFixed(6)} after ${fmin.nfev} evaluations, ${fmin.nit} iterations, status ${fmin.status}`,
+);
+console.log(
+  `the experiment (same start, nnlab's float64 kernels): cost ${pooled?.finalCost.toFixed(6)} after ${pooled?.nfev} evaluations`,
+);
+
+// %%
+// Every seed of both nets, trained by the experiment on the worker pool.
 await showPart(s2, 'Problem 2.6 — Training with TNC, hyperparameters unchanged');
 
 // %% [markdown]
 // ### Problem 2.7 — Predictions and accuracy
 
 // %%
-// Figures, tables and discussion of this part, computed from the measured numbers.
+// Predictions: the output unit with the largest activation, label = index + 1; accuracy on the training set.
+const h = forwardPropagate(data.X, data.m, fmin.x, deep.sizes, deep.k)[deep.sizes.length - 1];
+let correct = 0;
+for (let i = 0; i < data.m; i++) {
+  let best = 0;
+  for (let c = 1; c < 10; c++) if (h[i * 10 + c] > h[i * 10 + best]) best = c;
+  if (best + 1 === data.y[i]) correct++;
+}
+console.log(
+  `accuracy = ${((100 * correct) / data.m).toFixed(2)}% (${correct} of ${data.m}) with this notebook's trained parameters`,
+);
 await showPart(s2, 'Problem 2.7 — Predictions and accuracy');
 
 // %% [markdown]
