@@ -1,0 +1,153 @@
+// Measures the queue on this machine: scale-out (local threads vs 1 and 2 queue workers, jobs/s and wall time)
+// and the queue's overhead per job (many tiny jobs, queue vs inline). Starts its own redis-server on a free
+// loopback port and kills everything it started. Usage: node scripts/bench-queue.mjs [scale|overhead]...
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const cli = new URL('../dist/cli/main.js', import.meta.url).pathname;
+const root = mkdtempSync(join(tmpdir(), 'nnlab-bench-queue-'));
+const started = [];
+
+function start(cmd, args) {
+  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.on('data', (b) => (out += b));
+  child.stderr.on('data', (b) => (out += b));
+  const exited = new Promise((r) => child.once('exit', r));
+  const p = { child, exited, out: () => out };
+  started.push(p);
+  return p;
+}
+const waitFor = async (p, re) => {
+  while (!re.test(p.out())) {
+    if (p.child.exitCode !== null) throw new Error(`exited: ${p.out()}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+};
+const port = await new Promise((res) => {
+  const s = createServer().listen(0, '127.0.0.1', () => {
+    const q = s.address().port;
+    s.close(() => res(q));
+  });
+});
+const url = `redis://127.0.0.1:${port}`;
+let runs = 0;
+async function nnlab(args) {
+  const t0 = performance.now();
+  const p = start(process.execPath, [cli, ...args, '--no-report', '--out', join(root, `out${runs++}`)]);
+  const code = await p.exited;
+  if (code !== 0) throw new Error(`nnlab ${args.join(' ')} failed:\n${p.out()}`);
+  return (performance.now() - t0) / 1000;
+}
+async function workers(n) {
+  const ws = [];
+  for (let i = 0; i < n; i++) {
+    const w = start(process.execPath, [cli, 'worker', '--redis', url, '--concurrency', '1']);
+    await waitFor(w, /waiting for jobs/);
+    ws.push(w);
+  }
+  return ws;
+}
+async function stop(ws) {
+  for (const w of ws) {
+    w.child.kill('SIGKILL');
+    await w.exited;
+  }
+}
+const flush = () => start('redis-cli', ['-p', String(port), 'flushall']).exited;
+
+try {
+  const redis = start('redis-server', [
+    '--port',
+    String(port),
+    '--bind',
+    '127.0.0.1',
+    '--save',
+    '',
+    '--appendonly',
+    'no',
+    '--dir',
+    root,
+  ]);
+  await waitFor(redis, /Ready to accept connections/);
+  const which = process.argv.slice(2);
+  if (which.length === 0 || which.includes('scale')) {
+    // 16 LeNet-5 jobs (4 variants × 4 seeds, 2 epochs on 2048 MNIST images each) + p2 quick.
+    const study = [
+      'run',
+      'p2',
+      'p4',
+      '--quick',
+      '--set',
+      'p4.trainCount=2048',
+      '--set',
+      'p4.epochs=2',
+      '--set',
+      'p4.seeds=4',
+    ];
+    const jobs = 1 + 16;
+    const rows = [];
+    for (const n of [1, 2])
+      rows.push([`local, ${n} thread(s)`, await nnlab([...study, '--workers', String(n)])]);
+    for (const n of [1, 2]) {
+      await flush();
+      const ws = await workers(n);
+      rows.push([`queue, ${n} worker(s)`, await nnlab([...study, '--redis', url])]);
+      if (n === 2) {
+        const ck =
+          ws
+            .map((w) => w.out())
+            .join('')
+            .match(/largest \d+\.\d+ MB/g) ?? [];
+        console.log(`checkpoint sizes seen: ${[...new Set(ck)].join(', ')}`);
+      }
+      await stop(ws);
+    }
+    console.log(`scale-out: ${jobs} jobs (p2 quick + 16 p4 LeNet-5 jobs)`);
+    for (const [what, s] of rows)
+      console.log(`  ${what.padEnd(22)} ${s.toFixed(1)} s  ${(jobs / s).toFixed(2)} jobs/s`);
+  }
+  if (which.length === 0 || which.includes('overhead')) {
+    // Tiny jobs (1 epoch on 64 images: a few ms of compute each), 40 and 80 of them (4 variants × 10 or 20
+    // seeds): the slope between the two is the cost per job, free of the fixed costs (process start, a
+    // worker thread loading the study and MNIST once).
+    const tiny = (seeds) => [
+      'run',
+      'p4',
+      '--quick',
+      '--set',
+      'p4.trainCount=64',
+      '--set',
+      'p4.testCount=64',
+      '--set',
+      'p4.trainEvalCount=64',
+      '--set',
+      `p4.seeds=${seeds}`,
+    ];
+    const local = [
+      await nnlab([...tiny(10), '--workers', '1']),
+      await nnlab([...tiny(20), '--workers', '1']),
+    ];
+    await flush();
+    const ws = await workers(1);
+    const queued = [await nnlab([...tiny(10), '--redis', url]), await nnlab([...tiny(20), '--redis', url])];
+    await stop(ws);
+    const per = (t) => (1000 * (t[1] - t[0])) / 40;
+    console.log(
+      `overhead: 40 / 80 tiny jobs: local inline ${local.map((t) => t.toFixed(2)).join(' / ')} s, queue (1 worker) ${queued.map((t) => t.toFixed(2)).join(' / ')} s`,
+    );
+    console.log(
+      `  per job: local ${per(local).toFixed(1)} ms, queue ${per(queued).toFixed(1)} ms: the queue adds ${(per(queued) - per(local)).toFixed(1)} ms per job`,
+    );
+    console.log(
+      `  fixed: the queue run of 40 took ${(queued[0] - local[0]).toFixed(2)} s longer than the local one`,
+    );
+  }
+} finally {
+  for (const p of started) if (p.child.exitCode === null) p.child.kill('SIGKILL');
+  await Promise.all(started.map((p) => p.exited));
+  rmSync(root, { recursive: true, force: true });
+}
