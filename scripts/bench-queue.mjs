@@ -2,12 +2,15 @@
 // and the queue's overhead per job (many tiny jobs, queue vs inline). Starts its own redis-server on a free
 // loopback port and kills everything it started. Usage: node scripts/bench-queue.mjs [scale|overhead]...
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, readFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath, URL } from 'node:url';
 
-const cli = new URL('../dist/cli/main.js', import.meta.url).pathname;
+const cli = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
 const root = mkdtempSync(join(tmpdir(), 'nnlab-bench-queue-'));
 const started = [];
 
@@ -24,7 +27,7 @@ function start(cmd, args) {
 const waitFor = async (p, re) => {
   while (!re.test(p.out())) {
     if (p.child.exitCode !== null) throw new Error(`exited: ${p.out()}`);
-    await new Promise((r) => setTimeout(r, 50));
+    await sleep(50);
   }
 };
 const port = await new Promise((res) => {
