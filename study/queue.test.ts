@@ -295,3 +295,54 @@ test(
     }
   },
 );
+
+test(
+  'the coordinator killed mid-run and started again: it picks up the finished results, waits for the rest, and no job trains twice',
+  { timeout: 75_000 },
+  async () => {
+    const root = mkdtempSync(join(tmpdir(), 'nnlab-queue-coord-'));
+    const procs = new Procs();
+    try {
+      const redis = await startRedis(procs, root, await freePort());
+      const w1 = await startWorker(procs, 'w1', redis.url);
+      const args = [
+        'run',
+        'p4',
+        '--quick',
+        '--no-report',
+        '--set',
+        'p4.trainCount=1024',
+        '--set',
+        'p4.epochs=2',
+        '--redis',
+        redis.url,
+        '--out',
+        join(root, 'queue'),
+      ];
+      const first = startNnlab(procs, 'run-1', args);
+      await w1.waitFor(/finished p4\//, 40_000);
+      first.child.kill('SIGKILL');
+      await first.exited;
+      const second = await nnlab(procs, 'run-2', args);
+      assert.equal(second.code, 0, second.out);
+      const starts = w1.output().match(/starting p4\/\S+/g) ?? [];
+      assert.equal(starts.length, 4, `jobs started: ${starts.join(', ')}`);
+      assert.equal(new Set(starts).size, 4);
+      const local = await nnlab(procs, 'run-local', [
+        ...args.slice(0, args.indexOf('--redis')),
+        '--workers',
+        '1',
+        '--out',
+        join(root, 'local'),
+      ]);
+      assert.equal(local.code, 0, local.out);
+      assert.deepEqual(
+        comparable(join(root, 'queue', 'results', 'p4.json')),
+        comparable(join(root, 'local', 'results', 'p4.json')),
+      );
+    } finally {
+      await procs.killAll();
+      rmSync(root, { recursive: true, force: true });
+    }
+  },
+);

@@ -21,6 +21,11 @@ test('parseRedisUrl: host, port, db, password and TLS; the display form masks th
   assert.equal(user.port, 6379);
   assert.equal(user.display, 'redis://alice:***@h:6379/0');
   assert.deepEqual(redisOptions(secret).tls, { servername: 'cache.example' });
+  assert.deepEqual(
+    redisOptions(parseRedisUrl('rediss://127.0.0.1:7000')).tls,
+    {},
+    'no server name for an IP',
+  );
   assert.equal(redisOptions(plain).tls, undefined);
   assert.equal(redisOptions(plain).maxRetriesPerRequest, null);
 });

@@ -4,6 +4,9 @@
  * address that nnlab ever prints, logs or stores, so a password given on a command line never leaks into
  * logs, results or reports.
  */
+import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
+import { rootCertificates } from 'node:tls';
 
 /** Where a queue's Redis lives: connection options plus the masked address for messages. */
 export interface RedisTarget {
@@ -69,7 +72,7 @@ export interface RedisSettings {
   db: number;
   username?: string;
   password?: string;
-  tls?: { servername: string };
+  tls?: { servername?: string; ca?: string };
   maxRetriesPerRequest: null;
   enableReadyCheck: boolean;
   retryStrategy: (times: number) => number;
@@ -89,7 +92,7 @@ export function redisOptions(
     db: t.db,
     username: t.username,
     password: t.password,
-    tls: t.tls ? { servername: t.host } : undefined,
+    tls: t.tls ? tlsOptions(t.host) : undefined,
     maxRetriesPerRequest: null,
     enableReadyCheck: true,
     retryStrategy: (times: number) => {
@@ -98,6 +101,23 @@ export function redisOptions(
       return delay;
     },
   };
+}
+
+/**
+ * TLS options of a rediss:// connection: the system's CAs plus, when NNLAB_REDIS_CA names a PEM file, that
+ * one (a private CA); the server name is sent for host names (RFC 6066 forbids it for IP addresses).
+ */
+function tlsOptions(host: string): { servername?: string; ca?: string } {
+  const out: { servername?: string; ca?: string } = isIP(host) === 0 ? { servername: host } : {};
+  const caFile = process.env.NNLAB_REDIS_CA;
+  if (caFile !== undefined && caFile !== '') {
+    try {
+      out.ca = [...rootCertificates, readFileSync(caFile, 'utf8')].join('\n');
+    } catch (e) {
+      throw new Error(`redisOptions: cannot read NNLAB_REDIS_CA=${caFile}: ${(e as Error).message}`);
+    }
+  }
+  return out;
 }
 
 /** `text` with every occurrence of the target's password masked (a last guard on anything printed). */

@@ -123,3 +123,81 @@ test(
     }
   },
 );
+
+const fixture = (name: string): string =>
+  new URL(`../../src/queue/fixtures/${name}`, import.meta.url).pathname;
+
+test(
+  'rediss:// with a password: a worker and a coordinator over TLS (private CA from NNLAB_REDIS_CA)',
+  { timeout: 30_000 },
+  async () => {
+    const dir = mkdtempSync(`${tmpdir()}/nnlab-qtls-`);
+    const port = await freePort();
+    const password = 'tls-pa55';
+    const redis = spawn(
+      'redis-server',
+      [
+        '--port',
+        '0',
+        '--tls-port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--tls-cert-file',
+        fixture('test-server.crt'),
+        '--tls-key-file',
+        fixture('test-server.key'),
+        '--tls-ca-cert-file',
+        fixture('test-ca.crt'),
+        '--tls-auth-clients',
+        'no',
+        '--requirepass',
+        password,
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+        '--dir',
+        dir,
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    const lines: string[] = [];
+    const url = `rediss://:${password}@127.0.0.1:${port}`;
+    const before = process.env.NNLAB_REDIS_CA;
+    process.env.NNLAB_REDIS_CA = fixture('test-ca.crt');
+    let coordinator: QueueCoordinator | undefined;
+    let worker: Awaited<ReturnType<typeof startQueueWorker>> | undefined;
+    try {
+      await new Promise<void>((resolve, reject) => {
+        let out = '';
+        redis.stdout.on('data', (b: Buffer) => {
+          out += b.toString();
+          if (out.includes('Ready to accept connections')) resolve();
+        });
+        redis.once('exit', (c) => reject(new Error(`redis-server exited (${c}): ${out}`)));
+      });
+      worker = await startQueueWorker({
+        redis: url,
+        concurrency: 1,
+        studyModule: new URL('./fixture-study.js', import.meta.url).href,
+        log: (l) => lines.push(l),
+      });
+      coordinator = new QueueCoordinator({ redis: url, expId: 'tls', workers: 1, log: (l) => lines.push(l) });
+      const [r] = await coordinator.runJobs(squareJob, [{ key: 'a', args: { x: 7 } }]);
+      assert.equal(r.y, 49);
+      assert.ok(
+        lines.some((l) => l.includes(`rediss://:***@127.0.0.1:${port}/0`)),
+        lines.join('\n'),
+      );
+      assert.ok(!lines.some((l) => l.includes(password)), 'the password was logged');
+    } finally {
+      if (before === undefined) delete process.env.NNLAB_REDIS_CA;
+      else process.env.NNLAB_REDIS_CA = before;
+      await coordinator?.close();
+      await worker?.close(true);
+      redis.kill('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+    }
+  },
+);
