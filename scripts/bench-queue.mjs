@@ -149,6 +149,35 @@ try {
       `  fixed: the queue run of 40 took ${(queued[0] - local[0]).toFixed(2)} s longer than the local one`,
     );
   }
+  if (which.includes('roundtrip')) {
+    // The queue's own cost per job, without training: N trivial jobs (x², from the queue's test study) through
+    // a coordinator and one in-process worker (concurrency 1), against the same jobs on the local pool inline.
+    const { QueueCoordinator, startQueueWorker } = await import('../dist/queue/index.js');
+    const { WorkerPool } = await import('../dist/index.js');
+    const { squareJob } = await import('../dist/queue/fixture-study.js');
+    const n = 300;
+    const tasks = (tag) => Array.from({ length: n }, (_, i) => ({ key: `${tag}${i}`, args: { x: i, tag } }));
+    const pool = new WorkerPool({ workers: 1 });
+    let t0 = performance.now();
+    await pool.runJobs(squareJob, tasks('local'));
+    const local = performance.now() - t0;
+    await pool.close();
+    const studyModule = new URL('../dist/queue/fixture-study.js', import.meta.url).href;
+    const worker = await startQueueWorker({ redis: url, concurrency: 1, studyModule, log: () => {} });
+    const coordinator = new QueueCoordinator({ redis: url, expId: 'bench', workers: 1 });
+    await coordinator.runJobs(squareJob, tasks('warm').slice(0, 5)); // the sandbox thread starts once
+    t0 = performance.now();
+    await coordinator.runJobs(squareJob, tasks('queue'));
+    const queued = performance.now() - t0;
+    await coordinator.close();
+    await worker.close();
+    console.log(
+      `roundtrip: ${n} trivial jobs, local inline ${local.toFixed(0)} ms, queue (1 worker, concurrency 1) ${queued.toFixed(0)} ms`,
+    );
+    console.log(
+      `  the queue costs ${((queued - local) / n).toFixed(1)} ms per job (${(n / (queued / 1000)).toFixed(0)} jobs/s)`,
+    );
+  }
 } finally {
   for (const p of started) if (p.child.exitCode === null) p.child.kill('SIGKILL');
   await Promise.all(started.map((p) => p.exited));

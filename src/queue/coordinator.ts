@@ -172,19 +172,21 @@ export class QueueCoordinator {
   private async check(id: string, first = false): Promise<void> {
     const list = this.pending.get(id);
     if (list === undefined || this.closed) return;
-    const job = await BullJob.fromId<QueueJobData, string>(this.queue, id);
+    // The state first, the job second: a job read before it completed would carry no result yet, while a
+    // completed or failed job never changes again.
+    const state = await this.queue.getJobState(id);
     if (this.pending.get(id) !== list) return;
-    if (job === undefined) {
+    if (state === 'unknown') {
       this.log(
         `job ${list[0].data.expId}/${list[0].key} is no longer in Redis (was Redis restarted without persistence?); enqueued again`,
       );
       await this.enqueue(id);
       return;
     }
-    const state = await job.getState();
-    if (this.pending.get(id) !== list) return;
     if (state === 'active') this.started(id);
     if (state !== 'completed' && state !== 'failed') return;
+    const job = await BullJob.fromId<QueueJobData, string>(this.queue, id);
+    if (this.pending.get(id) !== list || job === undefined) return;
     this.pending.delete(id);
     for (const p of list) {
       p.found = first;
