@@ -9,7 +9,6 @@ import { p2 } from './experiments/p2.js';
 import { p3 } from './experiments/p3.js';
 import { p4 } from './experiments/p4.js';
 import { p5 } from './experiments/p5.js';
-import { buildReport, type ReportResults } from './report.js';
 
 export { p1, p2, p3, p4, p5 };
 export { p1Section } from './sections/p1.js';
@@ -26,5 +25,4 @@ export const study: Study = {
   experiments: [p1, p2, p3, p4, p5] as unknown as AnyExperiment[],
   // The source lives beside the compiled study's folder: dist/study/ → study/notebook/homework3.ts.
   notebook: fileURLToPath(new URL('../../study/notebook/homework3.ts', import.meta.url)),
-  report: (results, meta, outDir) => buildReport(results as ReportResults, meta, outDir),
 };

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { resolveConfig, type AnyExperiment, type Config } from '../experiment/index.js';
-import { reportMeta } from './report.js';
+import { changedSettings } from './report.js';
 import type { StoredResult } from './store.js';
 
 /** Two experiments with quick presets, as a study would define them. */
@@ -43,15 +43,14 @@ function stored(id: string, quick: boolean, seed: number, change: Config = {}): 
   };
 }
 
-test('reportMeta: the preset, then each setting that differs from it, and differing seeds', () => {
-  assert.equal(reportMeta(experiments, [stored('p1', false, 1), stored('p4', false, 1)]).scale, 'full');
-  const m = reportMeta(experiments, [
-    stored('p1', true, 1),
-    stored('p4', true, 1, { epochs: 2, variants: ['dropout'] }),
-  ]);
-  assert.equal(m.scale, 'quick, p4.variants=["dropout"], p4.epochs=2');
-  assert.equal(m.seed, 1);
-  assert.deepEqual(m.wallSeconds, { p1: 2, p4: 2 });
-  const mixed = reportMeta(experiments, [stored('p1', false, 1), stored('p4', true, 7)]);
-  assert.equal(mixed.scale, 'p1 full, p4 quick, seeds p1 1, p4 7');
+test('changedSettings: each setting that differs from its preset, as ID.KEY=JSON', () => {
+  assert.deepEqual(changedSettings(experiments, stored('p4', false, 1)), []);
+  assert.deepEqual(
+    changedSettings(experiments, stored('p4', true, 1, { epochs: 2, variants: ['dropout'] })),
+    ['p4.variants=["dropout"]', 'p4.epochs=2'],
+  );
+  // Strings as `--set` takes them (no quotes), so the notebook's injected settings resolve to the same config.
+  assert.deepEqual(changedSettings(experiments, stored('p1', false, 1, { mode: 'fast' })), ['p1.mode=fast']);
+  // The quick preset itself is no change.
+  assert.deepEqual(changedSettings(experiments, stored('p1', true, 3)), []);
 });

@@ -8,55 +8,32 @@ import { isDeepStrictEqual } from 'node:util';
 import { notebookDocument } from '../notebook/convert.js';
 import { executeNotebook, NotebookCellError } from '../notebook/execute.js';
 import { fromPercent } from '../notebook/percent.js';
-import { toHtml } from '../report/html.js';
 import type { Notebook } from '../report/notebook.js';
-import { layoutPdf } from '../report/pdf.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { resolveConfig, type AnyExperiment, type Config } from '../experiment/index.js';
 import type { Study } from '../experiment/study.js';
-import type { ReportMeta, WrittenReport } from '../report/build.js';
-import { NNLAB_VERSION } from '../version.js';
+import { writeReport, type WrittenReport } from '../report/build.js';
 import type { RunStore, StoredResult } from './store.js';
 
-/** The settings of a result that differ from its preset (defaults, or defaults ← quick), as "p4.epochs=3". */
+/** The settings of a result that differ from its preset (defaults, or defaults ← quick), as `--set` takes them: "p4.epochs=3". */
 export function changedSettings(experiments: readonly AnyExperiment[], r: StoredResult): string[] {
   const exp = experiments.find((e) => e.id === r.id);
   if (exp === undefined) return [];
   const preset: Config = resolveConfig(exp, { quick: r.quick });
-  return Object.keys(r.config)
-    .filter((k) => !isDeepStrictEqual(r.config[k], preset[k]))
-    .map((k) => `${r.id}.${k}=${JSON.stringify(r.config[k])}`);
+  return (
+    Object.keys(r.config)
+      .filter((k) => !isDeepStrictEqual(r.config[k], preset[k]))
+      // As `--set` takes them back (parseLike): strings verbatim, everything else as JSON.
+      .map((k) => {
+        const v = r.config[k];
+        return `${r.id}.${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`;
+      })
+  );
 }
 
 /** The stored results of the known experiments, in order. */
 export function storedResults(experiments: readonly AnyExperiment[], store: RunStore): StoredResult[] {
   return experiments.map((e) => store.readResult(e.id)).filter((r): r is StoredResult => r !== undefined);
-}
-
-/**
- * The report's meta from the stored results: the scale is the preset ("full" or "quick", or each
- * experiment's when they differ) followed by every changed setting, e.g. "quick, p4.epochs=2"; the seed is
- * the common one, and differing seeds are named in the scale.
- */
-export function reportMeta(experiments: readonly AnyExperiment[], stored: StoredResult[]): ReportMeta {
-  const preset = (r: StoredResult): string => (r.quick ? 'quick' : 'full');
-  const presets = new Set(stored.map(preset));
-  const parts = [
-    presets.size <= 1
-      ? stored.length > 0
-        ? preset(stored[0])
-        : 'full'
-      : stored.map((r) => `${r.id} ${preset(r)}`).join(', '),
-    ...stored.flatMap((r) => changedSettings(experiments, r)),
-  ];
-  const seeds = stored.map((r) => r.seed);
-  if (new Set(seeds).size > 1) parts.push(`seeds ${stored.map((r) => `${r.id} ${r.seed}`).join(', ')}`);
-  return {
-    version: NNLAB_VERSION,
-    seed: seeds[0] ?? 0,
-    scale: parts.join(', '),
-    wallSeconds: Object.fromEntries(stored.map((r) => [r.id, r.wallSeconds])),
-  };
 }
 
 /**
@@ -66,7 +43,7 @@ export function reportMeta(experiments: readonly AnyExperiment[], stored: Stored
  * NAME.pdf, and its figures to figures/<id>.svg|png.
  */
 export async function notebookReport(
-  study: Study & { notebook: string },
+  study: Study,
   store: RunStore,
   stored: StoredResult[],
   onCell?: (e: { cell: number; of: number; seconds?: number }) => void,
@@ -97,23 +74,8 @@ export async function notebookReport(
     }
     throw e;
   }
-  const dir = join(store.root, 'report');
-  const notebook = join(dir, `${study.name}.ipynb`);
-  writeFileAtomic(notebook, JSON.stringify(executed, null, 1) + '\n');
   const { doc, figures } = await notebookDocument(executed);
-  const figureFiles: string[] = [];
-  for (const [id, f] of figures) {
-    const base = join(store.root, 'figures', id);
-    writeFileAtomic(`${base}.svg`, f.svg);
-    if (f.png.length > 0) writeFileAtomic(`${base}.png`, f.png);
-    figureFiles.push(`${base}.svg`, `${base}.png`);
-  }
-  const html = join(dir, `${study.name}.html`);
-  const pdf = join(dir, `${study.name}.pdf`);
-  writeFileAtomic(html, toHtml(doc, figures));
-  const printed = await layoutPdf(doc, figures);
-  writeFileAtomic(pdf, printed.pdf);
-  return { notebook, html, pdf, figures: figureFiles, warnings: printed.warnings };
+  return writeReport(doc, store.root, study.name, { figures, notebook: executed });
 }
 
 /** Builds figures/ and report/ of the run directory from its stored results. */
@@ -128,9 +90,5 @@ export async function reportFromStore(
       `no stored results in ${store.resultsDir}; run \`nnlab run\` first (with the same --out)`,
     );
   }
-  if (study.notebook !== undefined)
-    return notebookReport({ ...study, notebook: study.notebook }, store, stored, onCell);
-  if (study.report === undefined) throw new Error(`the study "${study.name}" defines no report`);
-  const results = Object.fromEntries(stored.map((r) => [r.id, r.result]));
-  return study.report(results, reportMeta(study.experiments, stored), store.root);
+  return notebookReport(study, store, stored, onCell);
 }

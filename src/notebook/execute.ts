@@ -29,7 +29,15 @@ export class NotebookCellError extends Error {
 
 /** The command line of the tslab kernel that ships with nnlab ("{connection_file}" filled in by the client). */
 export function tslabArgv(): string[] {
-  const pkg = createRequire(import.meta.url).resolve('tslab/package.json');
+  let pkg: string;
+  try {
+    pkg = createRequire(import.meta.url).resolve('tslab/package.json');
+  } catch {
+    throw new Error(
+      'the TypeScript Jupyter kernel (the npm package tslab) is not installed next to nnlab: run `npm ci` ' +
+        '(or `npm install tslab`), then `npx nnlab kernel install` to register it with Jupyter',
+    );
+  }
   return [
     process.execPath,
     join(dirname(pkg), 'bin', 'tslab'),

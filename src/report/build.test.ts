@@ -4,7 +4,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pngSize } from '../plot/render.js';
-import { collectFigures, formatDuration, lintDocument, renderFigures, writeReport } from './build.js';
+import { collectFigures, lintDocument, renderFigures, writeReport } from './build.js';
 import type { ReportDocument } from './document.js';
 import { validateNotebook } from './notebook.js';
 import { sampleDocument } from './sample-document.js';
@@ -56,13 +56,6 @@ test('writeReport writes the notebook, HTML, PDF and each figure as SVG + PNG, a
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-});
-
-test('formatDuration switches units at 90 s and 90 min', () => {
-  assert.equal(formatDuration(4.25), '4.3 s');
-  assert.equal(formatDuration(89), '89 s');
-  assert.equal(formatDuration(90), '1.5 min');
-  assert.equal(formatDuration(5400), '1.50 h');
 });
 
 test('lintDocument flags uncommented code, figures without axis titles, and lost legends', async () => {

@@ -11,28 +11,8 @@ import type { FigureOutput, ReportDocument } from './document.js';
 import { toHtml } from './html.js';
 import { parseMarkdown } from './markdown.js';
 import { texToSvg } from './math.js';
-import { toNotebook } from './notebook.js';
+import { toNotebook, type Notebook } from './notebook.js';
 import { layoutPdf } from './pdf.js';
-
-/** What a report's subtitle says of the run. */
-export interface ReportMeta {
-  /** nnlab's package version. */
-  version: string;
-  seed: number;
-  /** "full", "quick" or a description of the overrides. */
-  scale: string;
-  /** Wall time of each problem's run in seconds. */
-  wallSeconds?: Record<string, number>;
-  /** When the report is generated (defaults to now). */
-  date?: Date;
-}
-
-/** Wall time as the subtitle shows it: "42 s", "3.5 min", "1.25 h". */
-export function formatDuration(seconds: number): string {
-  if (seconds < 90) return `${seconds < 10 ? seconds.toFixed(1) : Math.round(seconds)} s`;
-  if (seconds < 5400) return `${(seconds / 60).toFixed(1)} min`;
-  return `${(seconds / 3600).toFixed(2)} h`;
-}
 
 /** Every figure of the document, each id once; a reused id with a different spec is an error. */
 export function collectFigures(doc: ReportDocument): FigureOutput[] {
@@ -129,21 +109,33 @@ export interface WrittenReport {
   warnings: string[];
 }
 
-/** Writes figures/<id>.{svg,png} and report/NAME.{ipynb,html,pdf} under outDir. */
-export async function writeReport(doc: ReportDocument, outDir: string, name: string): Promise<WrittenReport> {
-  const figures = await renderFigures(doc);
+/**
+ * Writes figures/<id>.{svg,png} and report/NAME.{ipynb,html,pdf} under outDir; the .ipynb is `given.notebook`
+ * (an executed notebook the document was converted from) or the document as a notebook.
+ */
+export async function writeReport(
+  doc: ReportDocument,
+  outDir: string,
+  name: string,
+  given: { figures?: ReadonlyMap<string, RenderedFigure>; notebook?: Notebook } = {},
+): Promise<WrittenReport> {
+  // A notebook converted to a document brings its figures (and itself); a document built here renders them.
+  const figures = given.figures ?? (await renderFigures(doc));
   const figureFiles: string[] = [];
   for (const [id, f] of figures) {
     const base = join(outDir, 'figures', id);
     writeFileAtomic(`${base}.svg`, f.svg);
-    writeFileAtomic(`${base}.png`, f.png);
-    figureFiles.push(`${base}.svg`, `${base}.png`);
+    figureFiles.push(`${base}.svg`);
+    if (f.png.length > 0) {
+      writeFileAtomic(`${base}.png`, f.png);
+      figureFiles.push(`${base}.png`);
+    }
   }
   const dir = join(outDir, 'report');
   const notebook = join(dir, `${name}.ipynb`);
   const html = join(dir, `${name}.html`);
   const pdf = join(dir, `${name}.pdf`);
-  writeFileAtomic(notebook, JSON.stringify(toNotebook(doc, figures), null, 1) + '\n');
+  writeFileAtomic(notebook, JSON.stringify(given.notebook ?? toNotebook(doc, figures), null, 1) + '\n');
   writeFileAtomic(html, toHtml(doc, figures));
   const printed = await layoutPdf(doc, figures);
   writeFileAtomic(pdf, printed.pdf);

@@ -1,14 +1,6 @@
 /** Documents of Markdown, code and outputs, and their writers: notebook (.ipynb), HTML and PDF. */
 export * from './document.js';
-export {
-  collectFigures,
-  formatDuration,
-  lintDocument,
-  renderFigures,
-  writeReport,
-  type ReportMeta,
-  type WrittenReport,
-} from './build.js';
+export { collectFigures, lintDocument, renderFigures, writeReport, type WrittenReport } from './build.js';
 export {
   toNotebook,
   validateNotebook,
