@@ -15,4 +15,5 @@ export const throwJob = defineJob('fixture/throw', import.meta.url, (args: { why
   throw new Error(`fixture/throw: ${args.why}`);
 });
 
-export const study: Study = { name: 'fixture', experiments: [] };
+/** No report: the notebook path is never executed (the queue's tests run jobs only). */
+export const study: Study = { name: 'fixture', experiments: [], notebook: '' };
