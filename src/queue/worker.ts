@@ -85,7 +85,7 @@ export async function startQueueWorker(opts: QueueWorkerOptions): Promise<QueueW
   redis.on('ready', () => conn.ready());
   const sandbox = new Sandbox(opts.concurrency, opts.studyModule);
 
-  const process_ = async (job: BullJob<QueueJobData, string>): Promise<string> => {
+  const processJob = async (job: BullJob<QueueJobData, string>): Promise<string> => {
     const d = job.data;
     const what = `${d.expId}/${d.key}`;
     if (d.nnlab !== NNLAB_VERSION) {
@@ -123,6 +123,8 @@ export async function startQueueWorker(opts: QueueWorkerOptions): Promise<QueueW
       stats.checkpointSaves++;
       stats.checkpointMaxBytes = Math.max(stats.checkpointMaxBytes, Buffer.byteLength(text));
       writes = writes.then(() => redis.hset(hash, key, text));
+      // Handled here so a failed write never counts as an unhandled rejection; awaited (and thrown) below.
+      writes.catch(() => {});
     };
     const t0 = performance.now();
     let text: string;
@@ -150,7 +152,7 @@ export async function startQueueWorker(opts: QueueWorkerOptions): Promise<QueueW
     return encodeJson(out);
   };
 
-  const worker = new BullWorker<QueueJobData, string>(QUEUE_NAME, process_, {
+  const worker = new BullWorker<QueueJobData, string>(QUEUE_NAME, processJob, {
     connection: redisOptions(target),
     concurrency: opts.concurrency,
     lockDuration: stallMs,
