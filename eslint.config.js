@@ -11,5 +11,25 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
     },
   },
+  {
+    files: ['src/dashboard/assets/**/*.js'],
+    languageOptions: {
+      sourceType: 'script',
+      globals: {
+        window: 'readonly',
+        document: 'readonly',
+        fetch: 'readonly',
+        EventSource: 'readonly',
+        URLSearchParams: 'readonly',
+        btoa: 'readonly',
+        performance: 'readonly',
+        unescape: 'readonly',
+        setTimeout: 'readonly',
+        clearTimeout: 'readonly',
+        vega: 'readonly',
+        vegaLite: 'readonly',
+      },
+    },
+  },
   { files: ['scripts/**/*.mjs'], languageOptions: { globals: { process: 'readonly', console: 'readonly' } } },
 );

@@ -1,6 +1,6 @@
 // Builds everything `npm ci` needs: the AssemblyScript SIMD kernels (from source) and the TypeScript.
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -41,6 +41,10 @@ run(process.execPath, ['src/kernels/as/gen-exports.mjs', 'dist/kernels/kernels.d
 // Only the typings were wanted: the loader instantiates the module itself.
 for (const binding of ['kernels.d.ts', 'kernels.js']) rmSync(join(root, 'dist', 'kernels', binding));
 run(bin('tsc'), ['-p', 'tsconfig.json']);
+// The dashboard page's files (plain HTML/CSS/JS, no build step) are served from dist/dashboard/assets.
+cpSync(join(root, 'src', 'dashboard', 'assets'), join(root, 'dist', 'dashboard', 'assets'), {
+  recursive: true,
+});
 // The study imports nnlab as a user would ('nnlab' resolves to this package's own exports), so it builds second.
 run(bin('tsc'), ['-p', 'study/tsconfig.json']);
 // tsc writes files without the execute bit; the package bin must be runnable (npx nnlab).

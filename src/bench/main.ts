@@ -10,10 +10,11 @@ import { Worker } from 'node:worker_threads';
 import { wasmBackend } from '../kernels/wasm.js';
 import { Rng } from '../util/rng.js';
 import { inferRate, trainRate } from './lenet.js';
+import { loggingOverhead } from './logging.js';
 
 interface Row {
   name: string;
-  unit: 'GFLOP/s' | 'img/s';
+  unit: 'GFLOP/s' | 'img/s' | '%' | 'µs';
   measure: () => number | Promise<number>;
 }
 
@@ -68,6 +69,13 @@ const ROWS: Row[] = [
   { name: 'lenet5-train-bn-dropout', unit: 'img/s', measure: () => trainRate('bn-dropout') },
   { name: 'lenet5-infer', unit: 'img/s', measure: () => inferRate() },
   { name: 'lenet5-train-2workers', unit: 'img/s', measure: () => parallelTrainRate(2, 4) },
+  // The metrics log's cost (bench/logging.ts): a per-batch log call in percent of a batch of 128, and in µs.
+  { name: 'metrics-log-overhead', unit: '%', measure: () => loggingOverhead().percent },
+  {
+    name: 'metrics-log-call',
+    unit: 'µs',
+    measure: () => loggingOverhead({ warmup: 1, steps: 1, reps: 1, calls: 20_000 }).microsPerCall,
+  },
 ];
 
 const PYTHON = '/usr/bin/python3';
@@ -112,7 +120,13 @@ async function main(): Promise<void> {
     return;
   }
   const fmt = (v: number | null, unit: string): string =>
-    v === null ? '—' : unit === 'GFLOP/s' ? v.toFixed(1) : Math.round(v).toLocaleString('en-US');
+    v === null
+      ? '—'
+      : unit === 'GFLOP/s' || unit === 'µs'
+        ? v.toFixed(1)
+        : unit === '%'
+          ? v.toFixed(2)
+          : Math.round(v).toLocaleString('en-US');
   const table = [['row', 'nnlab', 'PyTorch', 'ratio', 'unit']];
   for (const o of out)
     table.push([

@@ -38,6 +38,7 @@ Usage:
   nnlab list                                   experiments, their settings, defaults and descriptions
   nnlab convert NOTEBOOK --to html|pdf|ipynb|ts  a notebook as HTML or PDF, or between .ipynb and .ts [--output FILE]
   nnlab kernel install [--dir DIR]             register the TypeScript kernel (tslab) with Jupyter
+  nnlab dashboard [--out DIR] [--port N] [--host H]   watch, compare and export runs in the browser
   nnlab --help | --version
 
 Options of run:
@@ -291,6 +292,8 @@ async function main(argv: string[]): Promise<number> {
         return await convertCommand(rest);
       case 'kernel':
         return kernelCommand(rest);
+      case 'dashboard': // live curves, comparison and exports in the browser (cli/dashboard.ts)
+        return await (await import('./dashboard.js')).dashboardCommand(rest);
       case 'run':
         if (rest.includes('--help') || rest.includes('-h')) {
           process.stdout.write(USAGE);

@@ -61,6 +61,7 @@ try {
       seed: plan.seed,
       workers: plan.workers,
       checkpointDir: checkpoints.dir,
+      logDir: store.logDir(id),
       onProgress: (key, progress) => event({ type: 'progress', id, key, progress }),
       onJobStart: (key) => event({ type: 'job-start', id, key }),
       onJobEnd: (key) => event({ type: 'job-end', id, key }),

@@ -3,6 +3,8 @@
  *   results/<id>.json          result + full config + seed + nnlab version + wall time + quick flag
  *   checkpoints/<id>/<jobId>/  checkpoints of each unfinished job (deleted once the result is stored); the
  *                              jobId names the job's code version and arguments, so nothing else resumes them
+ *   logs/<id>/<key>--<jobId>/  each job's metrics log (metrics.jsonl) and TensorBoard event files; logs/<id>/jobs.jsonl
+ *                              lists the jobs queued (see metrics/log.ts); kept after the result is stored
  *   figures/, report/          written by the report (homework3.ipynb, .html, .pdf)
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -47,6 +49,11 @@ export class RunStore {
 
   checkpoints(id: string): FileCheckpointStore {
     return new FileCheckpointStore(join(this.root, 'checkpoints', id));
+  }
+
+  /** The directory of the metrics logs of experiment `id`'s jobs. */
+  logDir(id: string): string {
+    return join(this.root, 'logs', id);
   }
 
   /** How many jobs of `id` have checkpoints (a run that will resume them). */

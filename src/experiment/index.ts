@@ -209,6 +209,8 @@ export interface ExecuteOptions {
   workers?: number;
   /** Directory for the run's job checkpoints (kept across runs, so a killed run resumes); default: memory. */
   checkpointDir?: string;
+  /** Directory for the jobs' metrics logs and TensorBoard event files (metrics/log.ts); default: none. */
+  logDir?: string;
   /** Progress of the experiment itself (key = its id) and of each job (key = the job's key). */
   onProgress?: (key: string, p: Progress) => void;
   onJobStart?: (key: string) => void;
@@ -237,7 +239,12 @@ export async function executeExperiment(
   const hooks = { onProgress, onJobStart: opts.onJobStart, onJobEnd: opts.onJobEnd };
   const pool: JobRunner =
     opts.redis === undefined
-      ? new WorkerPool({ workers: opts.workers, checkpointDir: opts.checkpointDir, ...hooks })
+      ? new WorkerPool({
+          workers: opts.workers,
+          checkpointDir: opts.checkpointDir,
+          logDir: opts.logDir,
+          ...hooks,
+        })
       : new (await import('../queue/coordinator.js')).QueueCoordinator({
           redis: opts.redis,
           expId: exp.id,

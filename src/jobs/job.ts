@@ -34,6 +34,13 @@ export interface JobContext {
   progress(p: Progress): void;
   /** This job's own checkpoints (namespaced by its jobId by the runtime). */
   checkpoints: CheckpointStore;
+  /**
+   * Appends `metrics` at `step` of `stream` (default "epoch"; also "batch", "evaluation", …) to the job's
+   * metrics log and TensorBoard event files (src/metrics/log.ts), as training happens. Absent where nothing
+   * records metrics (a job run by hand, tests): call it as `ctx.log?.(…)`. A resumed job may log the steps
+   * it repeats again; they are not duplicated.
+   */
+  log?(step: number, metrics: Record<string, number>, stream?: string): void;
 }
 
 /** A job function: args and result are structured-cloneable (they cross thread and process boundaries). */

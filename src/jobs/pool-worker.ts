@@ -12,8 +12,11 @@ const memoryStores = new Map<string, MemoryCheckpointStore>();
 
 port.on('message', (m: ToWorker) => {
   const post = (msg: FromWorker): void => port.postMessage(msg);
-  runJobHere(m.spec, jobCheckpoints(m.spec.jobId, m.checkpointDir, memoryStores), (progress) =>
-    post({ type: 'progress', id: m.id, progress }),
+  runJobHere(
+    m.spec,
+    jobCheckpoints(m.spec.jobId, m.checkpointDir, memoryStores),
+    (progress) => post({ type: 'progress', id: m.id, progress }),
+    m.logDir,
   ).then(
     (value) => {
       try {

@@ -9,6 +9,7 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { join } from 'node:path';
 import { FileCheckpointStore, MemoryCheckpointStore } from './checkpoint.js';
+import { appendQueue, JobLog, jobLogDirName } from '../metrics/log.js';
 import {
   jobId,
   lookupJob,
@@ -24,6 +25,8 @@ export interface PoolOptions {
   workers?: number;
   /** Directory of the shared file checkpoint store; without it each thread keeps checkpoints in memory. */
   checkpointDir?: string;
+  /** Directory of the jobs' metrics logs (`<dir>/<key>--<jobId>/`, see metrics/log.ts); none: not logged. */
+  logDir?: string;
   /** Receives every progress event, tagged with the job's key. */
   onProgress?: (key: string, p: Progress) => void;
   /** Called when a job starts running and when it has finished (successfully or not). */
@@ -112,19 +115,42 @@ export function jobCheckpoints(
   return store;
 }
 
-/** Runs one job on this thread. */
+/** Runs one job on this thread; with a `logDir`, its metrics log is opened here and closed when it ends. */
 export async function runJobHere(
   m: JobMessage,
   checkpoints: CheckpointStore,
   progress: (p: Progress) => void,
+  logDir: string | null = null,
 ): Promise<unknown> {
   const job = await resolveJob(m);
-  const ctx: JobContext = { progress, checkpoints };
-  return await job.run(m.args as never, ctx);
+  if (logDir === null) return await job.run(m.args as never, { progress, checkpoints });
+  const log = new JobLog(join(logDir, jobLogDirName(m.key, m.jobId)), m);
+  const ctx: JobContext = {
+    progress: (p) => {
+      log.progress(p);
+      progress(p);
+    },
+    checkpoints,
+    log: (step, metrics, stream) => log.log(step, metrics, stream),
+  };
+  try {
+    const value = await job.run(m.args as never, ctx);
+    log.close('done');
+    return value;
+  } catch (e) {
+    log.close('failed', e instanceof Error ? e.message : String(e));
+    throw e;
+  }
 }
 
 /** Messages between the pool and a worker (see pool-worker.ts). */
-export type ToWorker = { type: 'run'; id: number; spec: JobMessage; checkpointDir: string | null };
+export type ToWorker = {
+  type: 'run';
+  id: number;
+  spec: JobMessage;
+  checkpointDir: string | null;
+  logDir: string | null;
+};
 export type FromWorker =
   | { type: 'progress'; id: number; progress: Progress }
   | { type: 'result'; id: number; value: unknown }
@@ -165,6 +191,7 @@ function messages<A>(job: Job<A, unknown>, tasks: JobTask<A>[]): JobMessage[] {
 export class WorkerPool {
   readonly workers: number;
   private readonly checkpointDir: string | null;
+  private readonly logDir: string | null;
   private readonly onProgress: (key: string, p: Progress) => void;
   private readonly onJobStart: (key: string) => void;
   private readonly onJobEnd: (key: string) => void;
@@ -180,6 +207,7 @@ export class WorkerPool {
       throw new Error(`WorkerPool: workers must be an integer ≥ 1, got ${workers}`);
     this.workers = workers;
     this.checkpointDir = opts.checkpointDir ?? null;
+    this.logDir = opts.logDir ?? null;
     this.onProgress = opts.onProgress ?? (() => {});
     this.onJobStart = opts.onJobStart ?? (() => {});
     this.onJobEnd = opts.onJobEnd ?? (() => {});
@@ -192,13 +220,20 @@ export class WorkerPool {
   async runJobs<A, R>(job: Job<A, R>, tasks: JobTask<A>[]): Promise<R[]> {
     if (this.closed) throw new Error('WorkerPool.runJobs: the pool is closed');
     const jobs = messages(job, tasks);
+    if (this.logDir !== null) {
+      const dirOf = (j: JobMessage) => jobLogDirName(j.key, j.jobId);
+      appendQueue(
+        this.logDir,
+        jobs.map((j) => ({ key: j.key, jobId: j.jobId, job: j.job, dir: dirOf(j) })),
+      );
+    }
     if (this.workers === 1) {
       const out: R[] = [];
       for (const spec of jobs) {
         this.onJobStart(spec.key);
         try {
           const store = jobCheckpoints(spec.jobId, this.checkpointDir, this.inlineStores);
-          out.push((await runJobHere(spec, store, (p) => this.onProgress(spec.key, p))) as R);
+          out.push((await runJobHere(spec, store, (p) => this.onProgress(spec.key, p), this.logDir)) as R);
         } catch (e) {
           throw new JobError(spec.key, e instanceof Error ? e : new Error(String(e)));
         } finally {
@@ -250,7 +285,13 @@ export class WorkerPool {
       this.queue.shift();
       slot.task = task;
       this.onJobStart(task.spec.key);
-      const msg: ToWorker = { type: 'run', id: task.id, spec: task.spec, checkpointDir: this.checkpointDir };
+      const msg: ToWorker = {
+        type: 'run',
+        id: task.id,
+        spec: task.spec,
+        checkpointDir: this.checkpointDir,
+        logDir: this.logDir,
+      };
       slot.worker.postMessage(msg);
     }
   }

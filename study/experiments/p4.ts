@@ -190,6 +190,17 @@ export const p4Job = defineJob(
         run.testAccuracy.push(te.accuracy ?? NaN);
         run.epochSeconds.push(seconds);
         run.wallSeconds += seconds;
+        ctx.log?.(e + 1, {
+          loss: h.loss[h.loss.length - 1],
+          accuracy: h.accuracy[h.accuracy.length - 1],
+          trainLoss: tr.loss,
+          trainAccuracy: tr.accuracy ?? NaN,
+          testLoss: te.loss,
+          testAccuracy: te.accuracy ?? NaN,
+          learningRate: config.learningRate,
+          batchSize: config.batchSize,
+          epochSeconds: seconds,
+        });
         ctx.checkpoints.save<P4Checkpoint>('state', { state: model.getState(), run });
         ctx.progress({
           label: `p4/${variant} seed ${seed}`,

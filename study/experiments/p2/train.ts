@@ -84,6 +84,8 @@ export function trainNet(
       (x) => {
         const out = model.backprop(x, config.lambda);
         evalCosts.push(out.cost);
+        // One series per net ("evaluation" stream, step = TNC function evaluation).
+        ctx?.log?.(evalCosts.length, { [`${net.key}/cost`]: out.cost }, 'evaluation');
         if (ctx && evalCosts.length % 10 === 0) {
           ctx.progress({
             label,

@@ -192,6 +192,7 @@ export const trainDyingShard = defineJob(
       ensemble.predictShared(grid, args.gridPoints, out);
       rangeInit = outputRanges(out, count, args.gridPoints);
       constantTrace = [{ epoch: 0, constant: countConstant(rangeInit) }];
+      ctx.log?.(0, { collapsedFraction: constantTrace[0].constant / count });
     }
     const index = new Int32Array(count * M);
     const label = `p3/${args.activation} nets ${args.first}–${args.first + count - 1}`;
@@ -206,7 +207,16 @@ export const trainDyingShard = defineJob(
           epoch: done,
           constant: countConstant(outputRanges(out, count, args.gridPoints)),
         });
+        ctx.log?.(done, { collapsedFraction: constantTrace[constantTrace.length - 1].constant / count });
       }
+      // The ensemble in a few numbers (one series per shard, not per net: 1000 nets stay one curve).
+      ctx.log?.(done, {
+        medianLoss: quantile(loss, 0.5),
+        q10Loss: quantile(loss, 0.1),
+        q90Loss: quantile(loss, 0.9),
+        learningRate: args.learningRate,
+        batchSize: args.batchSize,
+      });
       if (done % args.checkpointEvery === 0 && done < epochs) {
         ctx.checkpoints.save<ShardCheckpoint>('state', {
           epoch: done,
@@ -228,6 +238,8 @@ export const trainDyingShard = defineJob(
     ensemble.predictShared(grid, args.gridPoints, out);
     const rangeFinal = outputRanges(out, count, args.gridPoints);
     constantTrace.push({ epoch: epochs, constant: countConstant(rangeFinal) });
+    // collapsedFraction: the share of nets whose output is constant on the grid (born dead or collapsed).
+    ctx.log?.(epochs, { collapsedFraction: countConstant(rangeFinal) / count });
     const finalLoss = Array.from(ensemble.evaluate(x, y, M));
     const status: NetStatus[] = rangeFinal.map((r, k) =>
       r > limit ? 'alive' : rangeInit[k] <= limit ? 'bornDead' : 'collapsed',

@@ -4,6 +4,7 @@
  * the same shuffles, and checkpoints its model state at every epoch boundary.
  */
 import {
+  type BatchLogs,
   type Callback,
   CyclicLR,
   defineJob,
@@ -16,6 +17,7 @@ import {
   type ModelState,
   type Sequential,
   SGD,
+  type TrainingContext,
 } from 'nnlab';
 import { subsampleSeries, suggestLrBounds } from './analysis.js';
 import { p5Splits, toTensors, type LabelledTensors, type P5DataArgs } from './data.js';
@@ -111,6 +113,22 @@ function divergence(e: DivergenceError): Divergence {
 
 const seconds = (t0: number) => (performance.now() - t0) / 1000;
 
+/**
+ * Logs every batch (stream "batch", step = the model's global iteration + 1): its loss, the learning rate it
+ * used and its size. Cheap next to a LeNet-5 batch (one JSON line and one event record, written in bulk).
+ * `lastLr` keeps the rate of the latest batch for the epoch record.
+ */
+function batchLogger(ctx: JobContext): Callback & { lastLr: number } {
+  const cb = {
+    lastLr: NaN,
+    onBatchEnd: (iteration: number, logs: BatchLogs, t: TrainingContext) => {
+      cb.lastLr = t.optimizer.learningRate;
+      ctx.log?.(iteration + 1, { loss: logs.loss, learningRate: cb.lastLr, batchSize: logs.size }, 'batch');
+    },
+  };
+  return cb;
+}
+
 interface EpochPlan {
   key: string;
   label: string;
@@ -155,6 +173,7 @@ async function trainEpochs(
     priorSeconds = saved.seconds;
     plan.restoreExtra?.(saved.extra);
   }
+  const batches = batchLogger(ctx);
   for (let e = start; e < plan.epochs; e++) {
     let h;
     try {
@@ -164,11 +183,14 @@ async function trainEpochs(
         batchSize: plan.batchSizeAt(e),
         shuffle: true,
         validationData: plan.validate ? [d.validation().x, d.validation().y] : undefined,
-        callbacks: plan.callbacks,
+        callbacks: [...plan.callbacks, batches],
         verbose: false,
       });
     } catch (err) {
-      if (err instanceof DivergenceError) return { records, diverged: divergence(err), priorSeconds };
+      if (err instanceof DivergenceError) {
+        ctx.log?.(e + 1, { diverged: 1, loss: err.loss });
+        return { records, diverged: divergence(err), priorSeconds };
+      }
       throw err;
     }
     const last = h.loss.length - 1;
@@ -178,6 +200,15 @@ async function trainEpochs(
       accuracy: h.accuracy[last],
       valLoss: plan.validate ? h.valLoss[last] : null,
       valAccuracy: plan.validate ? h.valAccuracy[last] : null,
+    });
+    const r0 = records[records.length - 1];
+    ctx.log?.(e + 1, {
+      loss: r0.loss,
+      accuracy: r0.accuracy,
+      ...(r0.valLoss !== null ? { valLoss: r0.valLoss } : {}),
+      ...(r0.valAccuracy !== null ? { valAccuracy: r0.valAccuracy } : {}),
+      learningRate: batches.lastLr,
+      batchSize: plan.batchSizeAt(e),
     });
     ctx.checkpoints.save<EpochCheckpoint>(plan.key, {
       epochsDone: e + 1,
@@ -278,7 +309,7 @@ export const p5FinderJob = defineJob(
           epochs: a.epochs,
           batchSize: a.batchSize,
           shuffle: true,
-          callbacks: [finder],
+          callbacks: [finder, batchLogger(ctx)],
           verbose: false,
         });
       } catch (err) {
