@@ -1,7 +1,7 @@
 /**
  * Shows a problem's analysis in the running notebook cell: the figures, tables and discussion a section
- * computes from a result, in order. Code listings of the section model are skipped: the code that ran is the
- * notebook's own cell.
+ * computes from a result, in order. A section's outputs blocks carry no code (the code that ran is the
+ * notebook's own cell), so only their outputs are shown.
  */
 import { showAll, showMarkdown, type Block } from 'nnlab';
 

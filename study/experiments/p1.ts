@@ -201,7 +201,7 @@ export function checkVector(
 }
 
 /** The extreme logit vectors of magnitude M for k classes: wide uniform, one dominant, a tie at the top, constant, all very negative. */
-export function extremeVectors(k: number, M: number, rng: Rng): { name: string; v: Float64Array }[] {
+function extremeVectors(k: number, M: number, rng: Rng): { name: string; v: Float64Array }[] {
   const uniform = Float64Array.from({ length: k }, () => rng.uniformIn(-M, M));
   const dominant = Float64Array.from({ length: k }, (_, i) => (i === 0 ? M : rng.uniformIn(-1, 1)));
   const tie = Float64Array.from({ length: k }, (_, i) => (i < 2 ? M : M - 5 - i));

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { executeExperiment, type AnyExperiment } from 'nnlab';
-import { p2, P2_REFERENCE, validateP2, type P2Config, type P2Result } from './p2.js';
+import { p2, P2_REFERENCE, summarise, validateP2, type P2Config, type P2Result, type P2Run } from './p2.js';
 import { initRng, p2Nets, subsetEx4 } from './p2/train.js';
 import { initParams, NET_ORIGINAL } from './p2/network.js';
 
@@ -112,4 +112,24 @@ test('p2 runs on a user MAT file and is deterministic in its seed', async () => 
     a.runs.map((r) => r.evalCosts),
     b.runs.map((r) => r.evalCosts),
   );
+});
+
+test('summarise: the lowest cost so far over the seeds, a run that stopped early keeping its last best', () => {
+  const run = (seedIndex: number, evalCosts: number[]): P2Run => ({
+    net: 'deep',
+    seedIndex,
+    initialCost: evalCosts[0],
+    finalCost: Math.min(...evalCosts),
+    finalDataCost: 0,
+    trainAccuracy: 0.9,
+    correct: 900,
+    nfev: evalCosts.length,
+    nit: 1,
+    status: 3,
+    message: 'Max. number of function evaluations reached',
+    evalCosts,
+    seconds: 1,
+  });
+  const s = summarise([run(1, [5, 6, 3, 4]), run(0, [7, 2])], 'deep');
+  assert.deepEqual(s.bestCost, { mean: [6, 3.5, 2.5, 2.5], min: [5, 2, 2, 2], max: [7, 5, 3, 3] });
 });

@@ -74,7 +74,27 @@ export function summarise(runs: P2Run[], net: P2NetKey): P2Summary {
     nfev: describe(rs.map((r) => r.nfev)),
     nit: describe(rs.map((r) => r.nit)),
     statusCounts: [...counts.entries()].sort((a, b) => a[0] - b[0]).map(([status, v]) => ({ status, ...v })),
+    bestCost: bestCost(rs),
   };
+}
+
+/** Running minimum of each run's cost over its evaluations, summarised over the runs (ordered by seed index). */
+function bestCost(runs: P2Run[]): P2Summary['bestCost'] {
+  const curves = [...runs]
+    .sort((a, b) => a.seedIndex - b.seedIndex)
+    .map((run) => {
+      let best = Infinity;
+      return run.evalCosts.map((c) => (best = Math.min(best, c)));
+    });
+  const out: P2Summary['bestCost'] = { mean: [], min: [], max: [] };
+  const len = Math.max(0, ...curves.map((c) => c.length));
+  for (let e = 0; e < len; e++) {
+    const col = curves.map((c) => c[Math.min(e, c.length - 1)]);
+    out.mean.push(col.reduce((a, b) => a + b, 0) / col.length);
+    out.min.push(Math.min(...col));
+    out.max.push(Math.max(...col));
+  }
+  return out;
 }
 
 async function runP2(config: P2Config, seed: number, ctx: RunContext): Promise<P2Result> {

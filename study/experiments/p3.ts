@@ -85,7 +85,7 @@ export function dyingJobs(
 }
 
 /** Merges the shards of one activation into the reported fractions, loss curves and examples. */
-export function summariseDying(
+function summariseDying(
   config: P3Config,
   activation: EnsembleActivation,
   shards: DyingShardResult[],

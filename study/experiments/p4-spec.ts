@@ -2,7 +2,7 @@
  * Problem 4's configuration, result types and the variant table: everything the report needs, without the
  * training engine (src/experiments/p4.ts runs the jobs).
  */
-import type { Config, ConfigField } from 'nnlab';
+import { type Config, type ConfigField, describe, type SampleStats } from 'nnlab';
 
 /** The homework's parts 4.2–4.5, plus an optional unregularised baseline. */
 export type P4Variant = 'std-bn' | 'bn-input' | 'dropout' | 'bn-dropout' | 'plain';
@@ -118,7 +118,76 @@ export interface P4Result {
   inputMean: number;
   inputStd: number;
   runs: P4Run[];
+  /** Across-seed statistics of each variant that ran, in the order of config.variants. */
+  summary: P4VariantSummary[];
   wallSeconds: number;
+}
+
+/** Statistics over the seeds of one variant's runs ("final" is the last epoch). */
+export interface P4VariantSummary {
+  variant: P4Variant;
+  finalTestAccuracy: SampleStats;
+  /** Test accuracy after the first epoch. */
+  firstTestAccuracy: SampleStats;
+  /** Inference-mode accuracy on the training images. */
+  finalTrainAccuracy: SampleStats;
+  /** The last epoch's average training-mode accuracy (dropout on, batch statistics). */
+  finalRunningAccuracy: SampleStats;
+  finalTestLoss: SampleStats;
+  /** Mean over seeds of the epoch (1-based) with the lowest test loss. */
+  bestLossEpoch: number;
+  /** Mean over seeds of (final test loss − lowest test loss) / lowest test loss. */
+  lossRise: number;
+  /** Mean over seeds of the last epoch's inference-mode minus training-mode accuracy on training images. */
+  modeGap: number;
+  wallSeconds: SampleStats;
+  /** Per epoch (index e − 1, up to the shortest run), the statistics of each curve over the seeds. */
+  curves: Record<'trainAccuracy' | 'testAccuracy' | 'trainLoss' | 'testLoss', SampleStats[]>;
+  /** Per BN layer (in the network's order): γ and β pooled over channels and seeds. */
+  bn: { layer: string; channels: number; gamma: SampleStats; beta: SampleStats }[];
+}
+
+/** The across-seed statistics of every variant in `variants` that has runs. */
+export function summariseP4(runs: P4Run[], variants: readonly string[]): P4VariantSummary[] {
+  const last = (xs: number[]): number => xs[xs.length - 1];
+  const out: P4VariantSummary[] = [];
+  for (const variant of variants as P4Variant[]) {
+    const rs = runs.filter((r) => r.variant === variant);
+    if (rs.length === 0) continue;
+    const epochs = Math.min(...rs.map((r) => r.epoch.length));
+    const curve = (get: (r: P4Run) => number[]): SampleStats[] =>
+      Array.from({ length: epochs }, (_, e) => describe(rs.map((r) => get(r)[e])));
+    const lowest = (r: P4Run): number => Math.min(...r.testLoss);
+    out.push({
+      variant,
+      finalTestAccuracy: describe(rs.map((r) => last(r.testAccuracy))),
+      firstTestAccuracy: describe(rs.map((r) => r.testAccuracy[0])),
+      finalTrainAccuracy: describe(rs.map((r) => last(r.trainAccuracy))),
+      finalRunningAccuracy: describe(rs.map((r) => last(r.runningAccuracy))),
+      finalTestLoss: describe(rs.map((r) => last(r.testLoss))),
+      bestLossEpoch: describe(rs.map((r) => r.testLoss.indexOf(lowest(r)) + 1)).mean,
+      lossRise: describe(rs.map((r) => (last(r.testLoss) - lowest(r)) / lowest(r))).mean,
+      modeGap: describe(rs.map((r) => last(r.trainAccuracy) - last(r.runningAccuracy))).mean,
+      wallSeconds: describe(rs.map((r) => r.wallSeconds)),
+      curves: {
+        trainAccuracy: curve((r) => r.trainAccuracy),
+        testAccuracy: curve((r) => r.testAccuracy),
+        trainLoss: curve((r) => r.trainLoss),
+        testLoss: curve((r) => r.testLoss),
+      },
+      bn: rs[0].bn.map(({ layer, gamma }) => {
+        const pooled = (param: 'gamma' | 'beta'): number[] =>
+          rs.flatMap((r) => r.bn.find((b) => b.layer === layer)?.[param] ?? []);
+        return {
+          layer,
+          channels: gamma.length,
+          gamma: describe(pooled('gamma')),
+          beta: describe(pooled('beta')),
+        };
+      }),
+    });
+  }
+  return out;
 }
 
 export interface P4JobArgs {

@@ -2,13 +2,14 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
   BatchNormalization,
+  describe,
   Dropout,
   jobId,
   type JobContext,
   MemoryCheckpointStore,
   runExperiment,
 } from 'nnlab';
-import { buildP4Model, p4, p4Job, type P4Config, type P4Run, type P4Variant } from './p4.js';
+import { buildP4Model, p4, p4Job, summariseP4, type P4Config, type P4Run, type P4Variant } from './p4.js';
 
 const small: P4Config = { ...p4.defaults, ...p4.quick } as P4Config;
 
@@ -76,8 +77,54 @@ test('the quick run trains every variant and reports BN parameters per layer', a
     assert.ok(Number.isFinite(run.testLoss[0]) && run.testLoss[0] > 0);
     assert.equal(run.finalTestAccuracy, run.testAccuracy[0]);
   }
+  // The across-seed statistics are part of the result, one entry per variant that ran.
+  assert.deepEqual(
+    r.summary.map((x) => x.variant),
+    ['std-bn', 'bn-input', 'dropout', 'bn-dropout'],
+  );
+  for (const [i, s] of r.summary.entries()) {
+    assert.equal(s.finalTestAccuracy.mean, r.runs[i].finalTestAccuracy);
+    assert.equal(s.finalTestAccuracy.n, 1);
+    assert.deepEqual(
+      s.bn.map((b) => [b.layer, b.channels]),
+      widths(r.runs[i]).map(([layer, n]) => [layer, n]),
+    );
+  }
   // The result is plain JSON.
   assert.deepEqual(JSON.parse(JSON.stringify(r)), r);
+});
+
+test('summariseP4: statistics over the seeds of each variant', () => {
+  const run = (seed: number, test: number[], train: number[], running: number[]): P4Run => ({
+    variant: 'dropout',
+    seed,
+    epoch: test.map((_, i) => i + 1),
+    trainLoss: test.map(() => 0.1),
+    trainAccuracy: train,
+    runningLoss: test.map(() => 0.2),
+    runningAccuracy: running,
+    testLoss: [0.3, 0.2, 0.25],
+    testAccuracy: test,
+    epochSeconds: test.map(() => 1),
+    bn: [],
+    parameters: 61706,
+    finalTestAccuracy: test[test.length - 1],
+    wallSeconds: 3 * seed,
+  });
+  const runs = [
+    run(1, [0.9, 0.95, 0.96], [0.9, 0.96, 0.98], [0.9, 0.95, 0.96]),
+    run(2, [0.8, 0.9, 0.98], [0.8, 0.9, 0.99], [0.8, 0.9, 0.95]),
+  ];
+  const [s] = summariseP4(runs, ['std-bn', 'dropout']);
+  assert.equal(s.variant, 'dropout');
+  assert.deepEqual(s.finalTestAccuracy, describe([0.96, 0.98]));
+  assert.deepEqual(s.firstTestAccuracy, describe([0.9, 0.8]));
+  assert.deepEqual(s.wallSeconds, describe([3, 6]));
+  assert.equal(s.bestLossEpoch, 2);
+  assert.ok(Math.abs(s.lossRise - 0.25) < 1e-12);
+  assert.ok(Math.abs(s.modeGap - (0.02 + 0.04) / 2) < 1e-12);
+  assert.deepEqual(s.curves.testAccuracy[1], describe([0.95, 0.9]));
+  assert.equal(s.curves.trainLoss.length, 3);
 });
 
 test('training lowers the loss below chance level', async () => {

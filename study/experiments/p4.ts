@@ -27,6 +27,7 @@ import {
   P4_VARIANTS,
   p4Defaults,
   p4Fields,
+  summariseP4,
   validateP4,
   type P4BnLayer,
   type P4Config,
@@ -61,7 +62,7 @@ export function buildP4Model(config: P4Config, variant: P4Variant, seed: number)
  * Each BN layer's γ and β, labelled by what it normalises: 'input' for a BN before any conv/dense layer,
  * else the conv/dense layer it follows (conv1, conv2, dense1, …).
  */
-export function bnParameters(model: Sequential): P4BnLayer[] {
+function bnParameters(model: Sequential): P4BnLayer[] {
   const out: P4BnLayer[] = [];
   let convs = 0;
   let denses = 0;
@@ -254,6 +255,7 @@ export const p4: Experiment<P4Config, P4Result> = {
       inputMean: mean,
       inputStd: std,
       runs,
+      summary: summariseP4(runs, config.variants),
       wallSeconds: (performance.now() - t0) / 1000,
     };
   },

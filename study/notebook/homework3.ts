@@ -463,7 +463,7 @@ await showPart(s3, '3.4 Leaky ReLU');
 // LeNet-5 in four variants (batch norm, dropout, both) × seeds on MNIST, 10 epochs of SGD each.
 const r4 = await runStored(p4, run);
 const s4 = p4Section(r4);
-await showPart(s4, 'Problem 4 — Batch normalisation, dropout, MNIST');
+await showPart(s4, 'Problem 4 — Batch normalisation, dropout, MNIST (LeNet-5)');
 
 // %% [markdown]
 // ### 4.1 Co-adaptation and internal covariate shift
@@ -514,7 +514,7 @@ await showPart(s4, 'Summary of Problem 4');
 // The learning-rate sweep and range test, the cyclical learning rate, and the batch-size schedule on Fashion-MNIST.
 const r5 = await runStored(p5, run);
 const s5 = p5Section(r5);
-await showPart(s5, 'Problem 5 — Learning rate, batch size, Fashion-MNIST');
+await showPart(s5, 'Problem 5 — Learning rate, batch size, Fashion-MNIST (LeNet-5)');
 
 // %% [markdown]
 // ### 5.1 Training loss as a function of the learning rate

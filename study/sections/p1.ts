@@ -1,11 +1,10 @@
 /**
- * Problem 1's report section: both derivations (softmax Jacobian, cross-entropy gradient) as typeset maths,
- * the max-subtraction argument, and the finite-difference verification measured by the p1 experiment.
+ * Problem 1's section: the finite-difference verification of both derivations (softmax Jacobian,
+ * cross-entropy gradient) measured by the p1 experiment, and what the numbers say.
  */
-import type { P1Case, P1Result } from '../experiments/p1.js';
+import { p1, type P1Case, type P1Result } from '../experiments/p1.js';
 import type { Block, TableOutput } from 'nnlab';
-
-const sci = (x: number): string => (x === 0 ? '0' : x.toExponential(1));
+import { heading, markdown, outputs, sci } from './format.js';
 
 function casesTable(cases: P1Case[], kind: 'random' | 'extreme'): TableOutput {
   const rows = cases
@@ -64,18 +63,6 @@ function discussion(r: P1Result): string {
   return lines.join('\n\n');
 }
 
-const CODE = `// Problem 1: both derivations checked numerically in float64.
-import { softmax, softmaxJacobian, crossEntropyGrad, runExperiment } from 'nnlab';
-
-// A worked example: four logits, true class 1 (0-based).
-const v = [1, 2, 0.5, -1];
-const o = softmax(v);                      // e^(v − max v) / Σ e^(v − max v)
-const J = softmaxJacobian(o);              // J[i·k + j] = o_i (δ_ij − o_j)
-const g = crossEntropyGrad(v, [0, 1, 0, 0]); // ∂L/∂v = o − y
-
-// The full check: random and extreme logits, central differences against both analytic forms.
-const result = await runExperiment('p1', {}, { seed: 1 });`;
-
 function exampleText(r: P1Result): string {
   const f = (xs: number[]): string => `[${xs.map((x) => x.toFixed(4)).join(', ')}]`;
   return [
@@ -87,26 +74,20 @@ function exampleText(r: P1Result): string {
   ].join('\n');
 }
 
-/** Problem 1's blocks: parts 1 and 2 derived, then the numerical verification. */
+/** Problem 1's blocks: the numerical verification of both derivations (the derivations are the notebook's). */
 export function p1Section(result: P1Result): Block[] {
   return [
-    { kind: 'heading', level: 1, text: 'Problem 1 — Softmax activation function' },
-    { kind: 'heading', level: 2, text: 'Problem 1.1 — The Jacobian of the softmax' },
-    { kind: 'heading', level: 2, text: 'Problem 1.2 — The gradient of the cross-entropy' },
-    { kind: 'heading', level: 2, text: 'Numerical verification' },
-    {
-      kind: 'code',
-      source: CODE,
-      outputs: [
-        { kind: 'text', text: exampleText(result) },
-        casesTable(result.cases, 'random'),
-        casesTable(result.cases, 'extreme'),
-        {
-          kind: 'text',
-          text: `seed ${result.seed}; ${result.cases.length} groups checked in ${result.wallSeconds.toFixed(2)} s`,
-        },
-      ],
-    },
-    { kind: 'markdown', text: discussion(result) },
+    heading(1, p1.title),
+    heading(2, 'Numerical verification'),
+    outputs(
+      { kind: 'text', text: exampleText(result) },
+      casesTable(result.cases, 'random'),
+      casesTable(result.cases, 'extreme'),
+      {
+        kind: 'text',
+        text: `seed ${result.seed}; ${result.cases.length} groups checked in ${result.wallSeconds.toFixed(2)} s`,
+      },
+    ),
+    markdown(discussion(result)),
   ];
 }

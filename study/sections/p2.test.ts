@@ -2,8 +2,16 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { p2, summarise, type P2NetKey, type P2Result, type P2Run } from '../experiments/p2.js';
 import { p2Nets } from '../experiments/p2/train.js';
-import { type Block, describe, type FigureOutput, parseMarkdown, renderSvg, texToSvg } from 'nnlab';
+import { type Block, describe, renderSvg } from 'nnlab';
 import { p2Section } from './p2.js';
+import {
+  assertFormulasTypeset,
+  assertOutputsOnly,
+  figuresOf,
+  headingsOf,
+  markdownOf,
+  tablesOf,
+} from './testing.js';
 
 /** A hand-made result: accuracies acc[net][seed], everything else consistent with them. */
 function fakeResult(acc: Record<P2NetKey, number[]>): P2Result {
@@ -77,35 +85,39 @@ function part8(blocks: Block[]): string {
     .join('\n');
 }
 
-function allText(blocks: Block[]): string {
-  return blocks.map((b) => (b.kind === 'code' ? b.source : b.text)).join('\n');
-}
-
-test('p2Section: a heading per homework part, nnlab code cells, tables and both figures', async () => {
+test('p2Section: the parts the notebook shows, their tables and both figures', async () => {
   const r = fakeResult({ original: [0.99, 0.991, 0.989], deep: [0.995, 0.996, 0.994] });
   const blocks = p2Section(r);
-  const headings = blocks
-    .filter((b) => b.kind === 'heading')
-    .map((b) => (b.kind === 'heading' ? b.text : ''));
-  for (let part = 1; part <= 8; part++)
+  const headings = headingsOf(blocks);
+  assert.equal(headings[0], p2.title);
+  for (const part of [3, 5, 6, 7, 8])
     assert.ok(
       headings.some((h) => h.startsWith(`Problem 2.${part} `)),
       `part ${part}`,
     );
-  const codes = blocks.filter((b) => b.kind === 'code');
-  assert.ok(codes.length >= 7);
-  for (const c of codes)
-    if (c.kind === 'code' && c.source.includes('import')) assert.match(c.source, /from 'nnlab'/);
-  const figures = codes
-    .flatMap((c) => (c.kind === 'code' ? c.outputs : []))
-    .filter((o): o is FigureOutput => o.kind === 'figure');
+  assertOutputsOnly(blocks);
+  const figures = figuresOf(blocks);
   assert.deepEqual(figures.map((f) => f.id).sort(), ['p2-accuracy-comparison', 'p2-tnc-progress']);
   for (const f of figures) {
     const svg = await renderSvg(f.spec);
     assert.match(svg.svg, /<svg/);
     assert.match(JSON.stringify(f.spec), /training-set accuracy \(%\)|function evaluations \(count\)/);
   }
-  const text = allText(blocks);
+  // The runs table has a row per run, in net then seed order, with the run's numbers.
+  const runs = tablesOf(blocks).find((t) => t.caption.startsWith('Every training run'));
+  assert.ok(runs);
+  assert.equal(runs.rows.length, r.runs.length);
+  assert.deepEqual(
+    runs.rows.map((row) => [row[1], row[8]]),
+    r.runs.map((x) => [x.seedIndex, `${(100 * x.trainAccuracy).toFixed(2)}%`]),
+  );
+  // The progress figure plots the experiment's lowest-cost-so-far statistics over the seeds.
+  const progress = figures.find((f) => f.id === 'p2-tnc-progress');
+  const values = (progress?.spec.data as { values: { mean: number; min: number; max: number }[] }).values;
+  const best = r.summaries[0].bestCost;
+  assert.equal(values.length, best.mean.length * 2);
+  assert.deepEqual(values[9], { ...values[9], mean: best.mean[9], min: best.min[9], max: best.max[9] });
+  const text = markdownOf(blocks);
   for (const line of text.split('\n')) if (line.includes('$$')) assert.match(line.trim(), /^\$\$.*\$\$$/);
 });
 
@@ -129,23 +141,14 @@ test('p2Section: the comparison sentences follow the numbers', () => {
   assert.match(better, /1 of these 4 runs stops after exactly 21 iterations/);
 });
 
-/** Every formula of the blocks' Markdown, with whether it is display maths. */
-function formulas(blocks: Block[]): { tex: string; display: boolean }[] {
-  const out: { tex: string; display: boolean }[] = [];
-  for (const b of blocks) {
-    if (b.kind !== 'markdown') continue;
-    for (const m of parseMarkdown(b.text)) {
-      if (m.kind === 'math') out.push({ tex: m.tex, display: true });
-      const runs = m.kind === 'paragraph' ? [m.runs] : m.kind === 'list' ? m.items : [];
-      for (const r of runs.flat()) if (r.kind === 'math') out.push({ tex: r.tex, display: false });
-    }
-  }
-  return out;
-}
-
 test('p2Section: every formula typesets without a MathJax error', async () => {
   const blocks = p2Section(fakeResult({ original: [0.99, 0.991], deep: [0.995, 0.993] }));
-  const fs = formulas(blocks);
-  assert.ok(fs.length > 10);
-  for (const f of fs) assert.equal(texToSvg(f.tex, f.display).error, undefined, f.tex);
+  assert.ok(assertFormulasTypeset(blocks) > 5);
+});
+
+test('a result stored before bestCost was part of the summaries gets the same section', () => {
+  const r = fakeResult({ original: [0.99, 0.991], deep: [0.995, 0.993] });
+  const old = structuredClone(r);
+  for (const s of old.summaries) delete (s as Partial<typeof s>).bestCost;
+  assert.deepEqual(p2Section(old), p2Section(r));
 });

@@ -1,19 +1,24 @@
 /**
- * Problem 2's report section: one heading per homework part (2.1–2.8), the maths of each function, a
- * commented nnlab code cell per part with the measured outputs, the accuracy comparison over seeds as a
- * Vega-Lite figure, and a discussion whose every number comes from the stored result.
+ * Problem 2's section: the outputs of the parts the notebook computes from the experiment's result (initial
+ * costs, the gradient check, training progress and runs, accuracy and the comparison of the two nets over
+ * seeds), each with a discussion whose every number comes from the result.
  */
-import { P2_REFERENCE, type P2NetKey, type P2Result, type P2Run, type P2Stats } from '../experiments/p2.js';
-import { sigmoid, sigmoidGradient } from '../experiments/p2/network.js';
+import { p2, P2_REFERENCE, summarise, type P2NetKey, type P2Result, type P2Run } from '../experiments/p2.js';
 import type { Block, FigureOutput, TableOutput, VegaLiteSpec } from 'nnlab';
+import {
+  accuracyDomain,
+  nominal,
+  heading,
+  LINE_LEGEND,
+  markdown,
+  meanStd,
+  outputs,
+  pct,
+  SCHEMA,
+  sci,
+} from './format.js';
 
-const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
 const COLORS: Record<P2NetKey, string> = { original: '#1f77b4', deep: '#d62728' };
-
-const pct = (x: number, d = 2): string => `${(100 * x).toFixed(d)}%`;
-const sci = (x: number): string => (x === 0 ? '0' : x.toExponential(1));
-const meanStd = (s: P2Stats, f: (x: number) => string): string =>
-  s.n > 1 ? `${f(s.mean)} ± ${f(s.std)}` : f(s.mean);
 
 function net(r: P2Result, key: P2NetKey) {
   const n = r.nets.find((x) => x.key === key);
@@ -57,52 +62,6 @@ function setupText(r: P2Result): string {
   ].join('\n\n');
 }
 
-const DATA_CODE = (
-  r: P2Result,
-): string => `// Problem 2 setup: the ex4 digit set (5000 × 400, labels 1..10) and the two network shapes.
-import { loadEx4, NET_ORIGINAL, NET_TWO_HIDDEN } from 'nnlab';
-
-// 'mnist-ex4' rebuilds ex4's set from MNIST; pass a path to load the original ex4data1.mat instead.
-const data = loadEx4(${JSON.stringify(r.config.dataset)});
-console.log(data.m, data.X.length / data.m, data.source);
-for (const spec of [NET_ORIGINAL, NET_TWO_HIDDEN]) console.log(spec.sizes, 'hidden k =', spec.hiddenScale);`;
-
-const FUNCTIONS_CODE = `// Parts 1 and 4: the (scaled) sigmoid and its derivative, σ(kz) and k·σ(kz)·(1 − σ(kz)).
-import { sigmoid, sigmoidGradient } from 'nnlab';
-
-for (const z of [-2, -1, 0, 1, 2]) {
-  console.log(z, sigmoid(z), sigmoid(z, 2), sigmoidGradient(z), sigmoidGradient(z, 2));
-}`;
-
-function functionsTable(): TableOutput {
-  return {
-    kind: 'table',
-    caption: 'The logistic sigmoid σ, the scaled sigmoid σ̂(z) = σ(2z) and their derivatives',
-    columns: ['z', 'σ(z)', 'σ̂(z)', 'σ′(z)', 'σ̂′(z) = 2σ̂(1 − σ̂)'],
-    rows: [-2, -1, 0, 1, 2].map((z) => [
-      z,
-      sigmoid(z).toFixed(4),
-      sigmoid(z, 2).toFixed(4),
-      sigmoidGradient(z).toFixed(4),
-      sigmoidGradient(z, 2).toFixed(4),
-    ]),
-  };
-}
-
-const FORWARD_CODE = (
-  r: P2Result,
-): string => `// Parts 2 and 3: forward propagation and both versions of the cost at the first seed's initial weights.
-import { Ex4Network, NET_TWO_HIDDEN, NET_ORIGINAL, initParams, loadEx4, Rng } from 'nnlab';
-
-const data = loadEx4(${JSON.stringify(r.config.dataset)});
-for (const spec of [NET_ORIGINAL, NET_TWO_HIDDEN]) {
-  const net = new Ex4Network(spec, data.X, data.y);       // binds X (m × 400) and one-hot y
-  const theta0 = initParams(spec, new Rng(${r.seed}).derive(0).derive(spec === NET_ORIGINAL ? 0 : 1), ${r.config.initEpsilon});
-  const { h } = net.forwardPropagate(theta0);              // h: m × 10 output probabilities
-  console.log(spec.sizes.join('-'), h.length / 10, net.cost(theta0, 0), net.cost(theta0, ${r.config.lambda}));
-  net.dispose();
-}`;
-
 function initialCostTable(r: P2Result): TableOutput {
   return {
     kind: 'table',
@@ -116,24 +75,6 @@ function initialCostTable(r: P2Result): TableOutput {
     ]),
   };
 }
-
-const BACKPROP_CODE = (
-  r: P2Result,
-): string => `// Part 5: backprop returns { cost, grad }; compare the gradient with central differences of the cost.
-import { Ex4Network, NET_TWO_HIDDEN, initParams, loadEx4, Rng } from 'nnlab';
-
-const data = loadEx4(${JSON.stringify(r.config.dataset)});            // the experiment checks on ${r.config.gradCheckExamples} examples
-const net = new Ex4Network(NET_TWO_HIDDEN, data.X, data.y);
-const theta = initParams(NET_TWO_HIDDEN, new Rng(1), ${r.config.initEpsilon});
-const h = 1e-5;
-for (const lambda of [0, ${r.config.lambda}]) {                        // unregularised, then regularised
-  const { cost, grad } = net.backprop(theta, lambda);
-  const i = 123;                                        // the experiment checks ${r.config.gradCheckCoords} random coordinates
-  const plus = Float64Array.from(theta); plus[i] += h;
-  const minus = Float64Array.from(theta); minus[i] -= h;
-  const fd = (net.cost(plus, lambda) - net.cost(minus, lambda)) / (2 * h);
-  console.log(lambda, cost, Math.abs(fd - grad[i]));
-}`;
 
 function gradCheckTable(r: P2Result): TableOutput {
   return {
@@ -149,20 +90,6 @@ function gradCheckTable(r: P2Result): TableOutput {
     ]),
   };
 }
-
-const TRAIN_CODE = (r: P2Result): string => `// Part 6: train with the notebook's hyperparameters, as scipy's
-// minimize(fun=backprop, x0=params, args=(X, y, learning_rate), method='TNC', jac=True, options={'maxiter': 250}).
-import { minimize, runExperiment, Ex4Network, NET_TWO_HIDDEN, initParams, loadEx4, Rng } from 'nnlab';
-
-const data = loadEx4(${JSON.stringify(r.config.dataset)});
-const net = new Ex4Network(NET_TWO_HIDDEN, data.X, data.y);
-const lambda = ${r.config.lambda};                                   // the notebook's "learning_rate"
-const x0 = initParams(NET_TWO_HIDDEN, new Rng(${r.seed}).derive(0).derive(1), ${r.config.initEpsilon}); // U[−${r.config.initEpsilon}, ${r.config.initEpsilon})
-const fmin = minimize((theta) => net.backprop(theta, lambda), x0, { method: 'TNC', jac: true, maxfun: ${r.config.maxfun} });
-console.log(fmin.fun, fmin.nfev, fmin.nit, fmin.status, fmin.message);
-
-// All ${r.config.seeds} seeds × both nets, spread over the worker pool:
-const result = await runExperiment('p2', {}, { seed: ${r.seed} });`;
 
 function runsTable(r: P2Result): TableOutput {
   const rows: (string | number)[][] = [];
@@ -203,32 +130,21 @@ function runsTable(r: P2Result): TableOutput {
 
 /** Running minimum of the cost over function evaluations: mean and min–max band over seeds, per net. */
 function convergenceFigure(r: P2Result): FigureOutput {
-  const values: { [k: string]: string | number }[] = [];
-  for (const key of ['original', 'deep'] as const) {
-    const runs = runsOf(r, key);
-    const curves = runs.map((run) => {
-      let best = Infinity;
-      return run.evalCosts.map((c) => (best = Math.min(best, c)));
-    });
-    const len = Math.min(...curves.map((c) => c.length));
-    for (let e = 0; e < len; e++) {
-      const col = curves.map((c) => c[e]);
-      values.push({
-        network: net(r, key).label,
-        evaluation: e + 1,
-        mean: col.reduce((a, b) => a + b, 0) / col.length,
-        min: Math.min(...col),
-        max: Math.max(...col),
-      });
-    }
-  }
-  const color = {
-    field: 'network',
-    type: 'nominal',
-    title: 'network',
-    scale: { domain: r.nets.map((n) => n.label), range: r.nets.map((n) => COLORS[n.key]) },
-    legend: { orient: 'bottom', symbolType: 'stroke', symbolStrokeWidth: 3, symbolOpacity: 1 },
-  };
+  const values = r.summaries.flatMap((s) =>
+    s.bestCost.mean.map((mean, e) => ({
+      network: net(r, s.net).label,
+      evaluation: e + 1,
+      mean,
+      min: s.bestCost.min[e],
+      max: s.bestCost.max[e],
+    })),
+  );
+  const color = nominal(
+    'network',
+    'network',
+    { domain: r.nets.map((n) => n.label), range: r.nets.map((n) => COLORS[n.key]) },
+    LINE_LEGEND,
+  );
   const x = {
     field: 'evaluation',
     type: 'quantitative',
@@ -282,18 +198,11 @@ function accuracyFigure(r: P2Result): FigureOutput {
     hi: 100 * (s.accuracy.mean + s.accuracy.std),
   }));
   const all = [...points.map((p) => p.accuracy), ...summaries.flatMap((s) => [s.lo, s.hi])];
-  // Half-point steps with a quarter-point margin around every point and bar.
-  const domain = [
-    Math.floor((Math.min(...all) - 0.25) * 2) / 2,
-    Math.min(100, Math.ceil((Math.max(...all) + 0.25) * 2) / 2),
-  ];
-  const color = {
-    field: 'network',
-    type: 'nominal',
-    title: 'network',
-    scale: { domain: r.nets.map((n) => n.label), range: r.nets.map((n) => COLORS[n.key]) },
-    legend: { orient: 'bottom' },
-  };
+  const domain = accuracyDomain(Math.min(...all), Math.max(...all));
+  const color = nominal('network', 'network', {
+    domain: r.nets.map((n) => n.label),
+    range: r.nets.map((n) => COLORS[n.key]),
+  });
   const x = {
     field: 'network',
     type: 'nominal',
@@ -363,10 +272,10 @@ function summaryTable(r: P2Result): TableOutput {
   };
 }
 
-/** Mean over seeds of the lowest cost after `e` evaluations (all runs have at least maxfun evaluations). */
+/** Mean over seeds of the lowest cost after `e` evaluations. */
 function bestAfter(r: P2Result, key: P2NetKey, e: number): number {
-  const runs = runsOf(r, key);
-  return runs.reduce((s, run) => s + Math.min(...run.evalCosts.slice(0, e)), 0) / runs.length;
+  const mean = summary(r, key).bestCost.mean;
+  return mean[Math.min(e, mean.length) - 1];
 }
 
 function part6Text(r: P2Result): string {
@@ -417,12 +326,6 @@ function stillFalling(r: P2Result): string {
     ? `In the last tenth of the budget, the mean costs still fell by ${f(dO)} and ${f(dD)}, so neither net had converged when the budget ran out.`
     : `In the last tenth of the budget, the mean costs fell by ${f(dO)} and ${f(dD)}; ${falling(dO) || falling(dD) ? 'only one net was still making progress' : 'both had nearly stopped improving'}.`;
 }
-
-const PREDICT_CODE = `// Part 7: forward predictions of the trained net and its training-set accuracy.
-// The predicted label is 1 + argmax over the 10 outputs, the notebook's np.argmax(h, axis=1) + 1.
-const predictions = net.predict(fmin.x);
-const accuracy = net.accuracy(fmin.x, data.y);
-console.log(\`accuracy = \${(100 * accuracy).toFixed(2)}%\`);`;
 
 function part7Text(r: P2Result): string {
   const d0 = runsOf(r, 'deep')[0];
@@ -493,72 +396,60 @@ function costVsAccuracy(r: P2Result): string {
   return `The ${shortLabel(r, lowerCost)} net ends at the lower cost but not at the higher accuracy. The cost averages the cross-entropy of all 10 outputs and includes the weight penalty (which differs between the nets), while the accuracy only counts whether the largest output is the right one. `;
 }
 
-const COMPARE_CODE = `// Part 8: compare the two nets over the seeds (a paired comparison: same seed index, same data).
-const { summaries, comparison } = result;
-console.log(summaries.map((s) => [s.net, s.accuracy.mean, s.accuracy.std]), comparison);`;
+/**
+ * The result with the lowest cost so far in every summary: a result stored before it was part of them (its
+ * config and seed still match, so a run reuses it) gets it from the experiment's own summarise.
+ */
+function withBestCost(result: P2Result): P2Result {
+  const complete = result.summaries.every(
+    (s) => (s.bestCost as P2Result['summaries'][number]['bestCost'] | undefined) !== undefined,
+  );
+  return complete
+    ? result
+    : { ...result, summaries: result.summaries.map((s) => summarise(result.runs, s.net)) };
+}
 
-/** Problem 2's blocks: setup, parts 2.1–2.8 with maths, code, tables and the comparison figure. */
+/** Problem 2's blocks: the setup, then the outputs and discussion of parts 2.3 and 2.5–2.8. */
 export function p2Section(result: P2Result): Block[] {
-  const r = result;
+  const r = withBestCost(result);
+  const deep0 = runsOf(r, 'deep')[0];
+  const maxAbsErr = Math.max(...r.gradChecks.map((g) => g.maxAbsErr));
   return [
-    { kind: 'heading', level: 1, text: 'Problem 2 — Neural network training and backpropagation' },
-    { kind: 'markdown', text: setupText(r) },
-    {
-      kind: 'code',
-      source: DATA_CODE(r),
-      outputs: [
-        {
-          kind: 'text',
-          text: `${r.data.m} ${r.data.side * r.data.side} ${r.data.source}\n${r.nets.map((n) => `[${n.sizes.join(', ')}] hidden k = ${n.hiddenScale}`).join('\n')}`,
-        },
-      ],
-    },
-    { kind: 'heading', level: 2, text: 'Problem 2.1 — sigmoid() returns the scaled sigmoid' },
-    { kind: 'code', source: FUNCTIONS_CODE, outputs: [functionsTable()] },
-    { kind: 'heading', level: 2, text: 'Problem 2.2 — forward_propagate() with two hidden layers' },
-    { kind: 'heading', level: 2, text: 'Problem 2.3 — cost() with and without regularisation' },
-    { kind: 'code', source: FORWARD_CODE(r), outputs: [initialCostTable(r)] },
-    {
-      kind: 'markdown',
-      text: r.initialCosts
+    heading(1, p2.title),
+    markdown(setupText(r)),
+    outputs({
+      kind: 'text',
+      text: `${r.data.m} ${r.data.side * r.data.side} ${r.data.source}\n${r.nets.map((n) => `[${n.sizes.join(', ')}] hidden k = ${n.hiddenScale}`).join('\n')}`,
+    }),
+    heading(2, 'Problem 2.3 — cost() with and without regularisation'),
+    outputs(initialCostTable(r)),
+    markdown(
+      r.initialCosts
         .map(
           (c) =>
             `At its initial weights, the ${shortLabel(r, c.net)} net's cost is ${c.unregularised.toFixed(4)}; regularisation adds ${(c.regularised - c.unregularised).toExponential(2)}. For comparison, $10 \\log 2 = ${(10 * Math.LN2).toFixed(4)}$ is the cost of outputs that are all exactly $\\tfrac12$.`,
         )
         .join(' '),
-    },
-    { kind: 'heading', level: 2, text: 'Problem 2.4 — sigmoid_gradient() of the scaled sigmoid' },
-    { kind: 'heading', level: 2, text: 'Problem 2.5 — backprop() with and without regularisation' },
-    { kind: 'code', source: BACKPROP_CODE(r), outputs: [gradCheckTable(r)] },
-    {
-      kind: 'markdown',
-      text: `Across both nets and both values of λ, the largest deviation between backprop and the finite differences is ${sci(Math.max(...r.gradChecks.map((g) => g.maxAbsErr)))} (relative ${sci(Math.max(...r.gradChecks.map((g) => g.maxRelErr)))}). ${Math.max(...r.gradChecks.map((g) => g.maxAbsErr)) < 1e-8 ? 'This is at the level of finite-difference rounding error, so the analytic gradient is correct.' : 'That is larger than finite-difference rounding error alone would explain; the gradient needs checking.'}`,
-    },
-    { kind: 'heading', level: 2, text: 'Problem 2.6 — Training with TNC, hyperparameters unchanged' },
-    {
-      kind: 'code',
-      source: TRAIN_CODE(r),
-      outputs: [
-        convergenceFigure(r),
-        runsTable(r),
-        { kind: 'text', text: `wall time ${r.wallSeconds.toFixed(1)} s (${r.backend} backend, float64)` },
-      ],
-    },
-    { kind: 'markdown', text: part6Text(r) },
-    { kind: 'heading', level: 2, text: 'Problem 2.7 — Predictions and accuracy' },
-    {
-      kind: 'code',
-      source: PREDICT_CODE,
-      outputs: [
-        {
-          kind: 'text',
-          text: `accuracy = ${pct(runsOf(r, 'deep')[0].trainAccuracy)}  (seed index 0, ${runsOf(r, 'deep')[0].correct}/${r.data.m})`,
-        },
-      ],
-    },
-    { kind: 'markdown', text: part7Text(r) },
-    { kind: 'heading', level: 2, text: 'Problem 2.8 — Comparison with the 2-layer network' },
-    { kind: 'code', source: COMPARE_CODE, outputs: [accuracyFigure(r), summaryTable(r)] },
-    { kind: 'markdown', text: part8Text(r) },
+    ),
+    heading(2, 'Problem 2.5 — backprop() with and without regularisation'),
+    outputs(gradCheckTable(r)),
+    markdown(
+      `Across both nets and both values of λ, the largest deviation between backprop and the finite differences is ${sci(maxAbsErr)} (relative ${sci(Math.max(...r.gradChecks.map((g) => g.maxRelErr)))}). ${maxAbsErr < 1e-8 ? 'This is at the level of finite-difference rounding error, so the analytic gradient is correct.' : 'That is larger than finite-difference rounding error alone would explain; the gradient needs checking.'}`,
+    ),
+    heading(2, 'Problem 2.6 — Training with TNC, hyperparameters unchanged'),
+    outputs(convergenceFigure(r), runsTable(r), {
+      kind: 'text',
+      text: `wall time ${r.wallSeconds.toFixed(1)} s (${r.backend} backend, float64)`,
+    }),
+    markdown(part6Text(r)),
+    heading(2, 'Problem 2.7 — Predictions and accuracy'),
+    outputs({
+      kind: 'text',
+      text: `accuracy = ${pct(deep0.trainAccuracy)}  (seed index 0, ${deep0.correct}/${r.data.m})`,
+    }),
+    markdown(part7Text(r)),
+    heading(2, 'Problem 2.8 — Comparison with the 2-layer network'),
+    outputs(accuracyFigure(r), summaryTable(r)),
+    markdown(part8Text(r)),
   ];
 }

@@ -6,24 +6,19 @@
  */
 import type { P3Config, P3DyingRun, P3Fraction, P3GradientRun, P3Result } from '../experiments/p3/spec.js';
 import { targetFormula } from '../experiments/p3/dying.js';
+import { p3 } from '../experiments/p3.js';
 import type { Block, FigureOutput, TableOutput, VegaLiteSpec } from 'nnlab';
+import { fractionY, heading, markdown, nominal, outputs, pct, SCHEMA, sci, texSci } from './format.js';
 
-const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
 const LAYER_COLORS = ['#4e79a7', '#f28e2b', '#59a14f', '#e15759', '#76b7b2', '#b07aa1', '#9c755f'];
 
-/** 2.35e-8 as LaTeX: 2.35\times10^{-8} (inside $…$). */
-function sci(v: number, digits = 2): string {
-  if (v === 0) return '0';
-  const [m, e] = v.toExponential(digits).split('e');
-  const exp = Number(e);
-  return exp === 0 ? m : `${m}\\times10^{${exp}}`;
-}
 /** v to 4 significant digits: keeps the inline figure data small. */
 const r4 = (v: number): number => Number(v.toPrecision(4));
 /** 2.35e-8 for tables. */
-const short = (v: number): string => v.toExponential(2);
-const pct = (x: number, digits = 1): string => `${(100 * x).toFixed(digits)}%`;
-const ci = (f: P3Fraction): string => `${pct(f.fraction)} (95% CI ${pct(f.ci[0])}–${pct(f.ci[1])})`;
+const short = (v: number): string => sci(v, 2);
+/** Fractions of nets to one decimal of a percent. */
+const pct1 = (x: number): string => pct(x, 1);
+const ci = (f: P3Fraction): string => `${pct1(f.fraction)} (95% CI ${pct1(f.ci[0])}–${pct1(f.ci[1])})`;
 const activationName = (a: string): string => (a === 'relu' ? 'ReLU' : a === 'leakyRelu' ? 'leaky ReLU' : a);
 const initName = (g: P3GradientRun): string =>
   g.std === null ? 'Glorot normal' : `RandomNormal σ = ${g.std}`;
@@ -166,13 +161,7 @@ function stdFigure(result: P3Result): FigureOutput {
           scale: { type: 'log' },
           axis: { format: '.0e' },
         },
-        color: {
-          field: 'init',
-          type: 'nominal',
-          title: 'kernel initialiser',
-          scale: { domain: inits },
-          legend: { orient: 'bottom' },
-        },
+        color: nominal('init', 'kernel initialiser', { domain: inits }),
         tooltip: [{ field: 'init' }, { field: 'layer' }, { field: 'std', format: '.3e' }],
       },
     },
@@ -232,9 +221,9 @@ function trend(g: P3GradientRun): string {
   const r = ratio(g);
   const first = g.layers[0];
   const last = g.layers[g.layers.length - 1];
-  const span = `std from $${sci(last.summary.std)}$ at ${last.layer} to $${sci(first.summary.std)}$ at ${first.layer}`;
-  if (r < 0.1) return `vanishing towards the input (${span}, a factor $${sci(1 / r, 1)}$ smaller)`;
-  if (r > 10) return `growing towards the input, i.e. exploding (${span}, a factor $${sci(r, 1)}$ larger)`;
+  const span = `std from $${texSci(last.summary.std)}$ at ${last.layer} to $${texSci(first.summary.std)}$ at ${first.layer}`;
+  if (r < 0.1) return `vanishing towards the input (${span}, a factor $${texSci(1 / r, 1)}$ smaller)`;
+  if (r > 10) return `growing towards the input, i.e. exploding (${span}, a factor $${texSci(r, 1)}$ larger)`;
   return `roughly the same spread in every layer (${span})`;
 }
 
@@ -284,7 +273,7 @@ function explain32(result: P3Result): string {
   for (const activation of result.config.gradActivations) {
     const glorot = result.gradients.find((g) => g.activation === activation && g.std === null);
     if (glorot === undefined) continue;
-    const stdsOf = glorot.layers.map((l) => `$${sci(l.summary.std)}$`).join(', ');
+    const stdsOf = glorot.layers.map((l) => `$${texSci(l.summary.std)}$`).join(', ');
     const rs = result.gradients
       .filter((g) => g.activation === activation && g.std !== null)
       .map((g) => `${short(ratio(g))} (σ = ${g.std})`);
@@ -298,27 +287,22 @@ function explain32(result: P3Result): string {
 
 function collapseFigure(result: P3Result): FigureOutput {
   const { theory, runs } = result.dying;
-  const rows = runs.flatMap((r) => [
-    {
+  const kinds = [
+    ['constant at initialisation', 'bornDead'],
+    ['collapsed after training', 'collapsed'],
+  ] as const;
+  const rows = runs.flatMap((r) =>
+    kinds.map(([measure, key]) => ({
       activation: activationName(r.activation),
-      measure: 'constant at initialisation',
-      fraction: r.bornDead.fraction,
-      lo: r.bornDead.ci[0],
-      hi: r.bornDead.ci[1],
-      count: r.bornDead.count,
+      measure,
+      fraction: r[key].fraction,
+      lo: r[key].ci[0],
+      hi: r[key].ci[1],
+      count: r[key].count,
       nets: r.nets,
-    },
-    {
-      activation: activationName(r.activation),
-      measure: 'collapsed after training',
-      fraction: r.collapsed.fraction,
-      lo: r.collapsed.ci[0],
-      hi: r.collapsed.ci[1],
-      count: r.collapsed.count,
-      nets: r.nets,
-    },
-  ]);
-  const measures = ['constant at initialisation', 'collapsed after training'];
+    })),
+  );
+  const measures = kinds.map(([measure]) => measure);
   const title = `Collapse of ${theory.depth}×${theory.width} nets: ReLU vs leaky ReLU`;
   const spec: VegaLiteSpec = {
     $schema: SCHEMA,
@@ -332,31 +316,15 @@ function collapseFigure(result: P3Result): FigureOutput {
     width: 420,
     height: 260,
     layer: [
-      {
-        data: { values: [{ lower: theory.lower, upper: theory.upper }] },
-        mark: { type: 'rect', color: '#bbbbbb', opacity: 0.35 },
-        encoding: { y: { field: 'lower', type: 'quantitative' }, y2: { field: 'upper' } },
-      },
+      bornDeadBand(theory),
       {
         data: { values: rows },
         mark: { type: 'bar' },
         encoding: {
           x: { field: 'activation', type: 'nominal', title: 'hidden activation', axis: { labelAngle: 0 } },
           xOffset: { field: 'measure', sort: measures },
-          y: {
-            field: 'fraction',
-            type: 'quantitative',
-            title: 'fraction of nets',
-            scale: { domain: [0, 1] },
-            axis: { format: '.0%' },
-          },
-          color: {
-            field: 'measure',
-            type: 'nominal',
-            title: 'net is',
-            scale: { domain: measures, range: ['#9ecae9', '#e15759'] },
-            legend: { orient: 'bottom' },
-          },
+          y: fractionY('fraction of nets'),
+          color: nominal('measure', 'net is', { domain: measures, range: ['#9ecae9', '#e15759'] }),
           tooltip: [
             { field: 'activation' },
             { field: 'measure' },
@@ -459,26 +427,14 @@ function examplesFigure(result: P3Result): FigureOutput {
       encoding: {
         x: { field: 'x', type: 'quantitative', title: 'input x' },
         y: { field: 'y', type: 'quantitative', title: 'output f(x)' },
-        color: {
-          field: 'series',
-          type: 'nominal',
-          title: 'curve',
-          scale: { domain: ['target', 'trained net'], range: ['#222', '#e15759'] },
-          legend: { orient: 'bottom' },
-        },
-        strokeDash: {
-          field: 'series',
-          type: 'nominal',
-          title: 'curve',
-          scale: {
-            domain: ['target', 'trained net'],
-            range: [
-              [4, 3],
-              [1, 0],
-            ],
-          },
-          legend: { orient: 'bottom' },
-        },
+        color: nominal('series', 'curve', { domain: ['target', 'trained net'], range: ['#222', '#e15759'] }),
+        strokeDash: nominal('series', 'curve', {
+          domain: ['target', 'trained net'],
+          range: [
+            [4, 3],
+            [1, 0],
+          ],
+        }),
         detail: { field: 'net' },
         opacity: { value: 0.85 },
       },
@@ -525,12 +481,7 @@ function rangeFigure(result: P3Result): FigureOutput {
             stack: null,
             scale: { type: 'sqrt' },
           },
-          color: {
-            field: 'activation',
-            type: 'nominal',
-            title: 'hidden activation',
-            legend: { orient: 'bottom' },
-          },
+          color: nominal('activation', 'hidden activation'),
         },
       },
       {
@@ -599,13 +550,7 @@ function lossFigure(result: P3Result): FigureOutput {
               axis: { format: '.0e', tickCount: 6 },
             },
             y2: { field: 'q90' },
-            color: {
-              field: 'group',
-              type: 'nominal',
-              title: 'nets',
-              scale: { domain: ['alive nets', 'collapsed nets'] },
-              legend: { orient: 'bottom' },
-            },
+            color: nominal('group', 'nets', { domain: ['alive nets', 'collapsed nets'] }),
           },
         },
         {
@@ -619,13 +564,7 @@ function lossFigure(result: P3Result): FigureOutput {
               scale: { type: 'log' },
               axis: { format: '.0e', tickCount: 6, grid: true },
             },
-            color: {
-              field: 'group',
-              type: 'nominal',
-              title: 'nets',
-              scale: { domain: ['alive nets', 'collapsed nets'] },
-              legend: { orient: 'bottom' },
-            },
+            color: nominal('group', 'nets', { domain: ['alive nets', 'collapsed nets'] }),
           },
         },
       ],
@@ -655,29 +594,14 @@ function traceFigure(result: P3Result): FigureOutput {
     width: 420,
     height: 220,
     layer: [
-      {
-        data: { values: [{ lower: theory.lower, upper: theory.upper }] },
-        mark: { type: 'rect', color: '#bbbbbb', opacity: 0.35 },
-        encoding: { y: { field: 'lower', type: 'quantitative' }, y2: { field: 'upper' } },
-      },
+      bornDeadBand(theory),
       {
         data: { values: rows },
         mark: { type: 'line', point: { size: 16 } },
         encoding: {
           x: { field: 'epoch', type: 'quantitative', title: 'epoch (0 = initialisation)' },
-          y: {
-            field: 'fraction',
-            type: 'quantitative',
-            title: 'fraction of nets constant',
-            scale: { domain: [0, 1] },
-            axis: { format: '.0%' },
-          },
-          color: {
-            field: 'activation',
-            type: 'nominal',
-            title: 'hidden activation',
-            legend: { orient: 'bottom' },
-          },
+          y: fractionY('fraction of nets constant'),
+          color: nominal('activation', 'hidden activation'),
           tooltip: [{ field: 'activation' }, { field: 'epoch' }, { field: 'fraction', format: '.3f' }],
         },
       },
@@ -686,7 +610,7 @@ function traceFigure(result: P3Result): FigureOutput {
   return { kind: 'figure', id: 'p3-constant-trace', title, spec };
 }
 
-const ciShort = (f: P3Fraction): string => `${pct(f.fraction)} [${pct(f.ci[0])}, ${pct(f.ci[1])}]`;
+const ciShort = (f: P3Fraction): string => `${pct1(f.fraction)} [${pct1(f.ci[0])}, ${pct1(f.ci[1])}]`;
 
 function dyingTables(result: P3Result): TableOutput[] {
   const runs = result.dying.runs;
@@ -758,7 +682,7 @@ function answer33(result: P3Result, relu: P3DyingRun): string {
       `(MSE ≤ ${result.config.fitTolerance}·Var f); most of the others are *partly* dead — one side of the input interval is switched off and the net ` +
       `is constant there (see the example fits).`,
     `- The fraction of constant ReLU nets hardly changes during training (figure "Constant nets during training": ` +
-      `${pct(relu.constantTrace[0]?.fraction ?? NaN)} at initialisation, ${pct(relu.constantTrace[relu.constantTrace.length - 1]?.fraction ?? NaN)} at the end): ` +
+      `${pct1(relu.constantTrace[0]?.fraction ?? NaN)} at initialisation, ${pct1(relu.constantTrace[relu.constantTrace.length - 1]?.fraction ?? NaN)} at the end): ` +
       `a layer that is dead on the whole interval receives no gradient, so it stays dead.`,
     '',
     `Why so many: with zero biases a ReLU net is linear on each side of 0, $f(x) = a_+x$ for $x > 0$ and $f(x) = a_-x$ for $x < 0$. ` +
@@ -790,16 +714,16 @@ function answer34(relu: P3DyingRun, leaky: P3DyingRun, c: P3Config): string {
         : `The intervals overlap: no clear improvement in this run.`),
     '',
     `- No leaky net is ever exactly constant (${leaky.exactlyConstantAtInit} had output range 0 at initialisation): with probability 1 every hidden ` +
-      `layer is an invertible map (a non-singular kernel followed by $\\phi$, which is strictly increasing because $0.01z$ still grows for $z \\le 0$), so the output keeps a non-zero slope. Yet ${leaky.bornDead.count} (${pct(leaky.bornDead.fraction)}) started *nearly* flat by our ` +
+      `layer is an invertible map (a non-singular kernel followed by $\\phi$, which is strictly increasing because $0.01z$ still grows for $z \\le 0$), so the output keeps a non-zero slope. Yet ${leaky.bornDead.count} (${pct1(leaky.bornDead.fraction)}) started *nearly* flat by our ` +
       `tolerance: each layer whose two units are both on the negative side scales the signal by 0.01, and a few such layers make the output range tiny.`,
     `- The difference is what happens next. For ReLU such a layer passes exactly zero gradient ($\\phi'(z) = 0$), so the layers below it can never ` +
       `change and the net stays constant for ever. For leaky ReLU $\\phi'(z) = 0.01$: the gradient is small but non-zero, and Adam, which divides ` +
       `each step by the running RMS of its gradient, turns even a small but consistent gradient into steps of size ≈ lr. The negative units move back ` +
       `into the active region and ${Math.max(0, leaky.bornDead.count - leaky.status.filter((s) => s === 'bornDead').length)} of the nearly flat nets recovered.`,
     `- The figure "Constant nets during training" shows this recovery: the fraction of flat leaky nets falls from ` +
-      `${pct(leaky.constantTrace[0]?.fraction ?? NaN)} at initialisation to ${pct(leaky.constantTrace[leaky.constantTrace.length - 1]?.fraction ?? NaN)} after ${epochs} epochs` +
+      `${pct1(leaky.constantTrace[0]?.fraction ?? NaN)} at initialisation to ${pct1(leaky.constantTrace[leaky.constantTrace.length - 1]?.fraction ?? NaN)} after ${epochs} epochs` +
       `${traceStillFalling(leaky) ? ', and it is still falling at the end, so a longer budget would revive more of them' : ''}; ` +
-      `${pct(leaky.fitWell.fraction)} of the leaky nets learned the whole function (MSE ≤ ${c.fitTolerance}·Var f), against ${pct(relu.fitWell.fraction)} with ReLU.`,
+      `${pct1(leaky.fitWell.fraction)} of the leaky nets learned the whole function (MSE ≤ ${c.fitTolerance}·Var f), against ${pct1(relu.fitWell.fraction)} with ReLU.`,
     leaky.collapsed.count > 0
       ? `- The ${leaky.collapsed.count} leaky nets that did end constant have output ranges far below the threshold: they are attenuated by many ` +
         `negative layers at once (a factor $0.01^k$ in both the signal and its gradient), and the fixed budget of ${epochs} epochs was not enough to pull them out.`
@@ -867,6 +791,15 @@ function trainedParagraph(result: P3Result): string {
   );
 }
 
+/** A grey band over Lu et al.'s bounds on the born-dead probability. */
+function bornDeadBand(theory: { lower: number; upper: number }): VegaLiteSpec {
+  return {
+    data: { values: [{ lower: theory.lower, upper: theory.upper }] },
+    mark: { type: 'rect', color: '#bbbbbb', opacity: 0.35 },
+    encoding: { y: { field: 'lower', type: 'quantitative' }, y2: { field: 'upper' } },
+  };
+}
+
 /** The report section of Problem 3. */
 export function p3Section(result: P3Result): Block[] {
   const c = result.config;
@@ -876,94 +809,37 @@ export function p3Section(result: P3Result): Block[] {
   const normals = (runs: P3GradientRun[]): P3GradientRun[] => runs.filter((g) => g.std !== null);
   const glorots = result.gradients.filter((g) => g.std === null);
 
-  blocks.push({
-    kind: 'heading',
-    level: 1,
-    text: 'Problem 3 — Weight initialisation, dead neurons, leaky ReLU',
-  });
-  blocks.push({
-    kind: 'markdown',
-    text:
+  blocks.push(heading(1, p3.title));
+  blocks.push(
+    markdown(
       `Everything below comes from one run of the experiment \`p3\` (seed ${result.seed}); the numbers in the text are computed from its result. ` +
-      `Parts 3.1 and 3.2 reproduce the gradient plots of Godoy's *DeepReplay* example; parts 3.3 and 3.4 repeat the dying-ReLU experiment ` +
-      `of Lu et al. with ${c.nets} independent nets per activation.`,
-  });
-  blocks.push({
-    kind: 'code',
-    source: [
-      '// The whole study in one call; config fields as in REFERENCE.md (CLI: --set p3.k=v).',
-      "import { runExperiment } from 'nnlab';",
-      '',
-      `const result = await runExperiment('p3', {}, { seed: ${result.seed} });`,
-      '// result.gradients: per-layer dLoss/dW summaries (3.1, 3.2)',
-      '// result.dying: collapse fractions, example fits, loss curves (3.3, 3.4)',
-    ].join('\n'),
-    outputs: [
-      {
-        kind: 'text',
-        text: `p3 finished in ${result.wallSeconds.toFixed(0)} s (dying-ReLU part: ${result.dying.wallSeconds.toFixed(0)} s on ${result.dying.workers} worker thread${result.dying.workers === 1 ? '' : 's'}).`,
-      },
-    ],
-  });
+        `Parts 3.1 and 3.2 reproduce the gradient plots of Godoy's *DeepReplay* example; parts 3.3 and 3.4 repeat the dying-ReLU experiment ` +
+        `of Lu et al. with ${c.nets} independent nets per activation.`,
+    ),
+  );
+  blocks.push(
+    outputs({
+      kind: 'text',
+      text: `p3 finished in ${result.wallSeconds.toFixed(0)} s (dying-ReLU part: ${result.dying.wallSeconds.toFixed(0)} s on ${result.dying.workers} worker thread${result.dying.workers === 1 ? '' : 's'}).`,
+    }),
+  );
 
   // 3.1
-  blocks.push({
-    kind: 'heading',
-    level: 2,
-    text: '3.1 Vanishing gradients with RandomNormal initialisation',
-  });
-  blocks.push({
-    kind: 'markdown',
-    text:
+  blocks.push(heading(2, '3.1 Vanishing gradients with RandomNormal initialisation'));
+  blocks.push(
+    markdown(
       `**Setup** (as in DeepReplay's \`part2_weight_initializers.py\`): the *ball* data set — ${result.ball.points} points drawn uniformly from a ` +
-      `${result.ball.dims}-dimensional ball, scaled so that the overall std is 1 (radius ${result.ball.radius.toFixed(3)} after scaling), label 1 when ` +
-      `$|\\sum_j x_j| > ${c.ballRadiusFraction}\\,r$ (${pct(result.ball.positiveFraction)} positives). The model has ${c.gradHiddenLayers} hidden ` +
-      `Dense(${c.gradUnits}) layers h1…h${c.gradHiddenLayers} with the activation under study and a Dense(1, sigmoid) output; every kernel is drawn ` +
-      `from the initialiser under study, biases are zero, the loss is the binary cross-entropy averaged over all ${result.ball.points} points. ` +
-      `We compute $\\partial L/\\partial W_l$ for each hidden kernel at the initial weights (no training step) on the full batch, ` +
-      `in float64. All RandomNormal runs use the same model seed, so they draw the same standard normals, scaled by σ: ` +
-      `the only difference between panels is the scale of the weights.`,
-  });
-  blocks.push({
-    kind: 'code',
-    source: [
-      '// Kernel gradients at initialisation of the 5×100 DeepReplay MLP on the ball set.',
-      "import { Rng, makeBall, Sequential, Dense, RandomNormal, SGD, Tensor } from 'nnlab';",
-      "import type { Initializer } from 'nnlab';",
-      '',
-      `// ${result.ball.points} points in ${result.ball.dims}-d, overall std 1`,
-      `const ball = makeBall(new Rng(${result.seed}).derive(1));`,
-      "const x = Tensor.fromArray(ball.x, [ball.points, ball.dims], { dtype: 'float64' });",
-      "const y = Tensor.fromArray(ball.y, [ball.points, 1], { dtype: 'float64' });",
-      '// One model seed for every σ: the same standard normals, scaled by σ.',
-      `const modelSeed = new Rng(${result.seed}).derive(2).nextUint32();`,
-      '',
-      '/** The DeepReplay model: 5 hidden Dense layers h1…h5, a sigmoid output, zero biases. */',
-      'function buildModel(activation: "tanh" | "sigmoid", init: () => Initializer): Sequential {',
-      '  const hidden = [1, 2, 3, 4, 5].map(',
-      `    (i) => new Dense({ units: ${c.gradUnits}, activation, kernelInitializer: init(), name: \`h\${i}\` }),`,
-      '  );',
-      "  const out = new Dense({ units: 1, activation: 'sigmoid', kernelInitializer: init() });",
-      '  const model = new Sequential([...hidden, out], {',
-      "    inputShape: [ball.dims], dtype: 'float64', seed: modelSeed,",
-      '  });',
-      '  const opt = new SGD({ learningRate: 0.01 }); // unused: no step is taken',
-      "  model.compile({ optimizer: opt, loss: 'binaryCrossentropy' });",
-      '  return model;',
-      '}',
-      '',
-      "for (const activation of ['tanh', 'sigmoid'] as const) {",
-      `  for (const std of [${c.gradStds.join(', ')}]) {`,
-      '    const model = buildModel(activation, () => new RandomNormal({ mean: 0, stddev: std }));',
-      '    const loss = model.computeGradients(x, y); // forward + backward, all points, no update',
-      '    // dLoss/dW of each hidden kernel (biases excluded): 10·100 values for h1, 100·100 after.',
-      '    const grads = model.layers.slice(0, 5).map((layer) =>',
-      "      layer.gradients.find((g) => g.name.endsWith('/kernel'))?.value.toArray(),",
-      '    );',
-      '  }',
-      '}',
-    ].join('\n'),
-    outputs: [
+        `${result.ball.dims}-dimensional ball, scaled so that the overall std is 1 (radius ${result.ball.radius.toFixed(3)} after scaling), label 1 when ` +
+        `$|\\sum_j x_j| > ${c.ballRadiusFraction}\\,r$ (${pct1(result.ball.positiveFraction)} positives). The model has ${c.gradHiddenLayers} hidden ` +
+        `Dense(${c.gradUnits}) layers h1…h${c.gradHiddenLayers} with the activation under study and a Dense(1, sigmoid) output; every kernel is drawn ` +
+        `from the initialiser under study, biases are zero, the loss is the binary cross-entropy averaged over all ${result.ball.points} points. ` +
+        `We compute $\\partial L/\\partial W_l$ for each hidden kernel at the initial weights (no training step) on the full batch, ` +
+        `in float64. All RandomNormal runs use the same model seed, so they draw the same standard normals, scaled by σ: ` +
+        `the only difference between panels is the scale of the weights.`,
+    ),
+  );
+  blocks.push(
+    outputs(
       violinFigure(
         'p3-gradients-tanh',
         'tanh: ∂L/∂W per hidden layer at initialisation, RandomNormal',
@@ -981,43 +857,33 @@ export function p3Section(result: P3Result): Block[] {
         'Std of ∂L/∂W per hidden layer at initialisation (RandomNormal)',
       ),
       activationTable(result.gradients),
-    ],
-  });
-  blocks.push({
-    kind: 'markdown',
-    text:
+    ),
+  );
+  blocks.push(
+    markdown(
       `**Reading the figures.** Within a panel the five layers share one linear y axis, so a layer whose violin is a flat line has gradients ` +
-      `orders of magnitude smaller than the widest layer. Across panels the scales differ by up to ` +
-      `$${sci(Math.max(...normals(result.gradients).map((g) => panelDomain(g)[1])) / Math.min(...normals(result.gradients).map((g) => panelDomain(g)[1])), 0)}$, ` +
-      `so one shared linear axis would flatten whole panels into a line, and a symmetric-log axis would distort the violin shapes (the density ` +
-      `is estimated on a linear scale); each panel therefore has its own explicit range (in its subtitle), and the cross-σ comparison is the ` +
-      `log-scale chart of 3.2 and the table.\n\n` +
-      `**Observations, tanh:**\n${gradientParagraphs(result, 'tanh')}\n\n**Observations, sigmoid:**\n${gradientParagraphs(result, 'sigmoid')}\n\n` +
-      `**Explanation (tanh).** ${explain31(result, 'tanh')}\n\n**Explanation (sigmoid).** ${explain31(result, 'sigmoid')}`,
-  });
+        `orders of magnitude smaller than the widest layer. Across panels the scales differ by up to ` +
+        `$${texSci(Math.max(...normals(result.gradients).map((g) => panelDomain(g)[1])) / Math.min(...normals(result.gradients).map((g) => panelDomain(g)[1])), 0)}$, ` +
+        `so one shared linear axis would flatten whole panels into a line, and a symmetric-log axis would distort the violin shapes (the density ` +
+        `is estimated on a linear scale); each panel therefore has its own explicit range (in its subtitle), and the cross-σ comparison is the ` +
+        `log-scale chart of 3.2 and the table.\n\n` +
+        `**Observations, tanh:**\n${gradientParagraphs(result, 'tanh')}\n\n**Observations, sigmoid:**\n${gradientParagraphs(result, 'sigmoid')}\n\n` +
+        `**Explanation (tanh).** ${explain31(result, 'tanh')}\n\n**Explanation (sigmoid).** ${explain31(result, 'sigmoid')}`,
+    ),
+  );
 
   // 3.2
-  blocks.push({ kind: 'heading', level: 2, text: '3.2 Xavier (Glorot normal) initialisation' });
-  blocks.push({
-    kind: 'markdown',
-    text:
+  blocks.push(heading(2, '3.2 Xavier (Glorot normal) initialisation'));
+  blocks.push(
+    markdown(
       `Glorot normal draws each kernel from a normal with std $\\sqrt{2/(n_\\text{in} + n_\\text{out})}$ (Keras' truncated form, rescaled so the std is exact): ` +
-      `${glorots[0]?.layers.map((l) => `${l.weightStd.toFixed(3)} (${l.layer})`).join(', ') ?? ''} here. The choice makes $\\operatorname{Var}(W^\\top\\delta) \\approx \\operatorname{Var}(\\delta)$ ` +
-      `and $\\operatorname{Var}(Wh) \\approx \\operatorname{Var}(h)$ for a unit-slope activation around 0, i.e. $\\sigma\\sqrt{n} \\approx 1$, so neither the forward nor the backward signal ` +
-      `grows or shrinks systematically from layer to layer.`,
-  });
-  blocks.push({
-    kind: 'code',
-    source: [
-      '// The same model and data, every kernel from Glorot (Xavier) normal.',
-      "import { GlorotNormal } from 'nnlab';",
-      '',
-      "for (const activation of ['tanh', 'sigmoid'] as const) {",
-      '  const model = buildModel(activation, () => new GlorotNormal()); // buildModel from 3.1',
-      '  model.computeGradients(x, y);',
-      '}',
-    ].join('\n'),
-    outputs: [
+        `${glorots[0]?.layers.map((l) => `${l.weightStd.toFixed(3)} (${l.layer})`).join(', ') ?? ''} here. The choice makes $\\operatorname{Var}(W^\\top\\delta) \\approx \\operatorname{Var}(\\delta)$ ` +
+        `and $\\operatorname{Var}(Wh) \\approx \\operatorname{Var}(h)$ for a unit-slope activation around 0, i.e. $\\sigma\\sqrt{n} \\approx 1$, so neither the forward nor the backward signal ` +
+        `grows or shrinks systematically from layer to layer.`,
+    ),
+  );
+  blocks.push(
+    outputs(
       violinFigure(
         'p3-gradients-glorot',
         'Glorot normal: ∂L/∂W per hidden layer at initialisation',
@@ -1027,95 +893,62 @@ export function p3Section(result: P3Result): Block[] {
       stdFigure(result),
       gradientTable(result.gradients, 'Std of ∂L/∂W per hidden layer at initialisation, all initialisers'),
       ...trainedTables(result),
-    ],
-  });
-  blocks.push({
-    kind: 'markdown',
-    text:
+    ),
+  );
+  blocks.push(
+    markdown(
       `**Observations.**\n${explain32(result)}\n\n` +
-      `For **tanh**, whose slope at 0 is 1, Glorot's assumption holds and the gradients keep the same order of magnitude through all layers, ` +
-      `unlike σ = 0.01 (all layers starved) and σ = 1 (saturated units, large layer-to-layer swings). For the **sigmoid** the improvement is ` +
-      `partial: Glorot was derived for an activation with slope 1 at the origin, but $\\sigma'(0) = 1/4$ and the outputs are centred at 0.5, ` +
-      `so each layer still shrinks the backward signal by about 4 and the gradients still decrease towards the input (a common remedy ` +
-      `is a 4× larger scale for the logistic sigmoid, compensating $\\sigma'(0) = 1/4$). This is one reason why zero-centred activations such as tanh — and, for deep nets, ` +
-      `ReLU with He initialisation — replaced the sigmoid in hidden layers.` +
-      trainedParagraph(result),
-  });
+        `For **tanh**, whose slope at 0 is 1, Glorot's assumption holds and the gradients keep the same order of magnitude through all layers, ` +
+        `unlike σ = 0.01 (all layers starved) and σ = 1 (saturated units, large layer-to-layer swings). For the **sigmoid** the improvement is ` +
+        `partial: Glorot was derived for an activation with slope 1 at the origin, but $\\sigma'(0) = 1/4$ and the outputs are centred at 0.5, ` +
+        `so each layer still shrinks the backward signal by about 4 and the gradients still decrease towards the input (a common remedy ` +
+        `is a 4× larger scale for the logistic sigmoid, compensating $\\sigma'(0) = 1/4$). This is one reason why zero-centred activations such as tanh — and, for deep nets, ` +
+        `ReLU with He initialisation — replaced the sigmoid in hidden layers.` +
+        trainedParagraph(result),
+    ),
+  );
 
   // 3.3
   const relu = result.dying.runs.find((r) => r.activation === 'relu');
   const leaky = result.dying.runs.find((r) => r.activation === 'leakyRelu');
-  blocks.push({ kind: 'heading', level: 2, text: '3.3 Dying ReLU: collapse of deep, narrow networks' });
-  blocks.push({
-    kind: 'markdown',
-    text:
+  blocks.push(heading(2, '3.3 Dying ReLU: collapse of deep, narrow networks'));
+  blocks.push(
+    markdown(
       `**Setup.** Target $${targetFormula[result.dying.target]}$ (the first function of Lu et al., p. 13). ${c.nets} independent nets with ` +
-      `${c.depth} hidden layers of width ${c.width}, one input and one linear output. Each net has its own ${c.trainPoints} training points ` +
-      `$x \\sim U[-\\sqrt{7}, \\sqrt{7}]$, its own ${c.initializer === 'heNormal' ? 'He-normal' : c.initializer} kernels (std $\\sqrt{2/n_\\text{in}}$, symmetric) and zero biases, ` +
-      `its own minibatch order; MSE loss, Adam (lr ${c.learningRate}, β = 0.9/0.999, ε = 1e-7), minibatch ${c.batchSize}, ${c.epochs} epochs ` +
-      `(${Math.ceil(c.trainPoints / c.batchSize) * c.epochs} steps; chosen so that a net which learns the function fits it closely — see the loss curves and the tables). ` +
-      `**Collapse test:** a net is constant when max − min of its output on ${c.gridPoints} equally spaced points of the interval is at most ` +
-      `${c.collapseTolerance} × the range of the target there; applied at initialisation (born dead) and after training (collapsed). The histogram ` +
-      `of output ranges shows how much the threshold matters: most constant ReLU nets have range exactly 0 and alive nets a range of order 1; ` +
-      `${borderline(result)} nets end within a factor 100 of the threshold, the only ones a tolerance up to 100× smaller or larger would reclassify.\n\n` +
-      `The nets are trained in lockstep by \`MlpEnsemble\`: all ${c.nets} nets' weights live in [N, out, in] arrays and one step runs every net's ` +
-      `forward and backward pass on its own minibatch, then one Adam update over all arrays; shards of ${c.shardSize} nets run on the worker pool ` +
-      `and checkpoint every ${c.checkpointEvery} epochs.`,
-  });
-  blocks.push({
-    kind: 'code',
-    source: [
-      `// ${c.nets} ReLU nets 1 → ${c.width}×${c.depth} → 1 trained in lockstep,`,
-      '// each with its own data, initial weights and minibatch order.',
-      "import { MlpEnsemble, HeNormal, Rng } from 'nnlab';",
-      '',
-      `const N = ${c.nets}, M = ${c.trainPoints}, a = Math.sqrt(7);`,
-      `const sizes = [1, ${Array(c.depth).fill(c.width).join(', ')}, 1];`,
-      "const nets = new MlpEnsemble({ count: N, sizes, activation: 'relu' }); // or 'leakyRelu'",
-      '// One random stream per net (shared by the ReLU and leaky-ReLU runs: a paired design).',
-      `const streams = Array.from({ length: N }, (_, n) => new Rng(${result.seed}).derive(3).derive(n));`,
-      'nets.initialize(new HeNormal(), streams.map((s) => s.derive(1))); // zero biases',
-      'const x = new Float64Array(N * M), y = new Float64Array(N * M);',
-      'streams.forEach((s, n) => {',
-      '  const r = s.derive(0);',
-      '  for (let p = 0; p < M; p++) {',
-      '    x[n * M + p] = r.uniformIn(-a, a);',
-      '    y[n * M + p] = Math.abs(x[n * M + p]);',
-      '  }',
-      '});',
-      `const adam = { learningRate: ${c.learningRate}, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 };`,
-      'const order = new Int32Array(N * M);',
-      `for (let epoch = 0; epoch < ${c.epochs}; epoch++) {`,
-      '  streams.forEach((s, n) => order.set(s.derive(2 + epoch).permutation(M), n * M));',
-      `  nets.trainEpoch(x, y, M, order, ${c.batchSize}, adam); // one lockstep pass per minibatch`,
-      '}',
-      `// Constant-function test on a dense grid: outputs [N, ${c.gridPoints}];`,
-      `// a net is constant when max − min ≤ ${c.collapseTolerance}·(range of the target).`,
-      `const grid = Array.from({ length: ${c.gridPoints} }, (_, i) => -a + (2 * a * i) / ${c.gridPoints - 1});`,
-      `const out = new Float64Array(N * ${c.gridPoints});`,
-      `nets.predictShared(grid, ${c.gridPoints}, out);`,
-    ].join('\n'),
-    outputs: [
+        `${c.depth} hidden layers of width ${c.width}, one input and one linear output. Each net has its own ${c.trainPoints} training points ` +
+        `$x \\sim U[-\\sqrt{7}, \\sqrt{7}]$, its own ${c.initializer === 'heNormal' ? 'He-normal' : c.initializer} kernels (std $\\sqrt{2/n_\\text{in}}$, symmetric) and zero biases, ` +
+        `its own minibatch order; MSE loss, Adam (lr ${c.learningRate}, β = 0.9/0.999, ε = 1e-7), minibatch ${c.batchSize}, ${c.epochs} epochs ` +
+        `(${Math.ceil(c.trainPoints / c.batchSize) * c.epochs} steps; chosen so that a net which learns the function fits it closely — see the loss curves and the tables). ` +
+        `**Collapse test:** a net is constant when max − min of its output on ${c.gridPoints} equally spaced points of the interval is at most ` +
+        `${c.collapseTolerance} × the range of the target there; applied at initialisation (born dead) and after training (collapsed). The histogram ` +
+        `of output ranges shows how much the threshold matters: most constant ReLU nets have range exactly 0 and alive nets a range of order 1; ` +
+        `${borderline(result)} nets end within a factor 100 of the threshold, the only ones a tolerance up to 100× smaller or larger would reclassify.\n\n` +
+        `The nets are trained in lockstep by \`MlpEnsemble\`: all ${c.nets} nets' weights live in [N, out, in] arrays and one step runs every net's ` +
+        `forward and backward pass on its own minibatch, then one Adam update over all arrays; shards of ${c.shardSize} nets run on the worker pool ` +
+        `and checkpoint every ${c.checkpointEvery} epochs.`,
+    ),
+  );
+  blocks.push(
+    outputs(
       collapseFigure(result),
       ...dyingTables(result),
       traceFigure(result),
       examplesFigure(result),
       rangeFigure(result),
       lossFigure(result),
-    ],
-  });
-  if (relu !== undefined) blocks.push({ kind: 'markdown', text: answer33(result, relu) });
+    ),
+  );
+  if (relu !== undefined) blocks.push(markdown(answer33(result, relu)));
 
   // 3.4
-  blocks.push({ kind: 'heading', level: 2, text: '3.4 Leaky ReLU' });
-  blocks.push({
-    kind: 'markdown',
-    text:
+  blocks.push(heading(2, '3.4 Leaky ReLU'));
+  blocks.push(
+    markdown(
       `The same ${c.nets} nets — same data, same initial weights, same minibatch order — with $\\phi(z) = z$ for $z > 0$ and ` +
-      `$\\phi(z) = ${c.leakySlope}z$ for $z \\le 0$ in every hidden layer (\`activation: 'leakyRelu'\` in the code above); the results are in the ` +
-      `figures and the table of 3.3.`,
-  });
-  if (relu !== undefined && leaky !== undefined)
-    blocks.push({ kind: 'markdown', text: answer34(relu, leaky, c) });
+        `$\\phi(z) = ${c.leakySlope}z$ for $z \\le 0$ in every hidden layer (\`MlpEnsemble\` with \`activation: 'leakyRelu'\`); the results are in the ` +
+        `figures and the table of 3.3.`,
+    ),
+  );
+  if (relu !== undefined && leaky !== undefined) blocks.push(markdown(answer34(relu, leaky, c)));
   return blocks;
 }

@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { P4Config, P4Result, P4Run, P4Variant } from '../experiments/p4-spec.js';
-import { p4Defaults } from '../experiments/p4-spec.js';
-import { type Block, describe, type FigureOutput, renderSvg, Rng } from 'nnlab';
+import { p4, p4Defaults, summariseP4 } from '../experiments/p4.js';
+import { describe, renderSvg, Rng } from 'nnlab';
 import { compareSentence, p4Section, sharedDomain, zoomDomain } from './p4.js';
+import { assertOutputsOnly, figuresOf, headingsOf, markdownOf, tablesOf } from './testing.js';
 
 /** A synthetic result: accuracy rising towards `final` per variant, seeds jittered, BN params random. */
-export function fakeP4Result(finals: Partial<Record<P4Variant, number>>, seeds = 3, epochs = 4): P4Result {
+function fakeP4Result(finals: Partial<Record<P4Variant, number>>, seeds = 3, epochs = 4): P4Result {
   const rng = new Rng(11);
   const config: P4Config = { ...p4Defaults, epochs, seeds, variants: Object.keys(finals) };
   const runs: P4Run[] = [];
@@ -41,27 +42,29 @@ export function fakeP4Result(finals: Partial<Record<P4Variant, number>>, seeds =
       });
     }
   }
-  return { config, seeds: seedList, inputMean: 0.1307, inputStd: 0.3081, runs, wallSeconds: 100 };
-}
-
-function figures(blocks: Block[]): FigureOutput[] {
-  return blocks.flatMap((b) =>
-    b.kind === 'code' ? b.outputs.filter((o): o is FigureOutput => o.kind === 'figure') : [],
-  );
+  return {
+    config,
+    seeds: seedList,
+    inputMean: 0.1307,
+    inputStd: 0.3081,
+    runs,
+    summary: summariseP4(runs, config.variants),
+    wallSeconds: 100,
+  };
 }
 
 test('p4Section has the homework parts and the requested figures', () => {
   const r = fakeP4Result({ 'std-bn': 0.99, 'bn-input': 0.99, dropout: 0.985, 'bn-dropout': 0.988 });
   const blocks = p4Section(r);
-  const headings = blocks
-    .filter((b) => b.kind === 'heading')
-    .map((b) => (b.kind === 'heading' ? b.text : ''));
-  for (const part of ['4.1', '4.2', '4.3', '4.4', '4.5'])
+  const headings = headingsOf(blocks);
+  assert.equal(headings[0], p4.title);
+  assertOutputsOnly(blocks);
+  for (const part of ['4.2', '4.3', '4.4', '4.5'])
     assert.ok(
       headings.some((h) => h.startsWith(part)),
       part,
     );
-  const ids = figures(blocks).map((f) => f.id);
+  const ids = figuresOf(blocks).map((f) => f.id);
   assert.deepEqual(ids, [
     'p4-2-gamma-violins',
     'p4-2-beta-violins',
@@ -76,7 +79,7 @@ test('p4Section has the homework parts and the requested figures', () => {
 
 test('curve panels share one explicit y domain that contains every plotted value', () => {
   const r = fakeP4Result({ 'std-bn': 0.99, 'bn-input': 0.97, dropout: 0.95, 'bn-dropout': 0.98 });
-  for (const f of figures(p4Section(r)).filter((x) => !x.id.includes('violin'))) {
+  for (const f of figuresOf(p4Section(r)).filter((x) => !x.id.includes('violin'))) {
     const spec = f.spec as {
       data: { values: { min: number; max: number; mean: number; panel: string }[] };
       spec: { layer: { encoding: { y: { scale: { domain: [number, number] } } } }[] };
@@ -115,7 +118,7 @@ test('a run without some variants skips their parts', () => {
   const r = fakeP4Result({ 'std-bn': 0.99 }, 1);
   const blocks = p4Section(r);
   assert.deepEqual(
-    figures(blocks).map((f) => f.id),
+    figuresOf(blocks).map((f) => f.id),
     ['p4-2-gamma-violins', 'p4-2-beta-violins'],
   );
   assert.ok(blocks.some((b) => b.kind === 'markdown' && b.text.includes('was not part of this run')));
@@ -123,7 +126,7 @@ test('a run without some variants skips their parts', () => {
 
 test('every figure compiles and renders to SVG', async () => {
   const r = fakeP4Result({ 'std-bn': 0.99, 'bn-input': 0.99, dropout: 0.985, 'bn-dropout': 0.988 }, 2);
-  for (const f of figures(p4Section(r))) {
+  for (const f of figuresOf(p4Section(r))) {
     const svg = await renderSvg(f.spec);
     assert.ok(svg.width > 200 && svg.height > 150, `${f.id}: ${svg.width}×${svg.height}`);
   }
@@ -133,10 +136,43 @@ test('a slow starter gets a zoomed copy of its accuracy figure, on one shared cl
   const r = fakeP4Result({ 'bn-input': 0.99, dropout: 0.985, 'bn-dropout': 0.988 }, 2, 10);
   // Make BN + dropout start at 76 %: the shared scale then spans 75.5 … 100.
   for (const run of r.runs.filter((x) => x.variant === 'bn-dropout')) run.testAccuracy[0] = 0.76;
+  r.summary = summariseP4(r.runs, r.config.variants);
   const zoom = zoomDomain(r, ['bn-input', 'dropout', 'bn-dropout']);
   assert.ok(zoom !== null && zoom[0] >= 97 && zoom[1] === 100, `${zoom}`);
-  const ids = figures(p4Section(r)).map((f) => f.id);
+  const ids = figuresOf(p4Section(r)).map((f) => f.id);
   assert.ok(ids.includes('p4-5-accuracy') && ids.includes('p4-5-accuracy-zoom'), ids.join(', '));
   assert.ok(!ids.includes('p4-3-accuracy-zoom'));
   assert.equal(zoomDomain(fakeP4Result({ 'bn-input': 0.99 }, 1, 10), ['bn-input']), null);
+});
+
+test("the summary table's rows are the experiment's statistics over the seeds", () => {
+  const r = fakeP4Result({ 'std-bn': 0.99, dropout: 0.97 }, 3);
+  const table = tablesOf(p4Section(r)).find((t) => t.caption.startsWith('Final (epoch'));
+  assert.ok(table);
+  assert.equal(table.rows.length, 2);
+  for (const [i, v] of (['std-bn', 'dropout'] as const).entries()) {
+    const finals = r.runs
+      .filter((x) => x.variant === v)
+      .map((x) => x.testAccuracy[x.testAccuracy.length - 1]);
+    const d = describe(finals);
+    assert.equal(table.rows[i][2], `${(100 * d.mean).toFixed(2)}% ± ${(100 * d.std).toFixed(2)}`);
+    assert.equal(table.rows[i][3], `${(100 * d.min).toFixed(2)}% … ${(100 * d.max).toFixed(2)}%`);
+  }
+});
+
+test('the BN observations quote the pooled γ and β of every layer', () => {
+  const r = fakeP4Result({ 'std-bn': 0.99 }, 2);
+  const text = markdownOf(p4Section(r));
+  for (const layer of ['conv1', 'conv2', 'dense1', 'dense2']) {
+    const g = describe(r.runs.flatMap((x) => x.bn.find((b) => b.layer === layer)?.gamma ?? []));
+    assert.ok(text.includes(`${layer}: γ ${g.mean.toFixed(3)} ± ${g.std.toFixed(3)}`), layer);
+  }
+  assert.match(text, /6 after conv1, 16 after conv2, 120 after dense1, 84 after dense2/);
+});
+
+test('a result stored before the summary was part of it gets the same section', () => {
+  const r = fakeP4Result({ 'std-bn': 0.99, 'bn-input': 0.99, dropout: 0.985, 'bn-dropout': 0.988 }, 2);
+  const old = { ...r } as Partial<P4Result>;
+  delete old.summary;
+  assert.deepEqual(p4Section(old as P4Result), p4Section(r));
 });

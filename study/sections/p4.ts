@@ -1,30 +1,52 @@
 /**
- * Problem 4's report section: the concepts (4.1), the learned BN parameters as violins (4.2, 4.3), and
- * train/test curves of the four variants in the panel layouts the homework asks for (4.3–4.5), with
- * observations computed from the measured numbers.
+ * Problem 4's section: the learned BN parameters as tables and violins (4.2, 4.3), and train/test curves of
+ * the variants in the panel layouts the homework asks for (4.3–4.5), with observations computed from the
+ * experiment's statistics over the seeds (the result's `summary`).
  */
-import type { P4Config, P4Result, P4Run, P4Variant } from '../experiments/p4-spec.js';
-import { P4_VARIANTS } from '../experiments/p4-spec.js';
+import {
+  p4,
+  P4_VARIANTS,
+  type P4Result,
+  type P4Run,
+  type P4Variant,
+  type P4VariantSummary,
+  summariseP4,
+} from '../experiments/p4.js';
 import {
   describe,
   type Block,
   type FigureOutput,
-  type Output,
+  type SampleStats,
   type TableOutput,
   type VegaLiteSpec,
 } from 'nnlab';
-
-const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
-
-const pct = (x: number, digits = 2): string => `${(100 * x).toFixed(digits)}%`;
-const pts = (x: number): string => `${x >= 0 ? '+' : '−'}${Math.abs(100 * x).toFixed(2)} points`;
+import {
+  accuracyDomain,
+  epochX,
+  nominal,
+  heading,
+  LINE_LEGEND,
+  markdown,
+  outputs,
+  pct,
+  plural,
+  pts,
+  SCHEMA,
+} from './format.js';
 
 function runsOf(result: P4Result, variant: P4Variant): P4Run[] {
   return result.runs.filter((r) => r.variant === variant);
 }
 
+/** The experiment's statistics over the seeds of a variant. */
+function summaryOf(result: P4Result, variant: P4Variant): P4VariantSummary {
+  const s = result.summary.find((x) => x.variant === variant);
+  if (s === undefined) throw new Error(`p4Section: the result has no summary of variant '${variant}'`);
+  return s;
+}
+
 function has(result: P4Result, variant: P4Variant): boolean {
-  return runsOf(result, variant).length > 0;
+  return result.summary.some((x) => x.variant === variant);
 }
 
 function panelTitle(v: P4Variant): string {
@@ -43,17 +65,22 @@ function curveRows(
   const rows: { [k: string]: string | number }[] = [];
   const scale = metric === 'accuracy' ? 100 : 1;
   for (const v of variants) {
-    const runs = runsOf(result, v);
-    const epochs = Math.min(...runs.map((r) => r.epoch.length));
-    const sets: [string, (r: P4Run) => number[]][] = [
-      ['train (inference mode)', (r) => (metric === 'accuracy' ? r.trainAccuracy : r.trainLoss)],
-      ['test', (r) => (metric === 'accuracy' ? r.testAccuracy : r.testLoss)],
+    const { curves } = summaryOf(result, v);
+    const sets: [string, SampleStats[]][] = [
+      ['train (inference mode)', metric === 'accuracy' ? curves.trainAccuracy : curves.trainLoss],
+      ['test', metric === 'accuracy' ? curves.testAccuracy : curves.testLoss],
     ];
-    for (const [set, get] of sets) {
-      for (let e = 0; e < epochs; e++) {
-        const d = describe(runs.map((r) => scale * get(r)[e]));
-        rows.push({ panel: panelTitle(v), set, epoch: e + 1, mean: d.mean, min: d.min, max: d.max });
-      }
+    for (const [set, stats] of sets) {
+      stats.forEach((d, e) =>
+        rows.push({
+          panel: panelTitle(v),
+          set,
+          epoch: e + 1,
+          mean: scale * d.mean,
+          min: scale * d.min,
+          max: scale * d.max,
+        }),
+      );
     }
   }
   return rows;
@@ -66,8 +93,7 @@ function curveRows(
 export function sharedDomain(rows: { [k: string]: string | number }[], metric: Metric): [number, number] {
   const lo = Math.min(...rows.map((r) => Number(r.min)));
   const hi = Math.max(...rows.map((r) => Number(r.max)));
-  if (metric === 'accuracy')
-    return [Math.max(0, Math.floor((lo - 0.25) * 2) / 2), Math.min(100, Math.ceil(hi + 0.25))];
+  if (metric === 'accuracy') return accuracyDomain(lo, hi, true);
   const step = hi > 0.5 ? 0.1 : hi > 0.1 ? 0.02 : 0.005;
   return [0, Math.ceil((hi * 1.05) / step) * step];
 }
@@ -111,27 +137,14 @@ function curveFigure(
   const nSeeds = result.seeds.length;
   const clipNote = domainOverride === undefined ? '' : `, zoomed: points below ${domain[0]}% are cut off`;
   const yTitle = metric === 'accuracy' ? 'accuracy (%)' : 'cross-entropy loss (nats per image)';
-  const x = {
-    field: 'epoch',
-    type: 'quantitative',
-    title: 'epoch',
-    scale: { domain: [1, result.config.epochs] },
-    axis: { tickMinStep: 1, format: 'd' },
-  };
-  const color = {
-    field: 'set',
-    type: 'nominal',
-    title: 'evaluated on',
-    scale: { domain: ['train (inference mode)', 'test'], range: ['#1f77b4', '#d62728'] },
-    // One legend for band and line, drawn as opaque line symbols (the band alone would show pale squares).
-    legend: {
-      orient: 'bottom',
-      symbolType: 'stroke',
-      symbolStrokeWidth: 2.5,
-      symbolOpacity: 1,
-      symbolFillColor: null,
-    },
-  };
+  const x = epochX({ scale: { domain: [1, result.config.epochs] } });
+  // One legend for band and line, drawn as opaque line symbols (the band alone would show pale squares).
+  const color = nominal(
+    'set',
+    'evaluated on',
+    { domain: ['train (inference mode)', 'test'], range: ['#1f77b4', '#d62728'] },
+    LINE_LEGEND,
+  );
   const spec: VegaLiteSpec = {
     $schema: SCHEMA,
     title: {
@@ -276,69 +289,21 @@ function violinFigure(id: string, title: string, runs: P4Run[], param: 'gamma' |
 }
 
 /** Per-layer summary of γ and β over channels and seeds. */
-function bnTable(caption: string, runs: P4Run[]): TableOutput {
-  const layers = new Map<string, { gamma: number[]; beta: number[] }>();
-  for (const r of runs) {
-    for (const b of r.bn) {
-      const e = layers.get(b.layer) ?? { gamma: [], beta: [] };
-      e.gamma.push(...b.gamma);
-      e.beta.push(...b.beta);
-      layers.set(b.layer, e);
-    }
-  }
-  const rows = [...layers.entries()]
-    .sort(([a], [b]) => LAYER_ORDER.indexOf(a) - LAYER_ORDER.indexOf(b))
-    .map(([layer, { gamma, beta }]) => {
-      const g = describe(gamma);
-      const b = describe(beta);
-      const channels = gamma.length / runs.length;
-      return [
-        layer,
-        channels,
-        g.mean.toFixed(3),
-        g.std.toFixed(3),
-        `${g.min.toFixed(3)} … ${g.max.toFixed(3)}`,
-        b.mean.toFixed(3),
-        b.std.toFixed(3),
-        `${b.min.toFixed(3)} … ${b.max.toFixed(3)}`,
-      ];
-    });
+function bnTable(caption: string, s: P4VariantSummary): TableOutput {
   return {
     kind: 'table',
     caption,
     columns: ['BN layer', 'channels', 'γ mean', 'γ std', 'γ range', 'β mean', 'β std', 'β range'],
-    rows,
-  };
-}
-
-interface VariantSummary {
-  final: ReturnType<typeof describe>;
-  first: ReturnType<typeof describe>;
-  trainFinal: ReturnType<typeof describe>;
-  /** Last epoch's average training-mode accuracy (dropout on, batch statistics). */
-  runningFinal: ReturnType<typeof describe>;
-  testLossFinal: ReturnType<typeof describe>;
-  /** Mean over seeds of the epoch (1-based) with the lowest test loss. */
-  bestLossEpoch: number;
-  /** Mean over seeds of (final test loss − lowest test loss) / lowest test loss. */
-  lossRise: number;
-  seconds: ReturnType<typeof describe>;
-}
-
-function summarise(result: P4Result, v: P4Variant): VariantSummary {
-  const runs = runsOf(result, v);
-  const last = (xs: number[]): number => xs[xs.length - 1];
-  return {
-    final: describe(runs.map((r) => last(r.testAccuracy))),
-    first: describe(runs.map((r) => r.testAccuracy[0])),
-    trainFinal: describe(runs.map((r) => last(r.trainAccuracy))),
-    runningFinal: describe(runs.map((r) => last(r.runningAccuracy))),
-    testLossFinal: describe(runs.map((r) => last(r.testLoss))),
-    bestLossEpoch: describe(runs.map((r) => r.testLoss.indexOf(Math.min(...r.testLoss)) + 1)).mean,
-    lossRise: describe(
-      runs.map((r) => (last(r.testLoss) - Math.min(...r.testLoss)) / Math.min(...r.testLoss)),
-    ).mean,
-    seconds: describe(runs.map((r) => r.wallSeconds)),
+    rows: s.bn.map(({ layer, channels, gamma: g, beta: b }) => [
+      layer,
+      channels,
+      g.mean.toFixed(3),
+      g.std.toFixed(3),
+      `${g.min.toFixed(3)} … ${g.max.toFixed(3)}`,
+      b.mean.toFixed(3),
+      b.std.toFixed(3),
+      `${b.min.toFixed(3)} … ${b.max.toFixed(3)}`,
+    ]),
   };
 }
 
@@ -359,17 +324,18 @@ function summaryTable(result: P4Result, variants: P4Variant[]): TableOutput {
       'wall time per run',
     ],
     rows: variants.map((v) => {
-      const s = summarise(result, v);
+      const s = summaryOf(result, v);
+      const final = s.finalTestAccuracy;
       return [
         P4_VARIANTS[v].part || '—',
         P4_VARIANTS[v].label,
-        `${pct(s.final.mean)} ± ${(100 * s.final.std).toFixed(2)}`,
-        `${pct(s.final.min)} … ${pct(s.final.max)}`,
-        pct(s.trainFinal.mean),
-        pct(s.runningFinal.mean),
-        s.testLossFinal.mean.toFixed(4),
-        pct(s.first.mean),
-        `${s.seconds.mean.toFixed(0)} s`,
+        `${pct(final.mean)} ± ${(100 * final.std).toFixed(2)}`,
+        `${pct(final.min)} … ${pct(final.max)}`,
+        pct(s.finalTrainAccuracy.mean),
+        pct(s.finalRunningAccuracy.mean),
+        s.finalTestLoss.mean.toFixed(4),
+        pct(s.firstTestAccuracy.mean),
+        `${s.wallSeconds.mean.toFixed(0)} s`,
       ];
     }),
   };
@@ -377,7 +343,11 @@ function summaryTable(result: P4Result, variants: P4Variant[]): TableOutput {
 
 /** Threshold below which two final test accuracies count as equal: the larger seed std, at least 0.05 points. */
 function noiseLevel(result: P4Result, a: P4Variant, b: P4Variant): number {
-  return Math.max(summarise(result, a).final.std, summarise(result, b).final.std, 0.0005);
+  return Math.max(
+    summaryOf(result, a).finalTestAccuracy.std,
+    summaryOf(result, b).finalTestAccuracy.std,
+    0.0005,
+  );
 }
 
 /** How a gap of `diff` compares with the noise level, in words. */
@@ -392,9 +362,9 @@ function spreadWords(result: P4Result, noise: number): string {
  * standard deviation (at least 0.05 points) is called no clear difference.
  */
 export function compareSentence(result: P4Result, a: P4Variant, b: P4Variant): string {
-  const sa = summarise(result, a);
-  const sb = summarise(result, b);
-  const diff = sa.final.mean - sb.final.mean;
+  const sa = summaryOf(result, a).finalTestAccuracy;
+  const sb = summaryOf(result, b).finalTestAccuracy;
+  const diff = sa.mean - sb.mean;
   const noise = noiseLevel(result, a, b);
   const spread = spreadWords(result, noise);
   const winner = diff > 0 ? a : b;
@@ -403,23 +373,32 @@ export function compareSentence(result: P4Result, a: P4Variant, b: P4Variant): s
       ? `no clear difference: the gap is within ${spread}`
       : `**${P4_VARIANTS[winner].label}** is better, by more than ${spread}`;
   return (
-    `Final test accuracy ${pct(sa.final.mean)} (${P4_VARIANTS[a].label}) vs ${pct(sb.final.mean)} ` +
+    `Final test accuracy ${pct(sa.mean)} (${P4_VARIANTS[a].label}) vs ${pct(sb.mean)} ` +
     `(${P4_VARIANTS[b].label}), a difference of ${pts(diff)}: ${verdict}.`
   );
 }
 
 /** −1, 0 or +1: whether a's final test accuracy is clearly below, level with, or clearly above b's. */
 function order(result: P4Result, a: P4Variant, b: P4Variant): -1 | 0 | 1 {
-  const diff = summarise(result, a).final.mean - summarise(result, b).final.mean;
+  const diff = finalMean(result, a) - finalMean(result, b);
   return Math.abs(diff) <= noiseLevel(result, a, b) ? 0 : diff > 0 ? 1 : -1;
 }
 
-const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
+/** Mean final test accuracy of a variant over the seeds. */
+function finalMean(result: P4Result, v: P4Variant): number {
+  return summaryOf(result, v).finalTestAccuracy.mean;
+}
+
+/** Train − test accuracy after the last epoch (train in inference mode), mean over the seeds. */
+function trainTestGap(result: P4Result, v: P4Variant): number {
+  const s = summaryOf(result, v);
+  return s.finalTrainAccuracy.mean - s.finalTestAccuracy.mean;
+}
 
 /** What the curves say about speed of learning and overfitting for one variant. */
 function dynamicsSentence(result: P4Result, v: P4Variant): string {
-  const s = summarise(result, v);
-  const gap = s.trainFinal.mean - s.final.mean;
+  const s = summaryOf(result, v);
+  const gap = trainTestGap(result, v);
   const E = result.config.epochs;
   // A rise under 10 % of the minimum is within the epoch-to-epoch wobble of the test loss.
   const lossNote =
@@ -429,24 +408,9 @@ function dynamicsSentence(result: P4Result, v: P4Variant): string {
         ? 'its test loss is at its minimum at the end (no sign of overfitting yet)'
         : `its test loss ends within ${(100 * s.lossRise).toFixed(0)}% of its minimum (no sign of overfitting yet)`;
   return (
-    `*${panelTitle(v)}*: ${pct(s.first.mean)} test accuracy after one epoch, ${pct(s.final.mean)} after ${plural(E, 'epoch')}; ` +
+    `*${panelTitle(v)}*: ${pct(s.firstTestAccuracy.mean)} test accuracy after one epoch, ${pct(s.finalTestAccuracy.mean)} after ${plural(E, 'epoch')}; ` +
     `train − test gap ${pts(gap)}; ${lossNote}.`
   );
-}
-
-function runCode(c: P4Config, seed: number): string {
-  return `// Problem 4 as nnlab runs it. From a shell:
-//   npx nnlab run p4           4 variants × 3 seeds × 10 epochs on all of MNIST
-//   npx nnlab run p4 --quick   a few hundred images, one epoch: a smoke test in seconds
-import { runExperiment } from 'nnlab';
-
-// Every (variant, seed) pair is an independent job on the worker pool (a thread per core);
-// each job checkpoints the model after every epoch, so an interrupted run resumes.
-const result = await runExperiment(
-  'p4',
-  { learningRate: ${c.learningRate}, epochs: ${c.epochs}, batchSize: ${c.batchSize}, seeds: ${c.seeds} },
-  { seed: ${seed} },
-);`;
 }
 
 function settingsText(result: P4Result): string {
@@ -460,79 +424,6 @@ function settingsText(result: P4Result): string {
   ].join('\n\n');
 }
 
-/** Part 4.2's network trained by hand with the library calls the experiment makes. */
-function code42(c: P4Config): string {
-  return `import { lenet5, SGD, loadIdxDataset, pixelStats, toImageTensor, oneHot } from 'nnlab';
-
-// Standardise with training-set statistics only; the test set reuses them.
-const train = loadIdxDataset('mnist', 'train'); // 60,000 images, SHA-256 checked
-const test = loadIdxDataset('mnist', 'test'); //   10,000 images
-const { mean, std } = pixelStats(train.images, train.count); // ≈ 0.1307, 0.3081 (x/255)
-const scale = { normalize: 'standardize', mean, std } as const;
-const x = toImageTensor(train.images, train.count, scale); // N×1×28×28 float32
-const y = oneHot(train.labels, 10);
-const xTest = toImageTensor(test.images, test.count, scale);
-const yTest = oneHot(test.labels, 10);
-
-// Part 4.2: BN between each hidden conv/dense layer and its activation
-// (those layers drop their bias: β takes its role).
-const model = lenet5({
-  activation: '${c.activation}', pooling: '${c.pooling}', batchNorm: true, inputBatchNorm: false, seed: 1,
-});
-model.compile({
-  optimizer: new SGD({ learningRate: ${c.learningRate}, momentum: ${c.momentum} }),
-  loss: 'categoricalCrossentropy',
-  metrics: ['accuracy'],
-});
-await model.fit(x, y, { epochs: ${c.epochs}, batchSize: ${c.batchSize}, shuffle: true });
-// Inference mode: BN uses its moving statistics.
-console.log(model.evaluate(xTest, yTest)); // { loss, accuracy }
-
-// The learned parameters: one γ and one β per channel of each BN layer
-// (its weights are gamma, beta, moving mean, moving variance).
-for (const layer of model.layers.filter((l) => l.kind === 'batch_normalization')) {
-  const [gamma, beta] = layer.weights.map((w) => w.value.toArray());
-  console.log(layer.name, gamma, beta);
-}
-// Below: the same, measured by \`nnlab run p4\` for every seed (the violins pool them).`;
-}
-
-/** Part 4.3's network: the same call with the input BN switched on and unstandardised input. */
-function code43(c: P4Config): string {
-  return `// Same network and settings, but the raw x/255 goes through a one-channel BN layer
-// instead of being standardised: the network learns the input's scale γ and shift β,
-// normalising with each minibatch's statistics.
-const xUnit = toImageTensor(train.images, train.count, { normalize: 'unit' });
-const modelB = lenet5({
-  activation: '${c.activation}', pooling: '${c.pooling}', batchNorm: true, inputBatchNorm: true, seed: 1,
-});
-modelB.compile({
-  optimizer: new SGD({ learningRate: ${c.learningRate}, momentum: ${c.momentum} }),
-  loss: 'categoricalCrossentropy',
-  metrics: ['accuracy'],
-});
-await modelB.fit(xUnit, y, { epochs: ${c.epochs}, batchSize: ${c.batchSize}, shuffle: true });`;
-}
-
-function code44(c: P4Config): string {
-  return `// Part 4.4: no BN, standardised input; dropout ${c.inputDropout} on the input and
-// ${c.hiddenDropout} after each hidden block (after the pooling of the conv blocks).
-const modelC = lenet5({
-  activation: '${c.activation}', pooling: '${c.pooling}',
-  dropout: { input: ${c.inputDropout}, hidden: ${c.hiddenDropout} }, seed: 1,
-});
-// The accuracy figure of 4.3 with a third panel for it, on the same y scale.`;
-}
-
-function code45(c: P4Config): string {
-  return `// Part 4.5: BN everywhere (input included, so input x/255) and the same dropout.
-const modelD = lenet5({
-  activation: '${c.activation}', pooling: '${c.pooling}', batchNorm: true, inputBatchNorm: true,
-  dropout: { input: ${c.inputDropout}, hidden: ${c.hiddenDropout} }, seed: 1,
-});
-// Accuracy of BN alone (4.3), dropout alone (4.4) and both (4.5), one shared y scale.`;
-}
-
 /** Training time summed over the runs (each measured in its job, across resumptions) and the run's own time. */
 function wallTimeText(result: P4Result): string {
   const total = result.runs.reduce((t, r) => t + r.wallSeconds, 0);
@@ -543,58 +434,75 @@ function wallTimeText(result: P4Result): string {
   );
 }
 
-function figureCell(comment: string, outputs: Output[]): Block {
-  return { kind: 'code', source: comment, outputs };
+/**
+ * The result with its statistics over the seeds: a result stored before they were part of it (its config and
+ * seed still match, so a run reuses it) gets them from the experiment's own summariseP4.
+ */
+function withSummary(result: P4Result): P4Result {
+  if ((result.summary as P4Result['summary'] | undefined) !== undefined) return result;
+  return { ...result, summary: summariseP4(result.runs, result.config.variants) };
 }
 
-/** Problem 4's blocks: setup, 4.1 concepts, 4.2–4.5 figures and observations, and a summary table. */
-export function p4Section(result: P4Result): Block[] {
-  const blocks: Block[] = [
-    { kind: 'heading', level: 1, text: 'Problem 4 — Batch normalisation, dropout, MNIST' },
-    { kind: 'markdown', text: settingsText(result) },
-    {
-      kind: 'code',
-      source: runCode(result.config, result.seeds[0]),
-      outputs: [{ kind: 'text', text: wallTimeText(result) }],
-    },
-    { kind: 'heading', level: 2, text: '4.1 Co-adaptation and internal covariate shift' },
-  ];
-  const missing = (v: P4Variant): Block => ({
-    kind: 'markdown',
-    text: `*Variant "${P4_VARIANTS[v].label}" was not part of this run (config \`variants\`), so this part is skipped.*`,
-  });
+/** The note that stands for a part whose variant did not run. */
+function missing(v: P4Variant): Block {
+  return markdown(
+    `*Variant "${P4_VARIANTS[v].label}" was not part of this run (config \`variants\`), so this part is skipped.*`,
+  );
+}
 
-  blocks.push({
-    kind: 'heading',
-    level: 2,
-    text: '4.2 Standardised input, batch normalisation in the hidden layers',
-  });
+/**
+ * Parts 4.4 and 4.5: the accuracy figure of `v` beside the variants it is compared with, its dynamics, how it
+ * compares with each of `against` that ran, and the part's question answered.
+ */
+function regulariserPart(
+  result: P4Result,
+  v: 'dropout' | 'bn-dropout',
+  against: P4Variant[],
+  figure: { id: string; title: string; variants: P4Variant[] },
+): Block[] {
+  if (!has(result, v)) return [missing(v)];
+  const name = v === 'dropout' ? 'Dropout' : 'BN + dropout';
+  const text = [`**Observations.** ${dynamicsSentence(result, v)}`];
+  for (const other of against.filter((x) => has(result, x)))
+    text.push(`${name} vs ${P4_VARIANTS[other].label}: ${compareSentence(result, v, other)}`);
+  text.push(v === 'dropout' ? `**Did dropout help?** ${dropoutVerdict(result)}` : combinationNote(result));
+  const shown = figure.variants.filter((x) => has(result, x));
+  return [outputs(...accuracyFigures(figure.id, figure.title, result, shown)), markdown(text.join('\n\n'))];
+}
+
+/** Problem 4's blocks: setup, 4.2–4.5 figures and observations, and a summary table. */
+export function p4Section(stored: P4Result): Block[] {
+  const result = withSummary(stored);
+  const blocks: Block[] = [
+    heading(1, p4.title),
+    markdown(settingsText(result)),
+    outputs({ kind: 'text', text: wallTimeText(result) }),
+  ];
+
+  blocks.push(heading(2, '4.2 Standardised input, batch normalisation in the hidden layers'));
   if (has(result, 'std-bn')) {
     const runs = runsOf(result, 'std-bn');
+    const s = summaryOf(result, 'std-bn');
     blocks.push(
-      {
-        kind: 'markdown',
-        text: `The learned parameters are one $\\gamma$ and one $\\beta$ per channel of each BN layer: 6 after conv1, 16 after conv2, 120 after dense1 and 84 after dense2. The table lists them per layer; the violins show their distributions.`,
-      },
-      figureCell(code42(result.config), [
-        bnTable('Part 4.2: learned BN parameters per layer (over channels and seeds)', runs),
+      markdown(
+        `The learned parameters are one $\\gamma$ and one $\\beta$ per channel of each BN layer: ${s.bn.map((b) => `${b.channels} after ${b.layer}`).join(', ')}. The table lists them per layer; the violins show their distributions.`,
+      ),
+      outputs(
+        bnTable('Part 4.2: learned BN parameters per layer (over channels and seeds)', s),
         violinFigure('p4-2-gamma-violins', 'Part 4.2: learned BN scale γ per layer', runs, 'gamma'),
         violinFigure('p4-2-beta-violins', 'Part 4.2: learned BN shift β per layer', runs, 'beta'),
-      ]),
-      { kind: 'markdown', text: bnObservations(runs) },
+      ),
+      markdown(bnObservations(s, runs[0])),
     );
   } else blocks.push(missing('std-bn'));
 
-  blocks.push({
-    kind: 'heading',
-    level: 2,
-    text: '4.3 Batch normalisation on the input instead of standardisation',
-  });
+  blocks.push(heading(2, '4.3 Batch normalisation on the input instead of standardisation'));
   if (has(result, 'bn-input')) {
     const runs = runsOf(result, 'bn-input');
+    const s = summaryOf(result, 'bn-input');
     blocks.push(
-      figureCell(code43(result.config), [
-        bnTable('Part 4.3: learned BN parameters per layer, input BN included', runs),
+      outputs(
+        bnTable('Part 4.3: learned BN parameters per layer, input BN included', s),
         violinFigure(
           'p4-3-gamma-violins',
           'Part 4.3: learned BN scale γ per layer (input BN included)',
@@ -607,112 +515,74 @@ export function p4Section(result: P4Result): Block[] {
           runs,
           'beta',
         ),
-      ]),
-      { kind: 'markdown', text: inputBnObservation(result, runs) },
+      ),
+      markdown(inputBnObservation(result, s)),
     );
     if (has(result, 'std-bn')) {
       const pair: P4Variant[] = ['std-bn', 'bn-input'];
       blocks.push(
-        figureCell(
-          `// Train/test accuracy and loss over epochs: part 4.2 (left) vs part 4.3 (right), one shared y scale.`,
-          [
-            ...accuracyFigures(
-              'p4-3-accuracy',
-              'Accuracy: standardised input (4.2) vs BN on the input (4.3)',
-              result,
-              pair,
-            ),
-            curveFigure(
-              'p4-3-loss',
-              'Loss: standardised input (4.2) vs BN on the input (4.3)',
-              result,
-              pair,
-              'loss',
-            ),
-          ],
+        outputs(
+          ...accuracyFigures(
+            'p4-3-accuracy',
+            'Accuracy: standardised input (4.2) vs BN on the input (4.3)',
+            result,
+            pair,
+          ),
+          curveFigure(
+            'p4-3-loss',
+            'Loss: standardised input (4.2) vs BN on the input (4.3)',
+            result,
+            pair,
+            'loss',
+          ),
         ),
-        {
-          kind: 'markdown',
-          text: [
+        markdown(
+          [
             `**Observations.** ${dynamicsSentence(result, 'std-bn')} ${dynamicsSentence(result, 'bn-input')}`,
             `**Did batch normalisation of the input improve performance?** ${compareSentence(result, 'bn-input', 'std-bn')} ${inputBnExplanation(result)}`,
           ].join('\n\n'),
-        },
+        ),
       );
     }
   } else blocks.push(missing('bn-input'));
 
-  blocks.push({ kind: 'heading', level: 2, text: '4.4 Dropout instead of batch normalisation' });
-  if (has(result, 'dropout')) {
-    const three = (['std-bn', 'bn-input', 'dropout'] as P4Variant[]).filter((v) => has(result, v));
-    const text = [`**Observations.** ${dynamicsSentence(result, 'dropout')}`];
-    for (const other of ['std-bn', 'bn-input', 'plain'] as P4Variant[]) {
-      if (has(result, other))
-        text.push(`Dropout vs ${P4_VARIANTS[other].label}: ${compareSentence(result, 'dropout', other)}`);
-    }
-    text.push(`**Did dropout help?** ${dropoutVerdict(result)}`);
-    blocks.push(
-      figureCell(code44(result.config), [
-        ...accuracyFigures(
-          'p4-4-accuracy',
-          'Accuracy: BN variants (4.2, 4.3) vs dropout (4.4)',
-          result,
-          three,
-        ),
-      ]),
-      { kind: 'markdown', text: text.join('\n\n') },
-    );
-  } else blocks.push(missing('dropout'));
-
-  blocks.push({ kind: 'heading', level: 2, text: '4.5 Batch normalisation and dropout together' });
-  if (has(result, 'bn-dropout')) {
-    const three = (['bn-input', 'dropout', 'bn-dropout'] as P4Variant[]).filter((v) => has(result, v));
-    const text = [`**Observations.** ${dynamicsSentence(result, 'bn-dropout')}`];
-    for (const other of ['bn-input', 'dropout'] as P4Variant[]) {
-      if (has(result, other))
-        text.push(
-          `BN + dropout vs ${P4_VARIANTS[other].label}: ${compareSentence(result, 'bn-dropout', other)}`,
-        );
-    }
-    text.push(combinationNote(result));
-    blocks.push(
-      figureCell(code45(result.config), [
-        ...accuracyFigures(
-          'p4-5-accuracy',
-          'Accuracy: BN (4.3) vs dropout (4.4) vs BN + dropout (4.5)',
-          result,
-          three,
-        ),
-      ]),
-      { kind: 'markdown', text: text.join('\n\n') },
-    );
-  } else blocks.push(missing('bn-dropout'));
+  blocks.push(
+    heading(2, '4.4 Dropout instead of batch normalisation'),
+    ...regulariserPart(result, 'dropout', ['std-bn', 'bn-input', 'plain'], {
+      id: 'p4-4-accuracy',
+      title: 'Accuracy: BN variants (4.2, 4.3) vs dropout (4.4)',
+      variants: ['std-bn', 'bn-input', 'dropout'],
+    }),
+    heading(2, '4.5 Batch normalisation and dropout together'),
+    ...regulariserPart(result, 'bn-dropout', ['bn-input', 'dropout'], {
+      id: 'p4-5-accuracy',
+      title: 'Accuracy: BN (4.3) vs dropout (4.4) vs BN + dropout (4.5)',
+      variants: ['bn-input', 'dropout', 'bn-dropout'],
+    }),
+  );
 
   const all = (Object.keys(P4_VARIANTS) as P4Variant[]).filter((v) => has(result, v));
-  blocks.push(
-    { kind: 'heading', level: 3, text: 'Summary of Problem 4' },
-    figureCell(`// Final numbers of every variant.`, [summaryTable(result, all)]),
-  );
+  blocks.push(heading(3, 'Summary of Problem 4'), outputs(summaryTable(result, all)));
   return blocks;
 }
 
-function bnObservations(runs: P4Run[]): string {
-  const layers = runs[0].bn.map((b) => b.layer);
-  const parts = layers.map((layer) => {
-    const g = describe(runs.flatMap((r) => r.bn.find((b) => b.layer === layer)?.gamma ?? []));
-    const b = describe(runs.flatMap((r) => r.bn.find((x) => x.layer === layer)?.beta ?? []));
-    return `${layer}: γ ${g.mean.toFixed(3)} ± ${g.std.toFixed(3)}, β ${b.mean.toFixed(3)} ± ${b.std.toFixed(3)}`;
-  });
+/** What the learned γ and β of a BN variant say; `run` gives the network's parameter counts. */
+function bnObservations(s: P4VariantSummary, run: P4Run): string {
+  const parts = s.bn.map(
+    ({ layer, gamma: g, beta: b }) =>
+      `${layer}: γ ${g.mean.toFixed(3)} ± ${g.std.toFixed(3)}, β ${b.mean.toFixed(3)} ± ${b.std.toFixed(3)}`,
+  );
   return (
     `**Observations.** Starting from γ = 1 and β = 0, the parameters moved to (mean ± std over channels and seeds) ${parts.join('; ')}. ` +
     `γ sets how strongly each normalised channel drives the next layer and β shifts it relative to the ReLU's threshold at 0: a negative β makes a channel sparser (more outputs clipped to 0), a positive one keeps more of it active. ` +
-    `Only ${runs[0].bn.reduce((s, b) => s + 2 * b.gamma.length, 0)} of the network's ${runs[0].parameters.toLocaleString('en-US')} parameters are BN parameters.`
+    `Only ${s.bn.reduce((n, b) => n + 2 * b.channels, 0)} of the network's ${run.parameters.toLocaleString('en-US')} parameters are BN parameters.`
   );
 }
 
-function inputBnObservation(result: P4Result, runs: P4Run[]): string {
-  const g = describe(runs.flatMap((r) => r.bn.find((b) => b.layer === 'input')?.gamma ?? []));
-  const b = describe(runs.flatMap((r) => r.bn.find((b) => b.layer === 'input')?.beta ?? []));
+function inputBnObservation(result: P4Result, s: P4VariantSummary): string {
+  const input = s.bn.find((x) => x.layer === 'input');
+  if (input === undefined) return 'This run has no input BN layer.';
+  const { gamma: g, beta: b } = input;
   // The input BN maps x/255 to γ(x/255 − μ)/σ + β; at γ = 1, β = 0 it equals standardisation with batch
   // statistics, so γ, β measure how far the network moved away from standardised input.
   return (
@@ -735,14 +605,11 @@ function inputBnExplanation(result: P4Result): string {
 }
 
 function dropoutVerdict(result: P4Result): string {
-  const d = summarise(result, 'dropout');
-  const gap = d.trainFinal.mean - d.final.mean;
+  const gap = trainTestGap(result, 'dropout');
   const bnVariants = (['std-bn', 'bn-input'] as P4Variant[]).filter((v) => has(result, v));
   const parts: string[] = [];
   if (bnVariants.length > 0) {
-    const bnGap = describe(
-      bnVariants.map((v) => summarise(result, v).trainFinal.mean - summarise(result, v).final.mean),
-    ).mean;
+    const bnGap = describe(bnVariants.map((v) => trainTestGap(result, v))).mean;
     parts.push(
       `Train − test gap after ${plural(result.config.epochs, 'epoch')}: ${pts(gap)} with dropout vs ${pts(bnGap)} for the BN variants (train measured without dropout). ` +
         (gap < bnGap
@@ -778,9 +645,9 @@ function dropoutVerdict(result: P4Result): string {
 
 function combinationNote(result: P4Result): string {
   if (!has(result, 'bn-input') || !has(result, 'dropout')) return '';
-  const both = summarise(result, 'bn-dropout').final.mean;
-  const bn = summarise(result, 'bn-input').final.mean;
-  const dr = summarise(result, 'dropout').final.mean;
+  const both = finalMean(result, 'bn-dropout');
+  const bn = finalMean(result, 'bn-input');
+  const dr = finalMean(result, 'dropout');
   const verdict =
     both > Math.max(bn, dr)
       ? 'the combination is the best of the three here'
@@ -800,12 +667,7 @@ function combinationNote(result: P4Result): string {
  * alone should gain when its noise is switched off; with BN after dropout a loss points at the variance shift.
  */
 function modeGapSentence(result: P4Result): string {
-  const gap = (v: P4Variant): number =>
-    describe(
-      runsOf(result, v).map(
-        (r) => r.trainAccuracy[r.trainAccuracy.length - 1] - r.runningAccuracy[r.runningAccuracy.length - 1],
-      ),
-    ).mean;
+  const gap = (v: P4Variant): number => summaryOf(result, v).modeGap;
   const d = gap('dropout');
   const bd = gap('bn-dropout');
   const measured = `In the last epoch, switching from training mode (dropout on, batch statistics; the epoch's average) to inference mode changes the accuracy on training images by ${pts(d)} for dropout alone and by ${pts(bd)} for BN + dropout.`;

@@ -2,8 +2,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { p5, type P5Result } from '../experiments/p5.js';
 import type { EpochRecord } from '../experiments/p5/types.js';
-import { type Block, type FigureOutput, renderSvg } from 'nnlab';
+import { renderSvg } from 'nnlab';
 import { fmtLr, generalisationText, p5Section } from './p5.js';
+import { assertOutputsOnly, figuresOf, headingsOf, markdownOf, tablesOf } from './testing.js';
 
 const rec = (epoch: number, loss: number, acc: number): EpochRecord => ({
   epoch,
@@ -14,7 +15,7 @@ const rec = (epoch: number, loss: number, acc: number): EpochRecord => ({
 });
 
 /** A hand-made result: a sweep with one run thrown off scale and one diverged, 2 CLR cycles of 2 epochs, 3 batch sizes. */
-export function fakeP5Result(clrTest: number, batchTest: number): P5Result {
+function fakeP5Result(clrTest: number, batchTest: number): P5Result {
   const lrs = [1e-4, 1e-3, 1e-2, 1e-1, 1, 10];
   const final = [2.2, 0.8, 0.4, 0.3, 5e4, null];
   const config = {
@@ -100,21 +101,17 @@ export function fakeP5Result(clrTest: number, batchTest: number): P5Result {
   };
 }
 
-function figures(blocks: Block[]): FigureOutput[] {
-  return blocks.flatMap((b) =>
-    b.kind === 'code' ? b.outputs.filter((o): o is FigureOutput => o.kind === 'figure') : [],
-  );
-}
-
 test('p5Section: the three parts, every figure compiles and renders, diverged runs and bounds are marked', async () => {
   const blocks = p5Section(fakeP5Result(0.9, 0.89));
-  const headings = blocks.flatMap((b) => (b.kind === 'heading' ? [b.text] : []));
+  const headings = headingsOf(blocks);
+  assert.equal(headings[0], p5.title);
+  assertOutputsOnly(blocks);
   assert.ok(
     headings.some((h) => h.startsWith('5.1')) &&
       headings.some((h) => h.startsWith('5.2')) &&
       headings.some((h) => h.startsWith('5.3')),
   );
-  const figs = figures(blocks);
+  const figs = figuresOf(blocks);
   assert.deepEqual(
     figs.map((f) => f.id),
     ['p5-lr-sweep', 'p5-lr-finder', 'p5-clr-curves', 'p5-clr-schedule', 'p5-batch-size', 'p5-generalisation'],
@@ -138,11 +135,17 @@ test('p5Section: the three parts, every figure compiles and renders, diverged ru
   ]);
   assert.ok(sweepJson.includes('"lrMin = 1e-3"') && sweepJson.includes('"lrMax = 1e-1"'));
   assert.ok(sweepJson.includes('"type":"log"'));
-  const code = blocks.flatMap((b) => (b.kind === 'code' ? [b.source] : [])).join('\n');
-  assert.ok(code.includes("from 'nnlab'"));
-  const text = blocks.flatMap((b) => (b.kind === 'markdown' ? [b.text] : [])).join('\n');
+  const text = markdownOf(blocks);
   assert.ok(text.includes('The run at lr 1e1 diverged'));
   assert.ok(text.includes('5,000 images'));
+  // The sweep table has a row per learning rate; the diverged one says so.
+  const sweep = tablesOf(blocks)[0];
+  assert.deepEqual(
+    sweep.rows.map((row) => row[0]),
+    ['1e-4', '1e-3', '1e-2', '1e-1', '1e0', '1e1'],
+  );
+  assert.equal(sweep.rows[5][3], 'diverged (epoch 2)');
+  assert.equal(sweep.rows[2][3], '0.4000');
 });
 
 test('generalisationText: the verdict follows the numbers and the test-set standard error', () => {

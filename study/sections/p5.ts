@@ -2,11 +2,21 @@
  * Problem 5's report section: the lr sweep and range test (5.1), the cyclical-lr run (5.2), the growing
  * batch size at fixed lr (5.3), and their comparison, all written from the stored numbers.
  */
-import type { P5Result } from '../experiments/p5.js';
+import { p5, type P5Result } from '../experiments/p5.js';
 import type { FinalMetrics } from '../experiments/p5/types.js';
 import type { Block, FigureOutput, TableOutput, VegaLiteSpec } from 'nnlab';
-
-const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
+import {
+  BOTTOM_LEGEND,
+  epochX,
+  nominal,
+  heading,
+  int,
+  markdown,
+  outputs,
+  pct,
+  plural,
+  SCHEMA,
+} from './format.js';
 
 /** An lr as the report writes it: 1e-3, 3.2e-2 (two significant digits at most). */
 export function fmtLr(lr: number): string {
@@ -14,10 +24,6 @@ export function fmtLr(lr: number): string {
   const mant = m.endsWith('.0') ? m.slice(0, -2) : m;
   return `${mant}e${Number(e)}`;
 }
-
-const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
-const pct = (x: number, digits = 2): string => `${(100 * x).toFixed(digits)}%`;
-const int = (n: number): string => n.toLocaleString('en-US');
 
 const LOG_LR_AXIS = { type: 'log' } as const;
 /** Axis labels like 1e-3 and 1e1 (d3's .0e writes 1e+1, which runs into its neighbour). */
@@ -52,6 +58,16 @@ function boundsLayer(lrMin: number, lrMax: number): VegaLiteSpec {
 }
 
 const DIVERGED = 'diverged (NaN/∞ loss)';
+
+/** The y channel of the training loss, from 0 to `top` (values above it are clipped or drawn at the top). */
+function lossY(top: number): { [k: string]: unknown } {
+  return {
+    field: 'loss',
+    type: 'quantitative',
+    title: 'training cross-entropy (nats per image)',
+    scale: { domain: [0, top], nice: false },
+  };
+}
 
 /**
  * 5.1: final training loss against lr (log axis); diverged runs as red crosses at the top, finite losses above
@@ -106,19 +122,11 @@ function sweepFigure(r: P5Result): FigureOutput {
         mark: { type: 'point', filled: true, size: 70 },
         encoding: {
           x,
-          y: {
-            field: 'loss',
-            type: 'quantitative',
-            title: 'training cross-entropy (nats per image)',
-            scale: { domain: [0, top], nice: false },
-          },
-          color: {
-            field: 'status',
-            type: 'nominal',
-            title: 'run',
-            scale: { domain: kinds.map((d) => d.k), range: kinds.map((d) => d.colour) },
-            legend: { orient: 'bottom' },
-          },
+          y: lossY(top),
+          color: nominal('status', 'run', {
+            domain: kinds.map((d) => d.k),
+            range: kinds.map((d) => d.colour),
+          }),
           shape: {
             field: 'status',
             type: 'nominal',
@@ -171,19 +179,8 @@ function finderFigure(r: P5Result): FigureOutput {
         mark: { type: 'line', clip: true },
         encoding: {
           x,
-          y: {
-            field: 'loss',
-            type: 'quantitative',
-            title: 'training cross-entropy (nats per image)',
-            scale: { domain: [0, top], nice: false },
-          },
-          color: {
-            field: 'curve',
-            type: 'nominal',
-            title: null,
-            scale: { range: ['#c7c7c7', '#1f77b4'] },
-            legend: { orient: 'bottom' },
-          },
+          y: lossY(top),
+          color: nominal('curve', null, { range: ['#c7c7c7', '#1f77b4'] }),
         },
       },
       boundsLayer(r.sweep.chosen.lrMin, r.sweep.chosen.lrMax),
@@ -212,18 +209,17 @@ function clrCurvesFigure(r: P5Result): FigureOutput {
     data: { values: rows },
     mark: { type: 'line', point: { size: 18 } },
     encoding: {
-      x: { field: 'epoch', type: 'quantitative', title: 'epoch', axis: { tickMinStep: 1, format: 'd' } },
+      x: epochX(),
       y: { field: 'value', type: 'quantitative', title: 'loss (nats per image) / accuracy (fraction)' },
-      color: {
-        field: 'curve',
-        type: 'nominal',
-        title: null,
-        scale: {
+      color: nominal(
+        'curve',
+        null,
+        {
           domain: ['train loss', 'validation loss', 'train accuracy', 'validation accuracy'],
           range: ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728'],
         },
-        legend: { orient: 'bottom', columns: 4 },
-      },
+        { ...BOTTOM_LEGEND, columns: 4 },
+      ),
       tooltip: [{ field: 'curve' }, { field: 'epoch' }, { field: 'value', format: '.4f' }],
     },
   };
@@ -297,7 +293,7 @@ function batchFigure(r: P5Result): FigureOutput {
         encoding: {
           x,
           y: { field: 'loss', type: 'quantitative', title: 'training cross-entropy (nats per image)' },
-          color: { field: 'which', type: 'nominal', title: null, legend: { orient: 'bottom' } },
+          color: nominal('which', null),
           tooltip: [
             { field: 'batchSize' },
             { field: 'epoch' },
@@ -350,22 +346,16 @@ function comparisonFigure(r: P5Result): FigureOutput {
     data: { values: rows },
     mark: { type: 'line', point: { size: 14 } },
     encoding: {
-      x: { field: 'epoch', type: 'quantitative', title: 'epoch', axis: { tickMinStep: 1, format: 'd' } },
+      x: epochX(),
       y: { field: 'value', type: 'quantitative', title: 'accuracy (fraction)', scale: { zero: false } },
-      color: { field: 'run', type: 'nominal', title: null, legend: { orient: 'bottom', columns: 1 } },
-      strokeDash: {
-        field: 'set',
-        type: 'nominal',
-        title: null,
-        scale: {
-          domain: ['validation', 'train'],
-          range: [
-            [1, 0],
-            [5, 3],
-          ],
-        },
-        legend: { orient: 'bottom' },
-      },
+      color: nominal('run', null, undefined, { ...BOTTOM_LEGEND, columns: 1 }),
+      strokeDash: nominal('set', null, {
+        domain: ['validation', 'train'],
+        range: [
+          [1, 0],
+          [5, 3],
+        ],
+      }),
       tooltip: [{ field: 'run' }, { field: 'set' }, { field: 'epoch' }, { field: 'value', format: '.4f' }],
     },
   };
@@ -509,96 +499,6 @@ function settingsText(r: P5Result): string {
   ].join('\n\n');
 }
 
-const SWEEP_CODE = (r: P5Result): string => {
-  const c = r.config;
-  const f = r.finder;
-  return `// 5.1: one run per learning rate, ${plural(c.sweepEpochs, 'epoch')} at batch ${c.sweepBatchSize},
-// all from the same initial weights (the experiment derives its seeds from --seed).
-import { lenet5, SGD, DivergenceError, LearningRateFinder, type Sequential } from 'nnlab';
-import { loadIdxDataset, trainValidationSplit, pixelStats } from 'nnlab';
-import { toImageTensor, oneHot } from 'nnlab';
-
-const seed = ${r.seed};
-const full = loadIdxDataset('fashion-mnist', 'train'); // 60,000 images, SHA-256 checked
-const { train, validation } = trainValidationSplit(full, ${c.validationSize}, seed); // seeded permutation
-const { mean, std } = pixelStats(train.images, train.count); // training split only
-const x = toImageTensor(train.images, train.count, { normalize: '${c.normalize}', mean, std });
-const y = oneHot(train.labels, 10); // N×10
-const compile = (m: Sequential, lr: number) => m.compile({
-  optimizer: new SGD({ learningRate: lr, momentum: ${c.momentum} }),
-  loss: 'categoricalCrossentropy', metrics: ['accuracy'],
-});
-
-for (const lr of [${c.sweepLrs.map(fmtLr).join(', ')}]) {
-  const model = lenet5({ activation: '${c.activation}', seed }); // same seed: same weights
-  compile(model, lr);
-  try {
-    const h = await model.fit(x, y, { epochs: ${c.sweepEpochs}, batchSize: ${c.sweepBatchSize} });
-    console.log(lr, h.loss.at(-1)); // final training loss
-  } catch (e) {
-    if (!(e instanceof DivergenceError)) throw e;
-    console.log(lr, 'diverged at iteration', e.iteration); // recorded, not fatal
-  }
-}
-
-// Cross-check: the continuous range test; lr × q every batch, stop once the
-// smoothed loss exceeds 4 × its best.
-const finder = new LearningRateFinder({
-  startLr: ${fmtLr(f.startLr)}, endLr: ${fmtLr(f.endLr)}, numIterations: ${f.numIterations}, beta: 0.98, stopFactor: 4,
-});
-const probe = lenet5({ activation: '${c.activation}', seed });
-compile(probe, ${fmtLr(f.startLr)}); // the finder sets the lr from here on
-await probe.fit(x, y, { epochs: ${c.finderEpochs}, batchSize: ${f.batchSize}, callbacks: [finder] });
-finder.points; // [{ lr, loss, smoothed }, …]`;
-};
-
-const CLR_CODE = (r: P5Result): string => {
-  const c = r.clr;
-  return `// 5.2: cyclical learning rate with exponential decay (exp_range),
-// ending at a cycle boundary.
-import { CyclicLR, expRangeGamma } from 'nnlab';
-
-const xVal = toImageTensor(validation.images, validation.count,
-  { normalize: '${r.config.normalize}', mean, std });
-const yVal = oneHot(validation.labels, 10);
-const itersPerEpoch = Math.ceil(x.shape[0] / ${c.batchSize}); // ${c.iterationsPerEpoch}
-const stepSize = ${c.stepSizeEpochs} * itersPerEpoch; // half a cycle
-// γ such that the last cycle's peak is ${r.config.lastCycleRatio} × the first's: ${c.gamma.toPrecision(8)}
-const gamma = expRangeGamma(stepSize, ${c.cycles}, ${r.config.lastCycleRatio});
-const clr = new CyclicLR({
-  lrMin: ${fmtLr(c.lrMin)}, lrMax: ${fmtLr(c.lrMax)}, stepSize, mode: 'exp_range', gamma,
-});
-const model = lenet5({ activation: '${r.config.activation}', seed });
-compile(model, ${fmtLr(c.lrMin)});
-const h = await model.fit(x, y, {
-  epochs: ${2 * c.stepSizeEpochs * c.cycles}, // 2 · stepSize · cycles iterations: ${plural(c.cycles, 'full cycle')}
-  batchSize: ${c.batchSize},
-  validationData: [xVal, yVal],
-  callbacks: [clr], // sets optimizer.learningRate before every batch
-});`;
-};
-
-const BATCH_CODE = (r: P5Result): string => {
-  const b = r.batch;
-  return `// 5.3: lr fixed at lrMax; the batch size doubles every ${plural(b.epochsPerBatchSize, 'epoch')}.
-const model = lenet5({ activation: '${r.config.activation}', seed });
-compile(model, ${fmtLr(b.lr)});
-let epoch = 0;
-for (const batchSize of [${b.batchSizes.join(', ')}]) {
-  // initialEpoch continues the count; weights and optimizer carry over.
-  await model.fit(x, y, {
-    initialEpoch: epoch, epochs: epoch + ${b.epochsPerBatchSize}, batchSize,
-    validationData: [xVal, yVal],
-  });
-  epoch += ${b.epochsPerBatchSize};
-}
-// The test set is touched once, here.
-const test = loadIdxDataset('fashion-mnist', 'test');
-const xTest = toImageTensor(test.images, test.count,
-  { normalize: '${r.config.normalize}', mean, std });
-model.evaluate(xTest, oneHot(test.labels, 10)); // { loss, accuracy }`;
-};
-
 /** Problem 5's blocks: setup, 5.1 sweep and range test, 5.2 CLR, 5.3 batch size and the comparison. */
 export function p5Section(r: P5Result): Block[] {
   const s = r.sweep;
@@ -626,52 +526,34 @@ export function p5Section(r: P5Result): Block[] {
   const clrFinal = c.final;
   const b = r.batch;
   return [
-    { kind: 'heading', level: 1, text: 'Problem 5 — Learning rate, batch size, Fashion-MNIST' },
-    { kind: 'markdown', text: settingsText(r) },
-    { kind: 'heading', level: 2, text: '5.1 Training loss as a function of the learning rate' },
-    {
-      kind: 'code',
-      source: SWEEP_CODE(r),
-      outputs: [sweepFigure(r), sweepTable(r)],
-    },
-    {
-      kind: 'markdown',
-      text:
-        (diverged.length > 0
-          ? `${diverged.length === 1 ? 'The run' : 'The runs'} at lr ${diverged.join(', ')} diverged (the loss became NaN or infinite; the fit stopped with a DivergenceError and the run is recorded, drawn as a red cross). `
-          : 'No run diverged. ') +
+    heading(1, p5.title),
+    markdown(settingsText(r)),
+    heading(2, '5.1 Training loss as a function of the learning rate'),
+    outputs(sweepFigure(r), sweepTable(r)),
+    markdown(
+      (diverged.length > 0
+        ? `${diverged.length === 1 ? 'The run' : 'The runs'} at lr ${diverged.join(', ')} diverged (the loss became NaN or infinite; the fit stopped with a DivergenceError and the run is recorded, drawn as a red cross). `
+        : 'No run diverged. ') +
         `**Rule for the bounds.** ${s.rule} Here f = ${r.config.dropFraction}. ${chosenText}`,
-    },
-    {
-      kind: 'code',
-      source: "// The range test's curve (PyImageSearch Figure 2 analogue).\nfinder.points;",
-      outputs: [finderFigure(r)],
-    },
-    { kind: 'markdown', text: finderText },
-    { kind: 'heading', level: 2, text: '5.2 Cyclical learning rate with exponential decay' },
-    {
-      kind: 'markdown',
-      text: `With $t$ the batch iteration from 0 and $s$ the step size: $\\mathrm{cycle} = \\lfloor 1 + t/(2s) \\rfloor$, $x = |t/s - 2\\,\\mathrm{cycle} + 1|$, $\\eta_t = \\eta_{\\min} + (\\eta_{\\max} - \\eta_{\\min})\\max(0, 1 - x)\\,\\gamma^t$. Here $s = ${c.stepSize}$ iterations (${plural(c.stepSizeEpochs, 'epoch')}), $\\gamma = ${c.gamma.toPrecision(8)}$ (the last cycle's peak is ${(c.gamma ** ((2 * c.cycles - 2) * c.stepSize)).toFixed(3)} of the first's) and ${plural(c.cycles, 'cycle')}, i.e. ${plural(c.epochs.length, 'epoch')}, ending at a trough. As in PyTorch's and bckenstler's exp_range, the decay $\\gamma^t$ runs from $t = 0$, so even the first peak stays below $\\eta_{\\max}$: it reaches $\\eta_{\\min} + \\gamma^{s}(\\eta_{\\max} - \\eta_{\\min})$ = ${fmtLr(c.lrMin + c.gamma ** c.stepSize * (c.lrMax - c.lrMin))}.`,
-    },
-    { kind: 'code', source: CLR_CODE(r), outputs: [clrCurvesFigure(r), clrScheduleFigure(r)] },
-    {
-      kind: 'markdown',
-      text:
-        clrFinal === null
-          ? `The CLR run diverged (${c.diverged?.message ?? ''}).`
-          : `After ${c.epochs.length} epochs (final weights, inference mode): training loss ${clrFinal.trainLoss.toFixed(4)} and accuracy ${pct(clrFinal.trainAccuracy)}, validation loss ${clrFinal.valLoss.toFixed(4)} and accuracy ${pct(clrFinal.valAccuracy)}, **test accuracy ${pct(clrFinal.testAccuracy)}**. ` +
+    ),
+    outputs(finderFigure(r)),
+    markdown(finderText),
+    heading(2, '5.2 Cyclical learning rate with exponential decay'),
+    markdown(
+      `With $t$ the batch iteration from 0 and $s$ the step size: $\\mathrm{cycle} = \\lfloor 1 + t/(2s) \\rfloor$, $x = |t/s - 2\\,\\mathrm{cycle} + 1|$, $\\eta_t = \\eta_{\\min} + (\\eta_{\\max} - \\eta_{\\min})\\max(0, 1 - x)\\,\\gamma^t$. Here $s = ${c.stepSize}$ iterations (${plural(c.stepSizeEpochs, 'epoch')}), $\\gamma = ${c.gamma.toPrecision(8)}$ (the last cycle's peak is ${(c.gamma ** ((2 * c.cycles - 2) * c.stepSize)).toFixed(3)} of the first's) and ${plural(c.cycles, 'cycle')}, i.e. ${plural(c.epochs.length, 'epoch')}, ending at a trough. As in PyTorch's and bckenstler's exp_range, the decay $\\gamma^t$ runs from $t = 0$, so even the first peak stays below $\\eta_{\\max}$: it reaches $\\eta_{\\min} + \\gamma^{s}(\\eta_{\\max} - \\eta_{\\min})$ = ${fmtLr(c.lrMin + c.gamma ** c.stepSize * (c.lrMax - c.lrMin))}.`,
+    ),
+    outputs(clrCurvesFigure(r), clrScheduleFigure(r)),
+    markdown(
+      clrFinal === null
+        ? `The CLR run diverged (${c.diverged?.message ?? ''}).`
+        : `After ${c.epochs.length} epochs (final weights, inference mode): training loss ${clrFinal.trainLoss.toFixed(4)} and accuracy ${pct(clrFinal.trainAccuracy)}, validation loss ${clrFinal.valLoss.toFixed(4)} and accuracy ${pct(clrFinal.valAccuracy)}, **test accuracy ${pct(clrFinal.testAccuracy)}**. ` +
             `The best validation accuracy, ${pct(Math.max(...c.epochs.map((e) => e.valAccuracy ?? 0)))}, came in epoch ${c.epochs.reduce((best, e) => ((e.valAccuracy ?? 0) > (best.valAccuracy ?? 0) ? e : best)).epoch}.`,
-    },
-    { kind: 'heading', level: 2, text: '5.3 Growing the batch size at a fixed learning rate' },
-    {
-      kind: 'code',
-      source: BATCH_CODE(r),
-      outputs: [batchFigure(r), comparisonFigure(r), comparisonTable(r)],
-    },
-    { kind: 'markdown', text: generalisationText(r) },
-    {
-      kind: 'markdown',
-      text: `*Settings:* batch sizes ${b.batchSizes.join(', ')}, ${b.epochsPerBatchSize} epoch${b.epochsPerBatchSize === 1 ? '' : 's'} each (${b.epochs.length} epochs in all), lr ${fmtLr(b.lr)} throughout; 5.2 and 5.3 start from the same initial weights as every 5.1 run. Total wall time of the experiment: ${r.wallSeconds.toFixed(0)} s.`,
-    },
+    ),
+    heading(2, '5.3 Growing the batch size at a fixed learning rate'),
+    outputs(batchFigure(r), comparisonFigure(r), comparisonTable(r)),
+    markdown(generalisationText(r)),
+    markdown(
+      `*Settings:* batch sizes ${b.batchSizes.join(', ')}, ${b.epochsPerBatchSize} epoch${b.epochsPerBatchSize === 1 ? '' : 's'} each (${b.epochs.length} epochs in all), lr ${fmtLr(b.lr)} throughout; 5.2 and 5.3 start from the same initial weights as every 5.1 run. Total wall time of the experiment: ${r.wallSeconds.toFixed(0)} s.`,
+    ),
   ];
 }

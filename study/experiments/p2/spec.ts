@@ -69,7 +69,7 @@ export interface P2GradCheck {
 }
 
 /** Mean, sample std, min, max over seeds (src/util/stats.ts). */
-export type P2Stats = SampleStats;
+type P2Stats = SampleStats;
 
 export interface P2Summary {
   net: P2NetKey;
@@ -79,6 +79,11 @@ export interface P2Summary {
   nit: P2Stats;
   /** Runs per TNC status code. */
   statusCounts: { status: number; message: string; count: number }[];
+  /**
+   * The lowest regularised cost reached after 1, 2, … function evaluations (index e − 1 for e evaluations):
+   * mean, min and max over the seeds. A run that stopped early keeps its last lowest cost.
+   */
+  bestCost: { mean: number[]; min: number[]; max: number[] };
 }
 
 export interface P2Result {

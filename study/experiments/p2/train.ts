@@ -66,7 +66,7 @@ export function initRng(seed: number, seedIndex: number, net: P2NetKey): Rng {
 }
 
 /** Trains one net from one seed's initial parameters; returns its measured run. */
-export function trainNet(
+function trainNet(
   config: P2Config,
   data: Ex4Data,
   net: P2Net,

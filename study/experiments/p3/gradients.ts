@@ -35,7 +35,7 @@ export interface GradientStudyOptions {
  * The DeepReplay model: hidden layers h1…hH = Dense(units, activation), output o = Dense(1, sigmoid), every
  * kernel from `initializer`, zero biases; binary cross-entropy (the optimizer is irrelevant: no step is taken).
  */
-export function buildGradientModel(o: GradientStudyOptions, inputs: number): Sequential {
+function buildGradientModel(o: GradientStudyOptions, inputs: number): Sequential {
   const init = (): Initializer =>
     o.std === null ? new GlorotNormal() : new RandomNormal({ mean: 0, stddev: o.std });
   const layers = Array.from(
