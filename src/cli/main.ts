@@ -25,6 +25,7 @@ import type { FromRunner, RunPlan } from './runner.js';
 import { convertCommand, kernelCommand, NotebookUsageError } from './notebook-commands.js';
 import { loadStudy } from './study.js';
 import { summarise } from './summary.js';
+import { parseRedisUrl } from '../queue/redis-url.js';
 import { DEFAULT_OUT, RunStore } from './store.js';
 import { checkEnvironment, chooseWorkers, PreflightError, prepareRunDir } from './preflight.js';
 
@@ -50,6 +51,12 @@ Options of run:
   --workers N          worker threads for independent jobs (default: the number of cores, here ${availableParallelism()})
   --set ID.KEY=VALUE   change a setting, e.g. --set p4.learningRate=0.05 (repeatable; lists as 1,2,3 or JSON)
   --no-report          only train and store results (write the report later with nnlab report)
+  --redis URL          run the jobs on nnlab workers through the queue in Redis (redis://[:PW@]HOST:PORT[/DB],
+                       rediss:// for TLS); results are stored here, identical to a local run
+
+More machines:
+  nnlab worker --redis URL [--concurrency N] [--stall-seconds S]   process queued jobs (see README)
+  nnlab sweep pN --grid KEY=v1,v2 [--grid …] [--seeds 1-3] [--redis URL] [--asha …]   sweep settings
 
 An experiment whose stored result has the same config and seed is not re-run. An interrupted run keeps its
 checkpoints: run the same command again and it resumes where it stopped.
@@ -60,6 +67,15 @@ class UsageError extends Error {}
 
 function fail(message: string): never {
   throw new UsageError(message);
+}
+
+/** Checks a --redis URL before anything starts (the message never repeats the URL: it may hold a password). */
+function checkRedisUrl(text: string): void {
+  try {
+    parseRedisUrl(text);
+  } catch (e) {
+    fail(`--redis: ${(e as Error).message}`);
+  }
 }
 
 function intOption(name: string, text: string | undefined, min: number, fallback: number): number {
@@ -133,7 +149,10 @@ function planRun(argv: string[]): { plan: RunPlan; skipped: string[]; notes: str
     seed: { type: 'string' },
     workers: { type: 'string' },
     set: { type: 'string', multiple: true },
+    redis: { type: 'string' },
   });
+  const redis = values.redis as string | undefined;
+  if (redis !== undefined) checkRedisUrl(redis);
   const known = experiments.map((e) => e.id);
   const named = positionals.length === 0 || positionals.includes('all') ? known : positionals;
   for (const id of positionals) if (id !== 'all' && !known.includes(id)) getExperiment(id);
@@ -176,6 +195,7 @@ function planRun(argv: string[]): { plan: RunPlan; skipped: string[]; notes: str
     run: [],
     count: ids.length,
     indices: [],
+    redis,
   };
   const skipped: string[] = [];
   configs.forEach(({ id, config }, i) => {
@@ -197,7 +217,7 @@ async function run(argv: string[]): Promise<number> {
   const view = new ProgressView(process.stdout);
   view.handle({
     type: 'message',
-    text: `nnlab ${NNLAB_VERSION}: seed ${plan.seed}, ${plan.workers} worker${plan.workers > 1 ? 's' : ''}${plan.quick ? ', quick' : ''}, into ${plan.out}`,
+    text: `nnlab ${NNLAB_VERSION}: seed ${plan.seed}, ${plan.redis === undefined ? `${plan.workers} worker${plan.workers > 1 ? 's' : ''}` : `jobs on the queue at ${parseRedisUrl(plan.redis).display}`}${plan.quick ? ', quick' : ''}, into ${plan.out}`,
   });
   for (const s of [...notes, ...skipped]) view.handle({ type: 'message', text: s });
   const worker = new Worker(new URL('./runner.js', import.meta.url), { workerData: plan });
@@ -287,6 +307,10 @@ async function main(argv: string[]): Promise<number> {
         return 0;
       case 'report':
         return await report(rest);
+      case 'worker':
+        return await (await import('./worker.js')).workerCommand(rest);
+      case 'sweep':
+        return await (await import('./sweep.js')).sweepCommand(rest, study);
       case 'convert':
         return await convertCommand(rest);
       case 'kernel':

@@ -28,6 +28,8 @@ export interface RunPlan {
   count: number;
   /** The 1-based position of each planned experiment among those named. */
   indices: number[];
+  /** Run the jobs on `nnlab worker`s through the queue in this Redis instead of local threads. */
+  redis?: string;
 }
 
 export type FromRunner =
@@ -82,6 +84,8 @@ for (const [i, { id, config }] of plan.run.entries()) {
       onProgress: (key, progress) => event({ type: 'progress', id, key, progress }),
       onJobStart: (key) => event({ type: 'job-start', id, key }),
       onJobEnd: (key, failed) => event({ type: 'job-end', id, key, failed }),
+      redis: plan.redis,
+      onMessage: (text) => event({ type: 'message', text }),
     });
     const seconds = (performance.now() - t0) / 1000;
     store.writeResult({

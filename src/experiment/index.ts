@@ -217,9 +217,19 @@ export interface ExecuteOptions {
   onProgress?: (key: string, p: Progress) => void;
   onJobStart?: (key: string) => void;
   onJobEnd?: (key: string, failed: boolean) => void;
+  /**
+   * Run the jobs on `nnlab worker`s through the BullMQ queue in this Redis (redis://, rediss://) instead of on
+   * local threads; the results are the same (src/queue/coordinator.ts).
+   */
+  redis?: string;
+  /** Lines from the job runner about itself (the queue's reconnections), already free of passwords. */
+  onMessage?: (text: string) => void;
 }
 
-/** Runs `exp` with an already resolved config on a fresh worker pool, closed afterwards. */
+/** What runs an experiment's jobs: the local WorkerPool or the queue coordinator. */
+type JobRunner = Pick<WorkerPool, 'workers' | 'runJobs' | 'close'>;
+
+/** Runs `exp` with an already resolved config on a fresh job runner (pool or queue), closed afterwards. */
 export async function executeExperiment(
   exp: AnyExperiment,
   config: Config,
@@ -228,15 +238,25 @@ export async function executeExperiment(
   if (!Number.isInteger(opts.seed))
     throw new ConfigError(`${exp.id}: the seed must be an integer, got ${opts.seed}`);
   const onProgress = opts.onProgress ?? (() => {});
-  const pool = new WorkerPool({
-    workers: opts.workers,
-    checkpointDir: opts.checkpointDir,
-    quarantineDir: opts.quarantineDir,
-    logDir: opts.logDir,
-    onProgress,
-    onJobStart: opts.onJobStart,
-    onJobEnd: opts.onJobEnd,
-  });
+  const hooks = { onProgress, onJobStart: opts.onJobStart };
+  const pool: JobRunner =
+    opts.redis === undefined
+      ? new WorkerPool({
+          workers: opts.workers,
+          checkpointDir: opts.checkpointDir,
+          quarantineDir: opts.quarantineDir,
+          logDir: opts.logDir,
+          onJobEnd: opts.onJobEnd,
+          ...hooks,
+        })
+      : new (await import('../queue/coordinator.js')).QueueCoordinator({
+          redis: opts.redis,
+          expId: exp.id,
+          workers: opts.workers ?? 1,
+          log: opts.onMessage,
+          onJobEnd: (key: string) => opts.onJobEnd?.(key, false),
+          ...hooks,
+        });
   const ctx: RunContext = {
     workers: pool.workers,
     runJobs: (job, tasks) => pool.runJobs(job, tasks),

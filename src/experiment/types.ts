@@ -40,4 +40,32 @@ export interface Experiment<C extends Config, R> {
    */
   dataFiles?(config: C): string[];
   run(config: C, seed: number, ctx: RunContext): Promise<R>;
+  /** How `nnlab sweep` trains one configuration as one job and scores it (absent: not sweepable). */
+  trial?: Trial<C>;
+}
+
+/** One job of a sweep: a defined job and its args (see trialTask). */
+export interface TrialTask {
+  job: Job<unknown, unknown>;
+  args: unknown;
+}
+
+/** A typed job and args as a TrialTask. */
+export function trialTask<A, R>(job: Job<A, R>, args: A): TrialTask {
+  return { job: job as unknown as Job<unknown, unknown>, args };
+}
+
+/**
+ * A sweep's view of an experiment: a single training per configuration and seed, so that a sweep over
+ * hundreds of settings trains only what it compares, and early stopping (ASHA) can give it more epochs.
+ */
+export interface Trial<C extends Config> {
+  /** The config key counted in epochs (what ASHA allocates), e.g. 'epochs'. */
+  resource: keyof C & string;
+  /** The name of the score, e.g. "validation accuracy"; higher is better. */
+  metric: string;
+  /** The job that trains `config` for `config[resource]` epochs from `seed`. */
+  task(config: C, seed: number): TrialTask;
+  /** The score of the job's result (NaN for a run that diverged). */
+  score(result: unknown): number;
 }

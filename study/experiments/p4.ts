@@ -22,6 +22,7 @@ import {
   SGD,
   Tensor,
   toImageTensor,
+  trialTask,
 } from 'nnlab';
 import {
   P4_VARIANTS,
@@ -235,6 +236,13 @@ export const p4: Experiment<P4Config, P4Result> = {
   fields: p4Fields,
   validate: validateP4,
   dataFiles: () => idxFiles('mnist'),
+  // A sweep trains the first variant of the config for each seed and compares final test accuracy.
+  trial: {
+    resource: 'epochs',
+    metric: 'test accuracy',
+    task: (config, seed) => trialTask(p4Job, { config, variant: config.variants[0] as P4Variant, seed }),
+    score: (r) => (r as P4Run).finalTestAccuracy,
+  },
   async run(config: P4Config, seed: number, ctx: RunContext): Promise<P4Result> {
     const t0 = performance.now();
     const problems = validateP4(config);

@@ -6,7 +6,7 @@
  *  5.3 lr fixed at lrMax while the batch size doubles from 32 to 4096.
  * The independent trainings are worker-pool jobs (./p5/jobs.ts); this module only plans and assembles.
  */
-import { type ConfigField, type Experiment, idxFiles, Rng, type RunContext } from 'nnlab';
+import { type ConfigField, type Experiment, idxFiles, Rng, type RunContext, trialTask } from 'nnlab';
 import { LR_BOUNDS_RULE, suggestLrBounds } from './p5/analysis.js';
 import { p5Splits, type P5DataArgs } from './p5/data.js';
 import {
@@ -22,7 +22,7 @@ import {
   type P5CommonArgs,
   type SweepJobArgs,
 } from './p5/jobs.js';
-import type { P5Config, P5Result } from './p5/types.js';
+import type { P5Config, P5Result, SweepRun } from './p5/types.js';
 
 export type { P5Config, P5Result } from './p5/types.js';
 
@@ -169,11 +169,11 @@ function validate(c: P5Config): string[] {
   return bad;
 }
 
-async function run(c: P5Config, seed: number, ctx: RunContext): Promise<P5Result> {
-  const problems = validate(c);
-  if (problems.length > 0 || !isLeNetActivation(c.activation))
-    throw new Error(`p5: invalid config: ${problems.join('; ')}`);
-  const t0 = performance.now();
+/** The data split and model seed every job of a run shares, derived from the run's seed. */
+function commonArgs(c: P5Config, seed: number): P5CommonArgs {
+  if (!isLeNetActivation(c.activation)) {
+    throw new Error(`p5: activation must be one of ${LENET_ACTIVATIONS.join(', ')}, got ${c.activation}`);
+  }
   const root = new Rng(seed);
   const data: P5DataArgs = {
     validationSize: c.validationSize,
@@ -182,12 +182,16 @@ async function run(c: P5Config, seed: number, ctx: RunContext): Promise<P5Result
     normalize: c.normalize,
     splitSeed: root.derive(0).nextUint32(),
   };
-  const common: P5CommonArgs = {
-    data,
-    activation: c.activation,
-    momentum: c.momentum,
-    seed: root.derive(1).nextUint32(),
-  };
+  return { data, activation: c.activation, momentum: c.momentum, seed: root.derive(1).nextUint32() };
+}
+
+async function run(c: P5Config, seed: number, ctx: RunContext): Promise<P5Result> {
+  const problems = validate(c);
+  if (problems.length > 0 || !isLeNetActivation(c.activation))
+    throw new Error(`p5: invalid config: ${problems.join('; ')}`);
+  const t0 = performance.now();
+  const common = commonArgs(c, seed);
+  const data = common.data;
   const splits = p5Splits(data);
 
   // 5.1: the sweep and the range test are independent of each other; the range test goes last as it is shortest.
@@ -297,4 +301,23 @@ export const p5: Experiment<P5Config, P5Result> = {
   fields,
   validate,
   run,
+  // A sweep trains the 5.1 job at sweepLrs[0] and sweepBatchSize for sweepEpochs, with validation after each
+  // epoch, and compares the last epoch's validation accuracy.
+  trial: {
+    resource: 'sweepEpochs',
+    metric: 'validation accuracy',
+    task: (c, seed) =>
+      trialTask(p5SweepJob, {
+        ...commonArgs(c, seed),
+        lr: c.sweepLrs[0],
+        batchSize: c.sweepBatchSize,
+        epochs: c.sweepEpochs,
+        validate: true,
+      }),
+    score: (r) => {
+      const run = r as SweepRun;
+      const last = run.epochs[run.epochs.length - 1];
+      return run.diverged !== null || last === undefined ? NaN : (last.valAccuracy ?? NaN);
+    },
+  },
 };

@@ -220,6 +220,8 @@ export interface SweepJobArgs extends P5CommonArgs {
   lr: number;
   batchSize: number;
   epochs: number;
+  /** Also evaluate on the validation split after each epoch (`nnlab sweep`'s trials); absent in 5.1. */
+  validate?: boolean;
 }
 
 /** 5.1: a fixed lr for `epochs` epochs; the training loss per epoch (mean over its batches). */
@@ -237,7 +239,7 @@ export const p5SweepJob = defineJob(
           label: `p5/sweep lr ${a.lr}`,
           epochs: a.epochs,
           batchSizeAt: () => a.batchSize,
-          validate: false,
+          validate: a.validate === true,
           callbacks: [],
         },
         ctx,
