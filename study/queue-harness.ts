@@ -164,7 +164,7 @@ export function comparable(path: string): unknown {
     if (v !== null && typeof v === 'object' && !ArrayBuffer.isView(v)) {
       return Object.fromEntries(
         Object.entries(v)
-          .filter(([k]) => !/seconds$|^workers$|^finishedAt$/i.test(k))
+          .filter(([k]) => !/seconds$|^workers$|^finishedAt$|^sha256$/i.test(k))
           .map(([k, x]) => [k, strip(x)]),
       );
     }

@@ -119,14 +119,14 @@ test(
   },
 );
 
-test('a job that diverges is recorded once with its error, not retried', { timeout: 60_000 }, async () => {
+test('a job that diverges is recorded once as diverged, not retried', { timeout: 60_000 }, async () => {
   const root = mkdtempSync(join(tmpdir(), 'nnlab-queue-diverge-'));
   const procs = new Procs();
   try {
     const redis = await startRedis(procs, root, await freePort());
     const w1 = await startWorker(procs, 'w1', redis.url);
     const w2 = await startWorker(procs, 'w2', redis.url);
-    // A diverging job is recorded once with its error, not retried.
+    // A diverging job is a result (the divergence rule records it), trained once, never retried.
     const diverged = await nnlab(procs, 'run-diverge', [
       'run',
       'p4',
@@ -141,16 +141,16 @@ test('a job that diverges is recorded once with its error, not retried', { timeo
       '--out',
       join(root, 'diverge'),
     ]);
-    assert.equal(diverged.code, 1, diverged.out);
-    assert.match(diverged.out, /p4 failed: job "plain\/seed1" failed: .*diverge/i);
+    assert.equal(diverged.code, 0, diverged.out);
+    assert.match(diverged.out, /1 of 1 runs diverged/);
     await new Promise((r) => setTimeout(r, 500));
     assert.equal(
       count(w1.output() + w2.output(), /starting p4\/plain\/seed1/),
       1,
-      'the failed job was retried',
+      'the diverged job was retried',
     );
 
-    // Asked again, the coordinator reports the recorded failure instead of training again.
+    // Asked again, the stored result is up to date: nothing trains again.
     const again = await nnlab(procs, 'run-diverge-again', [
       'run',
       'p4',
@@ -165,12 +165,12 @@ test('a job that diverges is recorded once with its error, not retried', { timeo
       '--out',
       join(root, 'diverge'),
     ]);
-    assert.equal(again.code, 1, again.out);
-    assert.match(again.out, /diverge/i);
+    assert.equal(again.code, 0, again.out);
+    assert.match(again.out, /up to date/);
     assert.equal(
       count(w1.output() + w2.output(), /starting p4\/plain\/seed1/),
       1,
-      'the failed job was run again',
+      'the diverged job was run again',
     );
   } finally {
     await procs.killAll();
