@@ -5,9 +5,20 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
+import { basename, join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { inflateSync } from 'node:zlib';
 import { study } from './index.js';
@@ -116,7 +127,92 @@ function comparable(c: Notebook['cells'][number]): unknown[] {
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
 
-test('nnlab run all --quick writes the whole study: results, notebook, HTML, PDF, figures; Jupyter re-executes the notebook with the same outputs', () => {
+/** Every process below `pid`, from Linux's /proc (children of each of its threads). */
+function descendants(pid: number): number[] {
+  let tasks: string[];
+  try {
+    tasks = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return [];
+  }
+  const kids = tasks.flatMap((t) => {
+    try {
+      return readFileSync(`/proc/${pid}/task/${t}/children`, 'utf8')
+        .trim()
+        .split(/\s+/)
+        .filter(Boolean)
+        .map(Number);
+    } catch {
+      return [];
+    }
+  });
+  return kids.flatMap((k) => [k, ...descendants(k)]);
+}
+
+/** Whether `pid` runs (a zombie, dead but not yet reaped, does not). */
+function running(pid: number): boolean {
+  try {
+    return !/^\d+ \(.*\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
+/** SHA-256 of every file of the published report set, by its path under report/. */
+function reportDigest(out: string): Record<string, string> {
+  const files: Record<string, string> = {};
+  const walk = (dir: string, rel: string): void => {
+    for (const name of readdirSync(dir).sort()) {
+      const p = join(dir, name);
+      if (statSync(p).isDirectory()) walk(p, `${rel}${name}/`);
+      else files[`${rel}${name}`] = createHash('sha256').update(readFileSync(p)).digest('hex');
+    }
+  };
+  walk(join(out, 'report'), '');
+  return files;
+}
+
+/**
+ * `nnlab report` SIGKILLed at random moments: the published set stays the previous one, byte for byte, and
+ * the notebook kernel dies with the command (it would go on computing in the run directory); the next report
+ * takes the dead command's lock over and publishes a complete new set.
+ */
+async function killDuringReport(cli: string, out: string): Promise<void> {
+  let published = readlinkSync(join(out, 'report'));
+  let digest = reportDigest(out);
+  const delays: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const ms = 1000 + Math.round(Math.random() * 9000);
+    delays.push(ms);
+    const child = spawn(process.execPath, [cli, 'report', '--out', out], { stdio: 'ignore' });
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    await sleep(ms);
+    const family = descendants(child.pid as number);
+    child.kill('SIGKILL');
+    if ((await exited) === 0) {
+      // It finished first: its set is the published one now.
+      published = readlinkSync(join(out, 'report'));
+      digest = reportDigest(out);
+      continue;
+    }
+    assert.equal(readlinkSync(join(out, 'report')), published, `killed after ${ms} ms: the same set`);
+    assert.deepStrictEqual(reportDigest(out), digest, `killed after ${ms} ms: the same bytes`);
+    for (let t = 0; family.some(running) && t < 100; t++) await sleep(100);
+    assert.deepEqual(family.filter(running), [], `killed after ${ms} ms: no process of the report left`);
+  }
+  const again = spawnSync(process.execPath, [cli, 'report', '--out', out], { encoding: 'utf8' });
+  assert.equal(again.status, 0, `after kills at ${delays.join(', ')} ms: ${again.stderr}`);
+  const now = readlinkSync(join(out, 'report'));
+  assert.notEqual(now, published, 'a new set is published');
+  assert.deepEqual(
+    readdirSync(join(out, '.report-sets')),
+    [basename(now)],
+    'unfinished and old sets removed',
+  );
+  assert.deepEqual(Object.keys(reportDigest(out)), Object.keys(digest), 'the new set has every file');
+}
+
+test('nnlab run all --quick writes the whole study: results, notebook, HTML, PDF, figures; a killed report leaves the set whole; Jupyter re-executes the notebook with the same outputs', async () => {
   // Inside the repository: the kernel resolves nnlab and the study through its node_modules from here.
   mkdirSync(join(repo, 'runs'), { recursive: true });
   const out = mkdtempSync(join(repo, 'runs', 'test-e2e-'));
@@ -194,6 +290,8 @@ test('nnlab run all --quick writes the whole study: results, notebook, HTML, PDF
     const html = readFileSync(join(out, 'report', 'homework3.html'), 'utf8');
     for (let p = 1; p <= 5; p++) assert.ok(html.includes(`Problem ${p}`), `HTML has Problem ${p}`);
     assert.ok(existsSync(join(out, 'report', 'homework3.html')));
+
+    await killDuringReport(cli, out);
 
     // Jupyter's own client (nbconvert → nbclient) re-executes the executed notebook in the kernel that
     // `nnlab kernel install` registers: every cell runs, and the outputs equal nnlab's.

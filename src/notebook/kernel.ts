@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Dealer, Subscriber } from 'zeromq';
 
 /** A message's parts as the protocol defines them (header, parent header, metadata, content). */
@@ -102,10 +103,12 @@ export class KernelClient {
     const file = join(dir, 'kernel.json');
     writeFileSync(file, JSON.stringify(connection), { mode: 0o600 });
     const argv = opts.argv.map((a) => a.replace('{connection_file}', file));
-    const child = spawn(argv[0], argv.slice(1), {
+    // Through the guard, which kills the kernel when this process ends in any way (its stdin pipe closes).
+    const guard = fileURLToPath(new URL('./kernel-guard.js', import.meta.url));
+    const child = spawn(process.execPath, [guard, ...argv], {
       cwd: opts.cwd,
       env: opts.env ?? process.env,
-      stdio: ['ignore', 'ignore', 'pipe'],
+      stdio: ['pipe', 'ignore', 'pipe'],
     });
     const client = new KernelClient(child, Buffer.from(key, 'utf8'), dir);
     const exited = new Promise<never>((_, reject) => {
@@ -258,9 +261,12 @@ export class KernelClient {
     if (this.child.exitCode === null && this.child.signalCode === null) {
       const gone = new Promise<void>((r) => this.child.once('exit', () => r()));
       void this.request('shutdown_request', { restart: false }).catch(() => {});
-      const t = setTimeout(() => this.child.kill('SIGKILL'), 3000);
+      // Past the grace period the guard kills the kernel (the end of its stdin), then itself if need be.
+      const t = setTimeout(() => this.child.stdin?.end(), 3000);
+      const last = setTimeout(() => this.child.kill('SIGKILL'), 6000);
       await gone;
       clearTimeout(t);
+      clearTimeout(last);
     }
     this.shell.close();
     this.iopub.close();
