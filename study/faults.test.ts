@@ -94,7 +94,7 @@ test(
     assert.equal(r.status, 0, r.stderr);
     assert.match(
       r.stdout,
-      /Summary: p3 stored, 2 of 2 runs diverged \(recorded as such\); p4 stored, 2 of 2 runs diverged \(recorded as such\); p5 stored, 1 of \d+ runs diverged/,
+      /Summary: p3 stored, [1-9]\d* of \d+ nets diverged \(recorded as such\); p4 stored, 2 of 2 runs diverged \(recorded as such\); p5 stored, 1 of \d+ runs diverged/,
     );
     const p4 = stored(out, 'p4').result as P4Result;
     for (const run of p4.runs) {
@@ -110,8 +110,13 @@ test(
     assert.ok(byLr.get(100)?.diverged !== null && byLr.get(100)?.finalLoss === null);
     for (const lr of [1e-5, 0.01, 0.1]) assert.equal(byLr.get(lr)?.diverged, null, `lr ${lr} trained`);
     const p3 = stored(out, 'p3').result as P3Result;
-    assert.ok(p3.dying.runs.every((x) => x.diverged !== null && x.diverged.nets > 0));
-    assert.match(text(p3Section(p3)), /\*\*Diverged:\*\* relu: .*no conclusion is drawn/);
+    for (const run of p3.dying.runs) {
+      assert.ok(run.diverged !== null && run.diverged.nets > 0, `${run.activation}: nets diverged`);
+      // A diverged net is its own status and in no fraction's denominator.
+      assert.equal(run.status.filter((s) => s === 'diverged').length, run.diverged.nets);
+      assert.equal(run.counted, run.nets - run.diverged.nets);
+    }
+    assert.match(text(p3Section(p3)), /\*\*Diverged:\*\* ReLU: .*counted apart/);
   }),
 );
 

@@ -3,18 +3,19 @@
  * are results (stored and reported as diverged), so they do not fail the command; a failed experiment does,
  * since the user must act (fix the cause, then run the same command to resume).
  */
+import type { DivergedCount } from '../experiment/types.js';
+
 /** How each planned experiment ended: stored (with how many of its runs diverged) or failed. */
-export interface Outcome {
+export interface Outcome extends DivergedCount {
   id: string;
   stored: boolean;
-  /** Runs in the stored result marked diverged (any record with a non-null `diverged`). */
-  diverged: number;
-  /** Runs in the stored result that carry a `diverged` field at all. */
-  runs: number;
 }
 
-/** Counts the runs of a result that carry a `diverged` field, and those where it is set (the divergence rule). */
-export function countDiverged(result: unknown): { runs: number; diverged: number } {
+/**
+ * Counts the runs of a result that carry a `diverged` field, and those where it is set (the divergence rule):
+ * the count of an experiment that does not define its own `countDiverged`.
+ */
+export function countDiverged(result: unknown): DivergedCount {
   let runs = 0;
   let diverged = 0;
   const walk = (v: unknown): void => {
@@ -28,7 +29,7 @@ export function countDiverged(result: unknown): { runs: number; diverged: number
     }
   };
   walk(result);
-  return { runs, diverged };
+  return { runs, diverged, unit: 'runs' };
 }
 
 /** "Summary: p2 stored; p4 stored, 2 of 4 runs diverged; p5 FAILED (see above)." and the exit status. */
@@ -37,7 +38,7 @@ export function summarise(outcomes: readonly Outcome[]): { line: string; status:
     !o.stored
       ? `${o.id} FAILED (see above)`
       : o.diverged > 0
-        ? `${o.id} stored, ${o.diverged} of ${o.runs} runs diverged (recorded as such)`
+        ? `${o.id} stored, ${o.diverged} of ${o.runs} ${o.unit} diverged (recorded as such)`
         : `${o.id} stored`,
   );
   const failed = outcomes.filter((o) => !o.stored).length;

@@ -40,8 +40,21 @@ export interface Experiment<C extends Config, R> {
    */
   dataFiles?(config: C): string[];
   run(config: C, seed: number, ctx: RunContext): Promise<R>;
+  /**
+   * How many of a result's runs broke the divergence rule, for the command's summary line (absent: every
+   * record with a `diverged` field is one run, and it diverged when that field is not null).
+   */
+  countDiverged?(result: R): DivergedCount;
   /** How `nnlab sweep` trains one configuration as one job and scores it (absent: not sweepable). */
   trial?: Trial<C>;
+}
+
+/** "`diverged` of `runs` `unit` diverged" in the summary line of `nnlab run`. */
+export interface DivergedCount {
+  runs: number;
+  diverged: number;
+  /** What a run is, plural ('runs', 'nets'). */
+  unit: string;
 }
 
 /** One job of a sweep: a defined job and its args (see trialTask). */

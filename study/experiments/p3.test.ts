@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { type AnyExperiment, executeExperiment, jobId, resolveConfig } from 'nnlab';
-import { dyingJobs, p3, type P3Config, type P3Result } from './p3.js';
-import { trainDyingShard } from './p3/dying.js';
+import { dyingJobs, p3, summariseDying, type P3Config, type P3Result } from './p3.js';
+import { trainDyingShard, type DyingShardResult, type NetStatus } from './p3/dying.js';
 
 test('p3 quick: gradient study and dying-ReLU shards produce a consistent, plausible result', async () => {
   const exp = p3 as unknown as AnyExperiment;
@@ -65,4 +65,64 @@ test('p3: job identities change with any shard setting; validate names bad field
   assert.deepEqual(p3.validate(p3.defaults), []);
   const errors = p3.validate({ ...p3.defaults, target: 'sin', depth: 0, dyingActivations: ['elu'] });
   assert.equal(errors.length, 3, errors.join('; '));
+});
+
+test('p3: a net that broke the divergence rule is counted apart; every fraction is over the other nets', () => {
+  const config: P3Config = { ...p3.defaults, epochs: 2, examples: 1 };
+  // Two shards of three nets; net 1 spiked (and ended alive), net 4 ended NaN. Ranges: constant ≤ limit (about
+  // 1e-3 · 2.65 for |x| on [−√7, √7]), alive above it.
+  const shard = (
+    first: number,
+    status: NetStatus[],
+    rangeInit: number[],
+    diverged: number[],
+  ): DyingShardResult => ({
+    first,
+    status,
+    rangeInit,
+    rangeFinal: status.map((s) => (s === 'alive' ? 1 : 0)),
+    finalLoss: status.map((s, k) => (s === 'alive' ? 0.01 * (first + k + 1) : 0.5)),
+    epochLoss: status.flatMap((_, k) => [1, first + k === 4 ? NaN : 0.5]),
+    constantTrace: [
+      { epoch: 0, constant: rangeInit.filter((r) => r === 0).length },
+      { epoch: 2, constant: status.filter((s) => s !== 'alive').length },
+    ],
+    examples: [],
+    divergedNets: diverged.map((net) => ({ net, epoch: 1, loss: 51, bound: 23, lastFiniteLoss: 0.1 })),
+    seconds: 1,
+  });
+  const run = summariseDying(config, 'relu', [
+    shard(0, ['bornDead', 'diverged', 'alive'], [0, 1, 1], [1]),
+    shard(3, ['collapsed', 'diverged', 'alive'], [1, 0, 1], [4]),
+  ]);
+  assert.equal(run.nets, 6);
+  assert.equal(run.counted, 4);
+  assert.deepEqual([run.bornDead.count, run.collapsed.count, run.alive.count], [1, 2, 2]);
+  assert.equal(run.collapsed.fraction, 2 / 4);
+  // Net 4 started constant (range 0) but diverged: it is not one of the born-dead nets.
+  assert.equal(run.exactlyConstantAtInit, 1);
+  assert.equal(run.diverged?.nets, 2);
+  assert.match(
+    run.diverged?.message ?? '',
+    /^2 of 6 nets diverged; the first, net 1, had loss 51\.0 in epoch 2/,
+  );
+  // The loss curves leave the diverged nets out: net 4's NaN appears nowhere.
+  assert.ok(
+    run.lossCurve.every((p) =>
+      [p.aliveMedian, p.collapsedMedian].every((v) => v !== null && Number.isFinite(v)),
+    ),
+  );
+  assert.equal(run.aliveMedianLoss, (0.03 + 0.06) / 2);
+  // Every net diverged: nothing is counted, the fractions are NaN with the uninformative interval [0, 1].
+  const all = summariseDying(config, 'relu', [
+    shard(0, ['diverged', 'diverged', 'diverged'], [1, 1, 1], [0, 1, 2]),
+  ]);
+  assert.equal(all.counted, 0);
+  assert.ok(Number.isNaN(all.collapsed.fraction));
+  assert.deepEqual(all.collapsed.ci, [0, 1]);
+  assert.deepEqual(p3.countDiverged?.({ dying: { runs: [run, all] } } as P3Result), {
+    runs: 9,
+    diverged: 5,
+    unit: 'nets',
+  });
 });

@@ -45,8 +45,11 @@ function targetVariance(values: number[]): number {
   return values.reduce((s, v) => s + (v - mean) ** 2, 0) / values.length;
 }
 
+/** count of n with its 95% Wilson interval; with no nets to count (all diverged) the fraction is NaN, the interval [0, 1]. */
 function fraction(count: number, n: number): P3Fraction {
-  return { count, fraction: count / n, ci: wilsonInterval(count, n) };
+  return n === 0
+    ? { count, fraction: NaN, ci: [0, 1] }
+    : { count, fraction: count / n, ci: wilsonInterval(count, n) };
 }
 
 /** The shard jobs of one activation: nets first…first+shardSize−1, each a checkpointed unit. */
@@ -98,17 +101,21 @@ function dyingDivergence(shards: DyingShardResult[], nets: number): P3DyingRun['
   };
 }
 
-/** Merges the shards of one activation into the reported fractions, loss curves and examples. */
-function summariseDying(
+/**
+ * Merges the shards of one activation into the reported fractions, loss curves and examples. A net that
+ * broke the divergence rule is counted apart: every fraction is over the nets that did not diverge.
+ */
+export function summariseDying(
   config: P3Config,
   activation: EnsembleActivation,
   shards: DyingShardResult[],
 ): P3DyingRun {
   const status: NetStatus[] = shards.flatMap((s) => s.status);
   const finalLoss = shards.flatMap((s) => s.finalLoss);
-  const n = status.length;
-  const count = (p: (s: NetStatus, k: number) => boolean): number => status.filter(p).length;
   const rangeInit = shards.flatMap((s) => s.rangeInit);
+  const counted = status.flatMap((s, k) => (s === 'diverged' ? [] : [k]));
+  const n = counted.length;
+  const count = (p: (s: NetStatus, k: number) => boolean): number => status.filter(p).length;
   const targetGrid = dyingGrid(config.inputRange, config.gridPoints).map(
     targetFunction(config.target as DyingTarget),
   );
@@ -120,7 +127,7 @@ function summariseDying(
     return shard.epochLoss[(k - shard.first) * E + e];
   };
   const alive = status.flatMap((s, k) => (s === 'alive' ? [k] : []));
-  const dead = status.flatMap((s, k) => (s === 'alive' ? [] : [k]));
+  const dead = status.flatMap((s, k) => (s === 'bornDead' || s === 'collapsed' ? [k] : []));
   const q = (v: number[], p: number): number | null => (v.length === 0 ? null : quantile(v, p));
   const lossCurve = Array.from({ length: E }, (_, e) => {
     const a = alive.map((k) => epochLoss(k, e));
@@ -139,13 +146,11 @@ function summariseDying(
   return {
     activation,
     slope: activation === 'leakyRelu' ? config.leakySlope : 0,
-    nets: n,
-    bornDead: fraction(rangeInit.filter((r) => r <= limit).length, n),
-    exactlyConstantAtInit: rangeInit.filter((r) => r === 0).length,
-    collapsed: fraction(
-      count((s) => s !== 'alive'),
-      n,
-    ),
+    nets: status.length,
+    counted: n,
+    bornDead: fraction(counted.filter((k) => rangeInit[k] <= limit).length, n),
+    exactlyConstantAtInit: counted.filter((k) => rangeInit[k] === 0).length,
+    collapsed: fraction(dead.length, n),
     collapsedDuringTraining: fraction(
       count((s) => s === 'collapsed'),
       n,
@@ -154,7 +159,7 @@ function summariseDying(
     fitWell: fraction(alive.filter((k) => finalLoss[k] <= config.fitTolerance * variance).length, n),
     constantTrace: shards[0].constantTrace.map((t, i) => ({
       epoch: t.epoch,
-      fraction: shards.reduce((sum, sh) => sum + sh.constantTrace[i].constant, 0) / n,
+      fraction: shards.reduce((sum, sh) => sum + sh.constantTrace[i].constant, 0) / status.length,
     })),
     status,
     finalLoss,
@@ -172,7 +177,7 @@ function summariseDying(
     ),
     examples,
     cpuSeconds: shards.reduce((t, sh) => t + sh.seconds, 0),
-    diverged: dyingDivergence(shards, n),
+    diverged: dyingDivergence(shards, status.length),
   };
 }
 
@@ -255,4 +260,10 @@ export const p3: Experiment<P3Config, P3Result> = {
   fields: p3Fields,
   validate: validateP3,
   run: runP3,
+  // 3.3/3.4 count nets, not activations: "4 of 2000 nets diverged".
+  countDiverged: (r) => ({
+    runs: r.dying.runs.reduce((n, run) => n + run.nets, 0),
+    diverged: r.dying.runs.reduce((n, run) => n + (run.diverged?.nets ?? 0), 0),
+    unit: 'nets',
+  }),
 };

@@ -299,7 +299,7 @@ function collapseFigure(result: P3Result): FigureOutput {
       lo: r[key].ci[0],
       hi: r[key].ci[1],
       count: r[key].count,
-      nets: r.nets,
+      nets: r.counted,
     })),
   );
   const measures = kinds.map(([measure]) => measure);
@@ -309,7 +309,7 @@ function collapseFigure(result: P3Result): FigureOutput {
     title: {
       text: title,
       subtitle: [
-        `${runs[0]?.nets ?? 0} nets per activation; bars: fraction of nets; error bars: 95% Wilson intervals`,
+        `${runs[0]?.nets ?? 0} nets per activation; bars: fraction of the nets that did not diverge; error bars: 95% Wilson intervals`,
         `grey band: Lu et al.'s born-dead bounds for ReLU, ${theory.lower.toFixed(3)}–${theory.upper.toFixed(3)}; dashed line: the reported "over 90%"`,
       ],
     },
@@ -610,6 +610,12 @@ function traceFigure(result: P3Result): FigureOutput {
   return { kind: 'figure', id: 'p3-constant-trace', title, spec };
 }
 
+/** ' (k diverged nets counted apart)' when some nets of the run broke the divergence rule, else ''. */
+const apart = (r: P3DyingRun): string =>
+  r.counted === r.nets
+    ? ''
+    : ` (${r.nets - r.counted} diverged net${r.nets - r.counted === 1 ? '' : 's'} counted apart)`;
+
 const ciShort = (f: P3Fraction): string => `${pct1(f.fraction)} [${pct1(f.ci[0])}, ${pct1(f.ci[1])}]`;
 
 function dyingTables(result: P3Result): TableOutput[] {
@@ -620,7 +626,7 @@ function dyingTables(result: P3Result): TableOutput[] {
       caption: `Status of the nets after ${result.config.epochs} epochs: fraction [95% Wilson interval]`,
       columns: [
         'activation',
-        'nets',
+        'nets counted',
         'constant at init',
         'died in training',
         'collapsed (total)',
@@ -629,7 +635,7 @@ function dyingTables(result: P3Result): TableOutput[] {
       ],
       rows: runs.map((r) => [
         activationName(r.activation),
-        r.nets,
+        r.counted === r.nets ? r.nets : `${r.counted} (${r.nets - r.counted} diverged)`,
         ciShort(r.bornDead),
         ciShort(r.collapsedDuringTraining),
         ciShort(r.collapsed),
@@ -667,7 +673,7 @@ function answer33(result: P3Result, relu: P3DyingRun): string {
         : `It is below the reported “over 90%”: the interval lies under 90%`;
   const bornDeadInBounds = relu.bornDead.ci[1] >= theory.lower && relu.bornDead.ci[0] <= theory.upper;
   return [
-    `**Answer.** Of ${relu.nets} ReLU nets, **${relu.collapsed.count} collapsed** to a constant function: ${ci(relu.collapsed)}. ` +
+    `**Answer.** Of ${relu.counted} ReLU nets${apart(relu)}, **${relu.collapsed.count} collapsed** to a constant function: ${ci(relu.collapsed)}. ` +
       `${verdict}.`,
     '',
     `- ${relu.bornDead.count} nets (${ci(relu.bornDead)}) were already constant at initialisation ("born dead"); ` +
@@ -706,7 +712,7 @@ function answer34(relu: P3DyingRun, leaky: P3DyingRun, c: P3Config): string {
   const epochs = c.epochs;
   const helped = leaky.collapsed.ci[1] < relu.collapsed.ci[0];
   return [
-    `**Answer.** With leaky ReLU (slope ${leaky.slope} for $z \\le 0$) ${leaky.collapsed.count} of ${leaky.nets} nets ended constant: ` +
+    `**Answer.** With leaky ReLU (slope ${leaky.slope} for $z \\le 0$) ${leaky.collapsed.count} of ${leaky.counted} nets${apart(leaky)} ended constant: ` +
       `${ci(leaky.collapsed)}, against ${ci(relu.collapsed)} for ReLU on the same data and the same initial weights (each net ` +
       `$n$ of the two studies uses the same random stream). ` +
       (helped
@@ -802,11 +808,12 @@ function bornDeadBand(theory: { lower: number; upper: number }): VegaLiteSpec {
 
 /** The report section of Problem 3. */
 export function p3Section(stored: P3Result): Block[] {
-  // An activation with diverged nets is named once and left out of 3.3/3.4 (no conclusion from it).
+  // Nets that broke the divergence rule are counted apart (every fraction is over the others); an activation
+  // whose nets all diverged is left out of 3.3/3.4, since nothing can be concluded from it.
   const bad = stored.dying.runs.filter((r) => (r.diverged ?? null) !== null);
   const result: P3Result = {
     ...stored,
-    dying: { ...stored.dying, runs: stored.dying.runs.filter((r) => (r.diverged ?? null) === null) },
+    dying: { ...stored.dying, runs: stored.dying.runs.filter((r) => r.counted > 0) },
   };
   const c = result.config;
   const blocks: Block[] = [];
@@ -817,8 +824,12 @@ export function p3Section(stored: P3Result): Block[] {
           {
             kind: 'markdown',
             text:
-              `**Diverged:** ${bad.map((r) => `${r.activation}: ${r.diverged!.message}`).join('; ')}. ` +
-              `By nnlab's divergence rule these runs are recorded but left out of parts 3.3 and 3.4: no conclusion is drawn from them.`,
+              `**Diverged:** ${bad.map((r) => `${activationName(r.activation)}: ${r.diverged!.message}`).join('; ')}. ` +
+              `By nnlab's divergence rule (loss NaN, infinite or above 10× the net's initial loss) these nets are recorded as diverged and counted apart: ` +
+              `every fraction in 3.3 and 3.4 is over the nets that did not diverge` +
+              (bad.some((r) => r.counted === 0)
+                ? `, and an activation whose nets all diverged is left out (no conclusion is drawn from it).`
+                : '.'),
           },
         ];
   const tanh = result.gradients.filter((g) => g.activation === 'tanh');

@@ -40,7 +40,11 @@ export const targetFormula: Record<DyingTarget, string> = {
   step: 'f_3(x) = \\mathbb{1}\\{x > 0\\} + 0.2\\sin 5x',
 };
 
-export type NetStatus = 'bornDead' | 'collapsed' | 'alive';
+/**
+ * What became of a net: constant from the start, constant after training, alive, or stopped by nnlab's
+ * divergence rule (its numbers after the break are not used, whatever it ended as).
+ */
+export type NetStatus = 'bornDead' | 'collapsed' | 'alive' | 'diverged';
 
 /** Everything a shard job needs; plain data so it crosses to a worker thread. */
 export interface DyingShardArgs {
@@ -299,8 +303,11 @@ export const trainDyingShard = defineJob(
     // collapsedFraction: the share of nets whose output is constant on the grid (born dead or collapsed).
     ctx.log?.(epochs, { collapsedFraction: countConstant(rangeFinal) / count });
     const finalLoss = Array.from(ensemble.evaluate(x, y, M));
+    const diverged = divergedNets(args.first, initialLoss, epochLoss, finalLoss, epochs);
+    // The nets train in lockstep, so a diverged net is not stopped; it is classified as diverged instead.
+    const brokeRule = new Set(diverged.map((d) => d.net - args.first));
     const status: NetStatus[] = rangeFinal.map((r, k) =>
-      r > limit ? 'alive' : rangeInit[k] <= limit ? 'bornDead' : 'collapsed',
+      brokeRule.has(k) ? 'diverged' : r > limit ? 'alive' : rangeInit[k] <= limit ? 'bornDead' : 'collapsed',
     );
     const examples: DyingExample[] = [];
     for (const want of ['collapsed', 'bornDead', 'alive'] as const) {
@@ -321,7 +328,7 @@ export const trainDyingShard = defineJob(
       epochLoss: Array.from(epochLoss),
       constantTrace,
       examples,
-      divergedNets: divergedNets(args.first, initialLoss, epochLoss, finalLoss, epochs),
+      divergedNets: diverged,
       seconds: (performance.now() - t0) / 1000,
     };
   },

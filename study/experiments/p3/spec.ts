@@ -249,7 +249,10 @@ export interface P3Fraction {
 export interface P3DyingRun {
   activation: 'relu' | 'leakyRelu';
   slope: number;
+  /** Nets trained. */
   nets: number;
+  /** Nets that did not diverge: the denominator of every fraction below. */
+  counted: number;
   /**
    * Constant at initialisation by the grid test. For ReLU this is Lu et al.'s "born dead" (the output is
    * exactly constant); a leaky-ReLU net is never exactly constant but can start nearly flat (each layer whose
@@ -265,7 +268,7 @@ export interface P3DyingRun {
   alive: P3Fraction;
   /** Alive nets with final MSE ≤ fitTolerance·Var(target): the ones that learned the function, not only a part of it. */
   fitWell: P3Fraction;
-  /** Fraction of nets that are constant after epoch e (0, traceEvery, …, epochs). */
+  /** Fraction of all nets (diverged ones included) that are constant after epoch e (0, traceEvery, …, epochs). */
   constantTrace: { epoch: number; fraction: number }[];
   status: NetStatus[];
   finalLoss: number[];
@@ -290,7 +293,7 @@ export interface P3DyingRun {
   cpuSeconds: number;
   /**
    * Nets that broke nnlab's divergence rule (an epoch loss NaN, ∞ or > 10× the net's initial loss), or null
-   * when none did; the report draws no conclusion from an activation with diverged nets.
+   * when none did. Such a net has status 'diverged' and is left out of every fraction (see `counted`).
    */
   diverged: { nets: number; first: DivergedNet; message: string } | null;
 }
