@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { executeExperiment, type AnyExperiment } from 'nnlab';
 import { p2, P2_REFERENCE, summarise, validateP2, type P2Config, type P2Result, type P2Run } from './p2.js';
-import { initRng, p2Nets, subsetEx4 } from './p2/train.js';
+import { initRng, p2Divergence, p2Nets, subsetEx4 } from './p2/train.js';
 import { initParams, NET_ORIGINAL } from './p2/network.js';
 
 const fixture = (name: string): string =>
@@ -128,8 +128,38 @@ test('summarise: the lowest cost so far over the seeds, a run that stopped early
     status: 3,
     message: 'Max. number of function evaluations reached',
     evalCosts,
+    diverged: null,
     seconds: 1,
   });
   const s = summarise([run(1, [5, 6, 3, 4]), run(0, [7, 2])], 'deep');
   assert.deepEqual(s.bestCost, { mean: [6, 3.5, 2.5, 2.5], min: [5, 2, 2, 2], max: [7, 5, 3, 3] });
+});
+
+test('p2 under the divergence rule: a NaN or exploded final cost is recorded and left out of the statistics', () => {
+  assert.equal(p2Divergence([7, 5, 3], 3, 2), null);
+  const nan = p2Divergence([7, 5, NaN], NaN, 2);
+  assert.ok(nan !== null && Number.isNaN(nan.loss) && nan.lastFiniteLoss === 5 && nan.bound === 70);
+  assert.equal(p2Divergence([7, 80], 71, 1)?.bound, 70);
+  assert.ok(p2Divergence([NaN], NaN, 0)?.lastFiniteLoss === null, 'no finite cost at all');
+  const run = (seedIndex: number, acc: number, diverged: boolean): P2Run => ({
+    net: 'deep',
+    seedIndex,
+    initialCost: 7,
+    finalCost: diverged ? NaN : 0.3,
+    finalDataCost: 0.2,
+    trainAccuracy: acc,
+    correct: acc * 100,
+    nfev: 3,
+    nit: 2,
+    status: 3,
+    message: '',
+    evalCosts: [7, 5, diverged ? NaN : 0.3],
+    diverged: diverged ? p2Divergence([7, 5, NaN], NaN, 2) : null,
+    seconds: 1,
+  });
+  const s = summarise([run(0, 0.9, false), run(1, 0.1, true), run(2, 0.8, false)], 'deep');
+  assert.equal(s.diverged, 1);
+  assert.equal(s.accuracy.n, 2);
+  assert.ok(Math.abs(s.accuracy.mean - 0.85) < 1e-12);
+  assert.ok(s.bestCost.mean.every(Number.isFinite), 'no NaN from the diverged run');
 });

@@ -63,7 +63,8 @@ function gradChecks(config: P2Config, seed: number): P2GradCheck[] {
 
 /** Per-net statistics over the seeds' runs, and how many runs ended with each TNC status. */
 export function summarise(runs: P2Run[], net: P2NetKey): P2Summary {
-  const rs = runs.filter((r) => r.net === net);
+  const all = runs.filter((r) => r.net === net);
+  const rs = all.filter((r) => (r.diverged ?? null) === null);
   const counts = new Map<number, { message: string; count: number }>();
   for (const r of rs)
     counts.set(r.status, { message: r.message, count: (counts.get(r.status)?.count ?? 0) + 1 });
@@ -73,6 +74,7 @@ export function summarise(runs: P2Run[], net: P2NetKey): P2Summary {
     finalCost: describe(rs.map((r) => r.finalCost)),
     nfev: describe(rs.map((r) => r.nfev)),
     nit: describe(rs.map((r) => r.nit)),
+    diverged: all.length - rs.length,
     statusCounts: [...counts.entries()].sort((a, b) => a[0] - b[0]).map(([status, v]) => ({ status, ...v })),
     bestCost: bestCost(rs),
   };
@@ -133,6 +135,7 @@ async function runP2(config: P2Config, seed: number, ctx: RunContext): Promise<P
     const a = runs.find((r) => r.net === 'original' && r.seedIndex === i);
     const b = runs.find((r) => r.net === 'deep' && r.seedIndex === i);
     if (!a || !b) throw new Error(`p2: seed index ${i} is missing a run`);
+    if (a.diverged !== null || b.diverged !== null) continue; // paired: both nets or neither
     diffs.push(b.trainAccuracy - a.trainAccuracy);
     if (b.correct > a.correct) deepBetter++;
     else if (b.correct < a.correct) originalBetter++;

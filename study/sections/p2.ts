@@ -3,7 +3,7 @@
  * costs, the gradient check, training progress and runs, accuracy and the comparison of the two nets over
  * seeds), each with a discussion whose every number comes from the result.
  */
-import { p2, P2_REFERENCE, summarise, type P2NetKey, type P2Result, type P2Run } from '../experiments/p2.js';
+import { p2, P2_REFERENCE, type P2NetKey, type P2Result, type P2Run } from '../experiments/p2.js';
 import type { Block, FigureOutput, TableOutput, VegaLiteSpec } from 'nnlab';
 import {
   accuracyDomain,
@@ -396,26 +396,27 @@ function costVsAccuracy(r: P2Result): string {
   return `The ${shortLabel(r, lowerCost)} net ends at the lower cost but not at the higher accuracy. The cost averages the cross-entropy of all 10 outputs and includes the weight penalty (which differs between the nets), while the accuracy only counts whether the largest output is the right one. `;
 }
 
-/**
- * The result with the lowest cost so far in every summary: a result stored before it was part of them (its
- * config and seed still match, so a run reuses it) gets it from the experiment's own summarise.
- */
-function withBestCost(result: P2Result): P2Result {
-  const complete = result.summaries.every(
-    (s) => (s.bestCost as P2Result['summaries'][number]['bestCost'] | undefined) !== undefined,
-  );
-  return complete
-    ? result
-    : { ...result, summaries: result.summaries.map((s) => summarise(result.runs, s.net)) };
+/** A note naming the runs that broke the divergence rule (none: no note). */
+function divergedNote(r: P2Result): Block[] {
+  const bad = r.runs.filter((run) => run.diverged !== null);
+  if (bad.length === 0) return [];
+  return [
+    markdown(
+      `**Diverged:** ${bad.length} of ${r.runs.length} TNC runs broke nnlab's divergence rule (final cost NaN, infinite or above 10× its first value): ` +
+        `${bad.map((run) => `${shortLabel(r, run.net)} net, seed index ${run.seedIndex}: ${run.diverged!.message}`).join('; ')}. ` +
+        `They are left out of every statistic and comparison below.`,
+    ),
+  ];
 }
 
 /** Problem 2's blocks: the setup, then the outputs and discussion of parts 2.3 and 2.5–2.8. */
 export function p2Section(result: P2Result): Block[] {
-  const r = withBestCost(result);
+  const r = result;
   const deep0 = runsOf(r, 'deep')[0];
   const maxAbsErr = Math.max(...r.gradChecks.map((g) => g.maxAbsErr));
   return [
     heading(1, p2.title),
+    ...divergedNote(r),
     markdown(setupText(r)),
     outputs({
       kind: 'text',

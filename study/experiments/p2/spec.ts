@@ -2,7 +2,7 @@
  * Config and result of Problem 2 (the ex4 network trained by backprop + TNC, and the homework's deeper
  * variant). Plain JSON, stored by the runner and rendered by src/report/sections/p2.ts.
  */
-import type { SampleStats } from 'nnlab';
+import type { Divergence, SampleStats } from 'nnlab';
 
 export interface P2Config {
   [k: string]: number | string | number[];
@@ -56,6 +56,11 @@ export interface P2Run {
   message: string;
   /** The cost at every function evaluation, in order (Hessian-vector probes included). */
   evalCosts: number[];
+  /**
+   * nnlab's divergence rule on the cost TNC ends with (see p2Divergence), or null. TNC accepts only steps that
+   * lower the cost, so in practice only a NaN or infinite cost breaks it.
+   */
+  diverged: Divergence | null;
   seconds: number;
 }
 
@@ -77,6 +82,8 @@ export interface P2Summary {
   finalCost: P2Stats;
   nfev: P2Stats;
   nit: P2Stats;
+  /** Runs of this net that diverged: left out of every statistic here. */
+  diverged: number;
   /** Runs per TNC status code. */
   statusCounts: { status: number; message: string; count: number }[];
   /**

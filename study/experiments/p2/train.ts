@@ -3,7 +3,17 @@
  * uniform initialisations with TNC on the regularised cost, exactly as the notebook calls scipy:
  * minimize(backprop, x0, method='TNC', jac=True, options={maxfun}). A job of the worker pool.
  */
-import { defineJob, type Ex4Data, type JobContext, loadEx4, minimize, Rng } from 'nnlab';
+import {
+  breaksBound,
+  defineJob,
+  type Divergence,
+  divergenceBound,
+  type Ex4Data,
+  type JobContext,
+  loadEx4,
+  minimize,
+  Rng,
+} from 'nnlab';
 import { Ex4Network, initParams, type NetSpec } from './network.js';
 import type { P2Config, P2Net, P2NetKey, P2Run } from './spec.js';
 
@@ -65,6 +75,28 @@ export function initRng(seed: number, seedIndex: number, net: P2NetKey): Rng {
   return new Rng(seed).derive(seedIndex).derive(net === 'original' ? 0 : 1);
 }
 
+/**
+ * nnlab's divergence rule applied to a TNC run: it diverged when the cost it ends with, `finalCost`, is NaN,
+ * ±∞ or above 10 × its first evaluated cost (TNC's cost only falls, so the final cost is its lowest).
+ */
+export function p2Divergence(
+  evalCosts: readonly number[],
+  finalCost: number,
+  nit: number,
+): Divergence | null {
+  const bound = divergenceBound(evalCosts[0] ?? null);
+  if (!breaksBound(finalCost, bound)) return null;
+  const finite = evalCosts.filter(Number.isFinite);
+  return {
+    epoch: nit,
+    iteration: evalCosts.length,
+    loss: finalCost,
+    bound,
+    lastFiniteLoss: finite.length > 0 ? finite[finite.length - 1] : null,
+    message: `TNC ended with cost ${finalCost} after ${evalCosts.length} evaluations (bound ${bound.toPrecision(3)})`,
+  };
+}
+
 /** Trains one net from one seed's initial parameters; returns its measured run. */
 function trainNet(
   config: P2Config,
@@ -114,6 +146,7 @@ function trainNet(
       status: r.status,
       message: r.message,
       evalCosts,
+      diverged: p2Divergence(evalCosts, r.fun, r.nit),
       seconds: (performance.now() - t0) / 1000,
     };
   } finally {
