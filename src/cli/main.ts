@@ -129,10 +129,17 @@ async function report(argv: string[]): Promise<number> {
     fail(`no stored results in ${store.resultsDir}; run \`nnlab run\` first (with the same --out)`);
   const lock = prepareRunDir(out, commandLine(['report', ...argv]));
   // Loaded on demand: the report's dependencies (vega, pdfkit, MathJax) take a second or more to import.
-  const { reportFromStore, storedResults } = await import('./report.js');
+  const { reportBlockers, reportFromStore, storedResults } = await import('./report.js');
   if (storedResults(experiments, store).length === 0) {
     fail(`no stored results in ${store.resultsDir}; run \`nnlab run\` first (with the same --out)`);
   }
+  // The notebook would train what it cannot load, and a report never trains.
+  const blockers = reportBlockers(study, store);
+  if (blockers.length > 0)
+    fail(
+      `no report from ${store.resultsDir}: ${blockers.join('; ')}. Run \`nnlab run all\` with the same --out, ` +
+        `seed and scale first (stored results that match are not run again)`,
+    );
   const r = await reportFromStore(study, store);
   lock.release();
   for (const w of r.warnings) process.stderr.write(`warning: ${w}\n`);
@@ -201,7 +208,7 @@ function planRun(argv: string[]): { plan: RunPlan; skipped: string[]; notes: str
   configs.forEach(({ id, config }, i) => {
     if (store.upToDate(id, config, seed)) {
       skipped.push(
-        `[${i + 1}/${ids.length}] ${id}: up to date (${store.resultPath(id)} has this config and seed); not re-run`,
+        `[${i + 1}/${ids.length}] ${id}: up to date (${store.resultPath(id)} has this config, seed and nnlab version); not re-run`,
       );
     } else {
       plan.run.push({ id, config });
@@ -254,6 +261,11 @@ async function run(argv: string[]): Promise<number> {
           if (m.outcomes.some((o) => o.stored))
             process.stdout.write(
               `Results stored in ${plan.out}/results${plan.report ? '' : ' (no report: --no-report)'}.\n`,
+            );
+          if (m.noReport.length > 0)
+            process.stdout.write(
+              `No report: ${m.noReport.join('; ')}. The notebook would train them; ` +
+                `\`nnlab run all\` with the same --out, seed and scale writes it.\n`,
             );
         } else {
           for (const w of m.report.warnings) process.stderr.write(`warning: ${w}\n`);

@@ -14,6 +14,7 @@ import { resolveConfig, type AnyExperiment, type Config } from '../experiment/in
 import type { Study } from '../experiment/study.js';
 import { writeReport, type WrittenReport } from '../report/build.js';
 import type { RunStore, StoredResult } from './store.js';
+import { NNLAB_VERSION } from '../version.js';
 
 /** The settings of a result that differ from its preset (defaults, or defaults ← quick), as `--set` takes them: "p4.epochs=3". */
 export function changedSettings(experiments: readonly AnyExperiment[], r: StoredResult): string[] {
@@ -34,6 +35,28 @@ export function changedSettings(experiments: readonly AnyExperiment[], r: Stored
 /** The stored results of the known experiments, in order. */
 export function storedResults(experiments: readonly AnyExperiment[], store: RunStore): StoredResult[] {
   return experiments.map((e) => store.readResult(e.id)).filter((r): r is StoredResult => r !== undefined);
+}
+
+/**
+ * Why the study's notebook could not load every result from the run directory, one phrase per experiment
+ * (empty when it can). The notebook trains what it cannot load, and writing a report must never train:
+ * a result that is missing, stored by another nnlab version, or of another seed or scale than the first
+ * stored result (the notebook runs every part with one seed and scale) blocks the report.
+ */
+export function reportBlockers(study: Study, store: RunStore): string[] {
+  const first = storedResults(study.experiments, store)[0];
+  return study.experiments.flatMap((e): string[] => {
+    const r = store.readResult(e.id);
+    if (r === undefined) return [`${e.id} has no stored result`];
+    if (r.nnlabVersion !== NNLAB_VERSION)
+      return [`${e.id} was stored by nnlab ${r.nnlabVersion}, not by this nnlab (${NNLAB_VERSION})`];
+    if (r.seed !== first.seed) return [`${e.id} has seed ${r.seed}, ${first.id} seed ${first.seed}`];
+    if (r.quick !== first.quick)
+      return [
+        `${e.id} is ${r.quick ? 'quick' : 'full'} scale, ${first.id} ${first.quick ? 'quick' : 'full'}`,
+      ];
+    return [];
+  });
 }
 
 /**
@@ -84,11 +107,7 @@ export async function reportFromStore(
   store: RunStore,
   onCell?: (e: { cell: number; of: number; seconds?: number }) => void,
 ): Promise<WrittenReport> {
-  const stored = storedResults(study.experiments, store);
-  if (stored.length === 0) {
-    throw new Error(
-      `no stored results in ${store.resultsDir}; run \`nnlab run\` first (with the same --out)`,
-    );
-  }
-  return notebookReport(study, store, stored, onCell);
+  const blockers = reportBlockers(study, store);
+  if (blockers.length > 0) throw new Error(`no report from ${store.resultsDir}: ${blockers.join('; ')}`);
+  return notebookReport(study, store, storedResults(study.experiments, store), onCell);
 }

@@ -41,6 +41,8 @@ export type FromRunner =
   | {
       type: 'finished';
       report: { notebook: string; html: string; pdf: string; warnings: string[] } | null;
+      /** Why no report was written although one was asked for (reportBlockers), else empty. */
+      noReport: string[];
       outcomes: Outcome[];
     };
 
@@ -100,35 +102,38 @@ for (const [i, { id, config }] of plan.run.entries()) {
       finishedAt: new Date().toISOString(),
       result,
     });
-    outcomes.push({ id, stored: true, ...countDiverged(result) });
+    outcomes.push({ id, stored: true, ...(exp.countDiverged?.(result) ?? countDiverged(result)) });
     event({ type: 'experiment-end', id, seconds });
   } catch (e) {
     const environment = isEnvironmentError(e);
     post({ type: 'experiment-failed', id, error: serializeError(e), environment });
-    outcomes.push({ id, stored: false, runs: 0, diverged: 0 });
+    outcomes.push({ id, stored: false, runs: 0, diverged: 0, unit: 'runs' });
     if (environment) break;
   }
 }
 try {
-  if (plan.report && outcomes.some((o) => o.stored)) {
+  // Loaded only for a report: its dependencies (vega, pdfkit, MathJax) take a second or more to import.
+  const reporting = plan.report && outcomes.some((o) => o.stored) ? await import('./report.js') : null;
+  const noReport = reporting?.reportBlockers(study, store) ?? [];
+  if (reporting !== null && noReport.length === 0) {
     event({
       type: 'message',
       text: study.notebook
         ? `Executing the notebook ${study.notebook} in the TypeScript kernel, then HTML and PDF…`
         : 'Writing the report (figures, notebook, HTML, PDF)…',
     });
-    const { reportFromStore } = await import('./report.js');
-    const r = await reportFromStore(study, store, (c) => {
+    const r = await reporting.reportFromStore(study, store, (c) => {
       if (c.seconds !== undefined)
         event({ type: 'message', text: `  cell ${c.cell} done in ${c.seconds.toFixed(1)} s` });
     });
     post({
       type: 'finished',
       report: { notebook: r.notebook, html: r.html, pdf: r.pdf, warnings: r.warnings },
+      noReport,
       outcomes,
     });
   } else {
-    post({ type: 'finished', report: null, outcomes });
+    post({ type: 'finished', report: null, noReport, outcomes });
   }
 } catch (e) {
   post({ type: 'failed', id: null, error: serializeError(e) });

@@ -16,6 +16,7 @@ import { isDeepStrictEqual } from 'node:util';
 import type { Config } from '../experiment/index.js';
 import { FileCheckpointStore } from '../jobs/checkpoint.js';
 import { readVerified, writeVerified, type QuarantineOptions } from '../util/verified-file.js';
+import { NNLAB_VERSION } from '../version.js';
 
 /** The kind named in the envelope of every stored result. */
 export const RESULT_KIND = 'result';
@@ -122,9 +123,17 @@ export class RunStore {
     this.checkpoints(r.id).clear();
   }
 
-  /** The stored result if it was made with exactly this config and seed (so re-running would repeat it). */
+  /**
+   * The stored result if it was made with exactly this config and seed by this nnlab version (so re-running
+   * would repeat it; another version may compute or store it differently).
+   */
   upToDate(id: string, config: Config, seed: number): StoredResult | undefined {
     const r = this.readResult(id);
-    return r !== undefined && r.seed === seed && isDeepStrictEqual(r.config, config) ? r : undefined;
+    return r !== undefined &&
+      r.seed === seed &&
+      r.nnlabVersion === NNLAB_VERSION &&
+      isDeepStrictEqual(r.config, config)
+      ? r
+      : undefined;
   }
 }

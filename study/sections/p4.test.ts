@@ -170,10 +170,3 @@ test('the BN observations quote the pooled γ and β of every layer', () => {
   }
   assert.match(text, /6 after conv1, 16 after conv2, 120 after dense1, 84 after dense2/);
 });
-
-test('a result stored before the summary was part of it gets the same section', () => {
-  const r = fakeP4Result({ 'std-bn': 0.99, 'bn-input': 0.99, dropout: 0.985, 'bn-dropout': 0.988 }, 2);
-  const old = { ...r } as Partial<P4Result>;
-  delete old.summary;
-  assert.deepEqual(p4Section(old as P4Result), p4Section(r));
-});

@@ -434,15 +434,6 @@ function wallTimeText(result: P4Result): string {
   );
 }
 
-/**
- * The result with its statistics over the seeds: a result stored before they were part of it (its config and
- * seed still match, so a run reuses it) gets them from the experiment's own summariseP4.
- */
-function withSummary(result: P4Result): P4Result {
-  if ((result.summary as P4Result['summary'] | undefined) !== undefined) return result;
-  return { ...result, summary: summariseP4(result.runs, result.config.variants) };
-}
-
 /** The note that stands for a part whose variant did not run. */
 function missing(v: P4Variant): Block {
   return markdown(
@@ -497,7 +488,7 @@ export function p4Section(stored: P4Result): Block[] {
   const finished = stored.runs.filter((r) => (r.diverged ?? null) === null);
   const result =
     finished.length === stored.runs.length
-      ? withSummary(stored)
+      ? stored
       : { ...stored, runs: finished, summary: summariseP4(finished, stored.config.variants) };
   const blocks: Block[] = [
     heading(1, p4.title),
