@@ -221,3 +221,25 @@ test('SIGTERM stops the run at once, keeps the checkpoints and says how to resum
     rmSync(root, { recursive: true, force: true });
   }
 });
+
+test('a report is written only when the notebook can load every result: it never trains', () => {
+  const root = mkdtempSync(join(tmpdir(), 'nnlab-partial-'));
+  try {
+    const out = join(root, 'out');
+    const r = nnlab(['run', 'p1', '--quick', '--out', out]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(
+      r.stdout,
+      /No report: p2 has no stored result; p3 has no stored result; .*p5 has no stored result\./,
+    );
+    assert.match(r.stdout, /`nnlab run all` with the same --out, seed and scale writes it/);
+    assert.ok(!existsSync(join(out, 'report')), 'no report');
+    assert.deepEqual(readdirSync(join(out, 'results')), ['p1.json'], 'nothing else trained');
+    const report = nnlab(['report', '--out', out]);
+    assert.equal(report.status, 2, report.stderr);
+    assert.match(report.stderr, /no report from .*results: p2 has no stored result; .*Run `nnlab run all`/);
+    assert.deepEqual(readdirSync(join(out, 'results')), ['p1.json'], 'the report trained nothing');
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
