@@ -9,6 +9,7 @@ export { Rng, type RngState } from './util/rng.js';
 export * from './util/stats.js';
 export { canonicalJson, decodeJson, encodeJson } from './util/json-codec.js';
 export { FileWriteError, writeFileAtomic } from './util/atomic.js';
+export { freePort } from './util/free-port.js';
 export {
   decodeVerified,
   encodeVerified,

@@ -8,11 +8,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { decodeJson } from 'nnlab';
+import { decodeJson, freePort } from 'nnlab';
 import { join } from 'node:path';
 import {
   comparable,
-  freePort,
   Procs,
   redisCli,
   startNnlab,
@@ -39,6 +38,41 @@ function filesUnder(dir: string): string[] {
     .map((d) => join(d.parentPath ?? d.path, d.name));
 }
 
+/** `nnlab run IDS… --quick --no-report SETTINGS… --redis URL --out OUT`: a run whose jobs go through the queue. */
+const onQueue = (ids: string[], settings: string[], url: string, out: string): string[] => [
+  'run',
+  ...ids,
+  '--quick',
+  '--no-report',
+  ...settings,
+  '--redis',
+  url,
+  '--out',
+  out,
+];
+
+/**
+ * Runs the same experiments with the same settings on local threads into root/local, and checks that the
+ * results stored through the queue (root/queue) equal them, envelope aside.
+ */
+async function sameAsLocal(
+  procs: Procs,
+  root: string,
+  ids: string[],
+  settings: string[],
+  workers: number,
+): Promise<void> {
+  const args = ['run', ...ids, '--quick', '--no-report', ...settings, '--workers', String(workers)];
+  const local = await nnlab(procs, 'run-local', [...args, '--out', join(root, 'local')]);
+  assert.equal(local.code, 0, local.out);
+  for (const id of ids)
+    assert.deepEqual(
+      comparable(join(root, 'queue', 'results', `${id}.json`)),
+      comparable(join(root, 'local', 'results', `${id}.json`)),
+      `${id}: queue and local results differ`,
+    );
+}
+
 const count = (text: string, re: RegExp): number => (text.match(new RegExp(re, 'g')) ?? []).length;
 
 test(
@@ -52,54 +86,24 @@ test(
       const redis = await startRedis(procs, root, await freePort(), password);
       const w1 = await startWorker(procs, 'w1', redis.url);
       const w2 = await startWorker(procs, 'w2', redis.url);
-      const queued = await nnlab(procs, 'run-queue', [
-        'run',
-        'p2',
-        'p4',
-        '--quick',
-        '--no-report',
-        '--redis',
-        redis.url,
-        '--out',
-        join(root, 'queue'),
-      ]);
+      const queued = await nnlab(
+        procs,
+        'run-queue',
+        onQueue(['p2', 'p4'], [], redis.url, join(root, 'queue')),
+      );
       assert.equal(queued.code, 0, queued.out);
       assert.match(queued.out, /jobs on the queue at redis:\/\/:\*\*\*@127\.0\.0\.1/);
-      const local = await nnlab(procs, 'run-local', [
-        'run',
-        'p2',
-        'p4',
-        '--quick',
-        '--no-report',
-        '--workers',
-        '2',
-        '--out',
-        join(root, 'local'),
-      ]);
-      assert.equal(local.code, 0, local.out);
-      for (const id of ['p2', 'p4']) {
-        assert.deepEqual(
-          comparable(join(root, 'queue', 'results', `${id}.json`)),
-          comparable(join(root, 'local', 'results', `${id}.json`)),
-          `${id}: queue and local results differ`,
-        );
-      }
+      await sameAsLocal(procs, root, ['p2', 'p4'], [], 2);
       // Both workers took jobs.
       assert.ok(count(w1.output(), /starting p/) > 0 && count(w2.output(), /starting p/) > 0);
       const started = count(w1.output() + w2.output(), /starting p/);
 
       // A second coordinator (fresh store) finds every result in Redis: nothing is trained again.
-      const again = await nnlab(procs, 'run-again', [
-        'run',
-        'p2',
-        'p4',
-        '--quick',
-        '--no-report',
-        '--redis',
-        redis.url,
-        '--out',
-        join(root, 'again'),
-      ]);
+      const again = await nnlab(
+        procs,
+        'run-again',
+        onQueue(['p2', 'p4'], [], redis.url, join(root, 'again')),
+      );
       assert.equal(again.code, 0, again.out);
       assert.equal(count(w1.output() + w2.output(), /starting p/), started, 'a job was trained twice');
       assert.deepEqual(
@@ -201,17 +205,7 @@ test(
       const redis = await startRedis(procs, root, await freePort());
       const stall = ['--stall-seconds', '2'];
       const w1 = await startWorker(procs, 'w1', redis.url, stall);
-      const run = startNnlab(procs, 'run-queue', [
-        'run',
-        'p4',
-        '--quick',
-        '--no-report',
-        ...P4_LONG,
-        '--redis',
-        redis.url,
-        '--out',
-        join(root, 'queue'),
-      ]);
+      const run = startNnlab(procs, 'run-queue', onQueue(['p4'], P4_LONG, redis.url, join(root, 'queue')));
       const hash = await firstCheckpoint(redis, 'p4', 40_000);
       w1.child.kill('SIGKILL');
       await w1.exited;
@@ -221,22 +215,7 @@ test(
       assert.equal(await run.exited, 0, run.output());
       assert.match(w2.output(), /resuming p4\/std-bn\/seed1 from its checkpoint \(state;/);
       assert.equal(redisCli(redis, '--scan', '--pattern', 'nnlab:ckpt:*'), '', 'checkpoints left in Redis');
-      const local = await nnlab(procs, 'run-local', [
-        'run',
-        'p4',
-        '--quick',
-        '--no-report',
-        ...P4_LONG,
-        '--workers',
-        '1',
-        '--out',
-        join(root, 'local'),
-      ]);
-      assert.equal(local.code, 0, local.out);
-      assert.deepEqual(
-        comparable(join(root, 'queue', 'results', 'p4.json')),
-        comparable(join(root, 'local', 'results', 'p4.json')),
-      );
+      await sameAsLocal(procs, root, ['p4'], P4_LONG, 1);
     } finally {
       await procs.killAll();
       rmSync(root, { recursive: true, force: true });
@@ -254,17 +233,7 @@ test(
       const port = await freePort();
       const redis = await startRedis(procs, root, port);
       const w1 = await startWorker(procs, 'w1', redis.url, ['--stall-seconds', '2']);
-      const run = startNnlab(procs, 'run-queue', [
-        'run',
-        'p4',
-        '--quick',
-        '--no-report',
-        ...P4_LONG,
-        '--redis',
-        redis.url,
-        '--out',
-        join(root, 'queue'),
-      ]);
+      const run = startNnlab(procs, 'run-queue', onQueue(['p4'], P4_LONG, redis.url, join(root, 'queue')));
       await firstCheckpoint(redis, 'p4', 40_000);
       redis.proc.child.kill('SIGKILL');
       await redis.proc.exited;
@@ -274,22 +243,7 @@ test(
       assert.match(run.output(), /Redis at redis:\/\/127\.0\.0\.1:\d+\/0 is unreachable/);
       assert.match(run.output(), /no longer in Redis .*enqueued again/);
       assert.match(w1.output(), /reconnected to Redis/);
-      const local = await nnlab(procs, 'run-local', [
-        'run',
-        'p4',
-        '--quick',
-        '--no-report',
-        ...P4_LONG,
-        '--workers',
-        '1',
-        '--out',
-        join(root, 'local'),
-      ]);
-      assert.equal(local.code, 0, local.out);
-      assert.deepEqual(
-        comparable(join(root, 'queue', 'results', 'p4.json')),
-        comparable(join(root, 'local', 'results', 'p4.json')),
-      );
+      await sameAsLocal(procs, root, ['p4'], P4_LONG, 1);
     } finally {
       await procs.killAll();
       rmSync(root, { recursive: true, force: true });
@@ -306,20 +260,8 @@ test(
     try {
       const redis = await startRedis(procs, root, await freePort());
       const w1 = await startWorker(procs, 'w1', redis.url);
-      const args = [
-        'run',
-        'p4',
-        '--quick',
-        '--no-report',
-        '--set',
-        'p4.trainCount=1024',
-        '--set',
-        'p4.epochs=2',
-        '--redis',
-        redis.url,
-        '--out',
-        join(root, 'queue'),
-      ];
+      const settings = ['--set', 'p4.trainCount=1024', '--set', 'p4.epochs=2'];
+      const args = onQueue(['p4'], settings, redis.url, join(root, 'queue'));
       const first = startNnlab(procs, 'run-1', args);
       await w1.waitFor(/finished p4\//, 40_000);
       first.child.kill('SIGKILL');
@@ -329,18 +271,7 @@ test(
       const starts = w1.output().match(/starting p4\/\S+/g) ?? [];
       assert.equal(starts.length, 4, `jobs started: ${starts.join(', ')}`);
       assert.equal(new Set(starts).size, 4);
-      const local = await nnlab(procs, 'run-local', [
-        ...args.slice(0, args.indexOf('--redis')),
-        '--workers',
-        '1',
-        '--out',
-        join(root, 'local'),
-      ]);
-      assert.equal(local.code, 0, local.out);
-      assert.deepEqual(
-        comparable(join(root, 'queue', 'results', 'p4.json')),
-        comparable(join(root, 'local', 'results', 'p4.json')),
-      );
+      await sameAsLocal(procs, root, ['p4'], settings, 1);
     } finally {
       await procs.killAll();
       rmSync(root, { recursive: true, force: true });

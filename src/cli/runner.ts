@@ -5,11 +5,11 @@
  * however long a computation blocks this one.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { executeExperiment, findExperiment, type Config } from '../experiment/index.js';
+import { findExperiment, type Config } from '../experiment/index.js';
 import { serializeError, type SerializedError } from '../jobs/pool.js';
-import { NNLAB_VERSION } from '../version.js';
 import { loadStudy } from './study.js';
 import type { RunEvent } from './progress.js';
+import { executeAndStore } from './stored-run.js';
 import { RunStore } from './store.js';
 import { countDiverged, type Outcome } from './summary.js';
 import { PreflightError } from './preflight.js';
@@ -67,7 +67,6 @@ const outcomes: Outcome[] = [];
 for (const [i, { id, config }] of plan.run.entries()) {
   try {
     const exp = findExperiment(study.experiments, id);
-    const checkpoints = store.checkpoints(id);
     event({
       type: 'experiment-start',
       id,
@@ -77,12 +76,10 @@ for (const [i, { id, config }] of plan.run.entries()) {
       checkpoints: store.checkpointedJobs(id),
     });
     const t0 = performance.now();
-    const result = await executeExperiment(exp, config, {
+    const result = await executeAndStore(exp, store, config, {
       seed: plan.seed,
+      quick: plan.quick,
       workers: plan.workers,
-      checkpointDir: checkpoints.dir,
-      quarantineDir: store.quarantineDir,
-      logDir: store.logDir(id),
       onProgress: (key, progress) => event({ type: 'progress', id, key, progress }),
       onJobStart: (key) => event({ type: 'job-start', id, key }),
       onJobEnd: (key, failed) => event({ type: 'job-end', id, key, failed }),
@@ -90,18 +87,6 @@ for (const [i, { id, config }] of plan.run.entries()) {
       onMessage: (text) => event({ type: 'message', text }),
     });
     const seconds = (performance.now() - t0) / 1000;
-    store.writeResult({
-      id,
-      title: exp.title,
-      nnlabVersion: NNLAB_VERSION,
-      seed: plan.seed,
-      quick: plan.quick,
-      config,
-      wallSeconds: seconds,
-      workers: plan.workers,
-      finishedAt: new Date().toISOString(),
-      result,
-    });
     outcomes.push({ id, stored: true, ...(exp.countDiverged?.(result) ?? countDiverged(result)) });
     event({ type: 'experiment-end', id, seconds });
   } catch (e) {

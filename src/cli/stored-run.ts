@@ -8,6 +8,7 @@ import { mkdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import {
   executeExperiment,
+  type ExecuteOptions,
   parseSetting,
   resolveConfig,
   type AnyExperiment,
@@ -63,25 +64,45 @@ async function loadOrRun<C extends Config, R>(
   const any = exp as unknown as AnyExperiment;
   const stored = store.upToDate(exp.id, config, seed);
   if (stored !== undefined) return stored.result as R;
+  return (await executeAndStore(any, store, config, { seed, quick, workers, onProgress })) as R;
+}
+
+/** How executeAndStore runs an experiment: seed, scale, and the pool's size and hooks. */
+export type StoreRunOptions = Omit<ExecuteOptions, 'checkpointDir' | 'quarantineDir' | 'logDir'> & {
+  /** Recorded with the result (the config already holds the quick preset's values). */
+  quick: boolean;
+};
+
+/**
+ * Runs `exp` with `config` against the run directory — job checkpoints, quarantine and metrics logs in it, so
+ * a killed run resumes — and stores its result with the run's description. The one way `nnlab run` and
+ * runStored (notebooks, scripts) produce a stored result.
+ */
+export async function executeAndStore(
+  exp: AnyExperiment,
+  store: RunStore,
+  config: Config,
+  opts: StoreRunOptions,
+): Promise<unknown> {
+  const { quick, ...execute } = opts;
   const t0 = performance.now();
-  const result = await executeExperiment(any, config, {
-    seed,
-    workers,
+  const result = await executeExperiment(exp, config, {
+    ...execute,
     checkpointDir: store.checkpoints(exp.id).dir,
     quarantineDir: store.quarantineDir,
-    onProgress,
+    logDir: store.logDir(exp.id),
   });
   store.writeResult({
     id: exp.id,
     title: exp.title,
     nnlabVersion: NNLAB_VERSION,
-    seed,
+    seed: opts.seed,
     quick,
     config,
     wallSeconds: (performance.now() - t0) / 1000,
-    workers: workers ?? availableParallelism(),
+    workers: opts.workers ?? availableParallelism(),
     finishedAt: new Date().toISOString(),
     result,
   });
-  return result as R;
+  return result;
 }

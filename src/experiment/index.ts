@@ -6,7 +6,7 @@
  */
 import type { Config, ConfigValue, Experiment, RunContext } from './types.js';
 import type { Progress } from '../jobs/job.js';
-import { WorkerPool } from '../jobs/pool.js';
+import { WorkerPool, type PoolOptions } from '../jobs/pool.js';
 
 export * from './types.js';
 
@@ -203,20 +203,9 @@ export function resolveConfig(
   return config;
 }
 
-export interface ExecuteOptions {
+/** The run's seed and, for the worker pool, its size, stores, log directory and hooks (PoolOptions). */
+export interface ExecuteOptions extends PoolOptions {
   seed: number;
-  /** Worker threads for ctx.runJobs (1 = inline); default: the number of cores. */
-  workers?: number;
-  /** Directory for the run's job checkpoints (kept across runs, so a killed run resumes); default: memory. */
-  checkpointDir?: string;
-  /** Where damaged checkpoints are moved aside (default: `quarantine` beside each job's checkpoints). */
-  quarantineDir?: string;
-  /** Directory for the jobs' metrics logs and TensorBoard event files (metrics/log.ts); default: none. */
-  logDir?: string;
-  /** Progress of the experiment itself (key = its id) and of each job (key = the job's key). */
-  onProgress?: (key: string, p: Progress) => void;
-  onJobStart?: (key: string) => void;
-  onJobEnd?: (key: string, failed: boolean) => void;
   /**
    * Run the jobs on `nnlab worker`s through the BullMQ queue in this Redis (redis://, rediss://) instead of on
    * local threads; the results are the same (src/queue/coordinator.ts).

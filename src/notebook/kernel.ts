@@ -6,11 +6,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Dealer, Subscriber } from 'zeromq';
+import { freePort } from '../util/free-port.js';
 
 /** A message's parts as the protocol defines them (header, parent header, metadata, content). */
 export interface KernelMessage {
@@ -34,19 +34,6 @@ export interface Execution {
 }
 
 const DELIMITER = '<IDS|MSG>';
-
-/** A free TCP port on 127.0.0.1 (bound and released; the kernel binds it next). */
-async function freePort(): Promise<number> {
-  return await new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr !== null ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 export interface KernelOptions {
   /** The kernel's command line; "{connection_file}" is replaced by the connection file's path. */

@@ -2,7 +2,6 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { Job as BullJob, Queue } from 'bullmq';
 import { NNLAB_VERSION } from '../version.js';
@@ -11,17 +10,7 @@ import { squareJob, throwJob } from './fixture-study.js';
 import { bullJobId, QUEUE_NAME, queueMessage, type QueueJobData } from './protocol.js';
 import { parseRedisUrl, redisOptions } from './redis-url.js';
 import { startQueueWorker } from './worker.js';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const a = srv.address();
-      srv.close(() => resolve(typeof a === 'object' && a !== null ? a.port : 0));
-    });
-  });
-}
+import { freePort } from '../util/free-port.js';
 
 /** Waits until the BullMQ job `id` is failed or completed; returns it. */
 async function settled(
