@@ -65,6 +65,22 @@ function withDir(fn: (root: string) => Promise<void> | void): () => Promise<void
   };
 }
 
+/** `nnlab run p4` of one LeNet-5 (std-bn) for `epochs` epochs on one thread, quick, into `out`. */
+const stdBnRun = (out: string, epochs: number): string[] => [
+  'run',
+  'p4',
+  '--quick',
+  '--workers',
+  '1',
+  '--no-report',
+  '--set',
+  'p4.variants=std-bn',
+  '--set',
+  `p4.epochs=${epochs}`,
+  '--out',
+  out,
+];
+
 /** Markdown text of a section's blocks. */
 const text = (blocks: { kind: string; text?: string }[]): string =>
   blocks.map((b) => (b.kind === 'markdown' ? (b.text ?? '') : '')).join('\n');
@@ -182,20 +198,7 @@ test(
 test(
   'a full disk (injected ENOSPC) gives a clear error naming the file; the resume gives identical numbers',
   withDir((root) => {
-    const args = (out: string): string[] => [
-      'run',
-      'p4',
-      '--quick',
-      '--workers',
-      '1',
-      '--no-report',
-      '--set',
-      'p4.variants=std-bn',
-      '--set',
-      'p4.epochs=3',
-      '--out',
-      out,
-    ];
+    const args = (out: string): string[] => stdBnRun(out, 3);
     const a = join(root, 'a');
     assert.equal(nnlab(args(a)).status, 0);
     const b = join(root, 'b');
@@ -222,20 +225,7 @@ test(
 test(
   'a checkpoint truncated, or whole but of the wrong structure, is quarantined and its job redone to the same numbers',
   withDir((root) => {
-    const args = (out: string): string[] => [
-      'run',
-      'p4',
-      '--quick',
-      '--workers',
-      '1',
-      '--no-report',
-      '--set',
-      'p4.variants=std-bn',
-      '--set',
-      'p4.epochs=2',
-      '--out',
-      out,
-    ];
+    const args = (out: string): string[] => stdBnRun(out, 2);
     const a = join(root, 'a');
     assert.equal(nnlab(args(a)).status, 0);
     // A run stopped after its first checkpoint (the injected full disk refuses the second).

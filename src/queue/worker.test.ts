@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { Job as BullJob, Queue } from 'bullmq';
@@ -11,6 +11,22 @@ import { bullJobId, QUEUE_NAME, queueMessage, type QueueJobData } from './protoc
 import { parseRedisUrl, redisOptions } from './redis-url.js';
 import { startQueueWorker } from './worker.js';
 import { freePort } from '../util/free-port.js';
+
+/** redis-server with `args`, without persistence, in `dir`; resolved once it accepts connections. */
+async function startRedisServer(dir: string, args: string[]): Promise<ChildProcess> {
+  const redis = spawn('redis-server', [...args, '--save', '', '--appendonly', 'no', '--dir', dir], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  await new Promise<void>((resolve, reject) => {
+    let out = '';
+    redis.stdout.on('data', (b: Buffer) => {
+      out += b.toString();
+      if (out.includes('Ready to accept connections')) resolve();
+    });
+    redis.once('exit', (c) => reject(new Error(`redis-server exited (${c}): ${out}`)));
+  });
+  return redis;
+}
 
 /** Waits until the BullMQ job `id` is failed or completed; returns it. */
 async function settled(
@@ -33,25 +49,13 @@ test(
   async () => {
     const dir = mkdtempSync(`${tmpdir()}/nnlab-qw-`);
     const port = await freePort();
-    const redis = spawn(
-      'redis-server',
-      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
+    const redis = await startRedisServer(dir, ['--port', String(port), '--bind', '127.0.0.1']);
     const lines: string[] = [];
     const url = `redis://127.0.0.1:${port}`;
     let queue: Queue<QueueJobData, string> | undefined;
     let coordinator: QueueCoordinator | undefined;
     let worker: Awaited<ReturnType<typeof startQueueWorker>> | undefined;
     try {
-      await new Promise<void>((resolve, reject) => {
-        let out = '';
-        redis.stdout.on('data', (b: Buffer) => {
-          out += b.toString();
-          if (out.includes('Ready to accept connections')) resolve();
-        });
-        redis.once('exit', (c) => reject(new Error(`redis-server exited (${c}): ${out}`)));
-      });
       worker = await startQueueWorker({
         redis: url,
         concurrency: 2,
@@ -123,34 +127,24 @@ test(
     const dir = mkdtempSync(`${tmpdir()}/nnlab-qtls-`);
     const port = await freePort();
     const password = 'tls-pa55';
-    const redis = spawn(
-      'redis-server',
-      [
-        '--port',
-        '0',
-        '--tls-port',
-        String(port),
-        '--bind',
-        '127.0.0.1',
-        '--tls-cert-file',
-        fixture('test-server.crt'),
-        '--tls-key-file',
-        fixture('test-server.key'),
-        '--tls-ca-cert-file',
-        fixture('test-ca.crt'),
-        '--tls-auth-clients',
-        'no',
-        '--requirepass',
-        password,
-        '--save',
-        '',
-        '--appendonly',
-        'no',
-        '--dir',
-        dir,
-      ],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
+    const redis = await startRedisServer(dir, [
+      '--port',
+      '0',
+      '--tls-port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--tls-cert-file',
+      fixture('test-server.crt'),
+      '--tls-key-file',
+      fixture('test-server.key'),
+      '--tls-ca-cert-file',
+      fixture('test-ca.crt'),
+      '--tls-auth-clients',
+      'no',
+      '--requirepass',
+      password,
+    ]);
     const lines: string[] = [];
     const url = `rediss://:${password}@127.0.0.1:${port}`;
     const before = process.env.NNLAB_REDIS_CA;
@@ -158,14 +152,6 @@ test(
     let coordinator: QueueCoordinator | undefined;
     let worker: Awaited<ReturnType<typeof startQueueWorker>> | undefined;
     try {
-      await new Promise<void>((resolve, reject) => {
-        let out = '';
-        redis.stdout.on('data', (b: Buffer) => {
-          out += b.toString();
-          if (out.includes('Ready to accept connections')) resolve();
-        });
-        redis.once('exit', (c) => reject(new Error(`redis-server exited (${c}): ${out}`)));
-      });
       worker = await startQueueWorker({
         redis: url,
         concurrency: 1,
