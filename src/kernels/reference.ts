@@ -3,39 +3,20 @@
  * Float32Array and Float64Array alike (sums are accumulated in JS doubles). It is the ground truth the wasm
  * kernels are tested against, and the float64 fallback of the wasm backend.
  */
-import type {
-  ActivationKind,
-  Backend,
-  BatchNormGeometry,
-  ConvGeometry,
-  DType,
-  FloatArray,
-  PoolGeometry,
-} from './backend.js';
+import type { Backend } from './backend.js';
 import { bnSizes, convSizes, needLength, poolSizes, sameLength } from './check.js';
 
-function alloc(dtype: DType, length: number): FloatArray {
+const alloc: Backend['alloc'] = (dtype, length) => {
   if (!(Number.isInteger(length) && length >= 0)) {
     throw new Error(`reference.alloc: length must be a non-negative integer, got ${length}`);
   }
   if (dtype === 'float32') return new Float32Array(length);
   if (dtype === 'float64') return new Float64Array(length);
   throw new Error(`reference.alloc: unknown dtype ${String(dtype)}`);
-}
+};
 
 /** C = alpha·op(A)·op(B) + beta·C; beta = 0 overwrites C without reading it (BLAS convention, NaN-safe). */
-function gemm(
-  transA: boolean,
-  transB: boolean,
-  m: number,
-  n: number,
-  k: number,
-  alpha: number,
-  a: FloatArray,
-  b: FloatArray,
-  beta: number,
-  c: FloatArray,
-): void {
+const gemm: Backend['gemm'] = (transA, transB, m, n, k, alpha, a, b, beta, c) => {
   needLength('gemm', 'A', a, m * k);
   needLength('gemm', 'B', b, k * n);
   needLength('gemm', 'C', c, m * n);
@@ -50,15 +31,9 @@ function gemm(
       c[i * n + j] = beta === 0 ? alpha * s : alpha * s + beta * c[i * n + j];
     }
   }
-}
+};
 
-function conv2dForward(
-  g: ConvGeometry,
-  x: FloatArray,
-  w: FloatArray,
-  b: FloatArray | null,
-  y: FloatArray,
-): void {
+const conv2dForward: Backend['conv2dForward'] = (g, x, w, b, y) => {
   convSizes('conv2dForward', g, x, w, y);
   if (b) needLength('conv2dForward', 'b', b, g.cOut);
   const { n, cIn, h, w: W, cOut, kh, kw, strideH, strideW, padTop, padLeft, outH, outW } = g;
@@ -83,9 +58,9 @@ function conv2dForward(
       }
     }
   }
-}
+};
 
-function conv2dBackwardInput(g: ConvGeometry, dy: FloatArray, w: FloatArray, dx: FloatArray): void {
+const conv2dBackwardInput: Backend['conv2dBackwardInput'] = (g, dy, w, dx) => {
   convSizes('conv2dBackwardInput', g, dx, w, dy);
   const { n, cIn, h, w: W, cOut, kh, kw, strideH, strideW, padTop, padLeft, outH, outW } = g;
   dx.fill(0, 0, n * cIn * h * W);
@@ -109,15 +84,9 @@ function conv2dBackwardInput(g: ConvGeometry, dy: FloatArray, w: FloatArray, dx:
       }
     }
   }
-}
+};
 
-function conv2dBackwardFilter(
-  g: ConvGeometry,
-  x: FloatArray,
-  dy: FloatArray,
-  dw: FloatArray,
-  db: FloatArray | null,
-): void {
+const conv2dBackwardFilter: Backend['conv2dBackwardFilter'] = (g, x, dy, dw, db) => {
   convSizes('conv2dBackwardFilter', g, x, dw, dy);
   if (db) needLength('conv2dBackwardFilter', 'db', db, g.cOut);
   const { n, cIn, h, w: W, cOut, kh, kw, strideH, strideW, padTop, padLeft, outH, outW } = g;
@@ -149,9 +118,9 @@ function conv2dBackwardFilter(
       }
     }
   }
-}
+};
 
-function maxPool2dForward(g: PoolGeometry, x: FloatArray, y: FloatArray, argmax: Int32Array): void {
+const maxPool2dForward: Backend['maxPool2dForward'] = (g, x, y, argmax) => {
   poolSizes('maxPool2dForward', g, x, y);
   needLength('maxPool2dForward', 'argmax', argmax, g.n * g.c * g.outH * g.outW);
   const { n, c, h, w, kh, kw, strideH, strideW, outH, outW } = g;
@@ -175,17 +144,17 @@ function maxPool2dForward(g: PoolGeometry, x: FloatArray, y: FloatArray, argmax:
       }
     }
   }
-}
+};
 
-function maxPool2dBackward(g: PoolGeometry, dy: FloatArray, argmax: Int32Array, dx: FloatArray): void {
+const maxPool2dBackward: Backend['maxPool2dBackward'] = (g, dy, argmax, dx) => {
   poolSizes('maxPool2dBackward', g, dx, dy);
   const total = g.n * g.c * g.outH * g.outW;
   needLength('maxPool2dBackward', 'argmax', argmax, total);
   dx.fill(0, 0, g.n * g.c * g.h * g.w);
   for (let o = 0; o < total; o++) dx[argmax[o]] += dy[o];
-}
+};
 
-function avgPool2dForward(g: PoolGeometry, x: FloatArray, y: FloatArray): void {
+const avgPool2dForward: Backend['avgPool2dForward'] = (g, x, y) => {
   poolSizes('avgPool2dForward', g, x, y);
   const { n, c, h, w, kh, kw, strideH, strideW, outH, outW } = g;
   for (let p = 0; p < n * c; p++) {
@@ -199,9 +168,9 @@ function avgPool2dForward(g: PoolGeometry, x: FloatArray, y: FloatArray): void {
       }
     }
   }
-}
+};
 
-function avgPool2dBackward(g: PoolGeometry, dy: FloatArray, dx: FloatArray): void {
+const avgPool2dBackward: Backend['avgPool2dBackward'] = (g, dy, dx) => {
   poolSizes('avgPool2dBackward', g, dx, dy);
   const { n, c, h, w, kh, kw, strideH, strideW, outH, outW } = g;
   dx.fill(0, 0, n * c * h * w);
@@ -215,9 +184,9 @@ function avgPool2dBackward(g: PoolGeometry, dy: FloatArray, dx: FloatArray): voi
       }
     }
   }
-}
+};
 
-function activation(kind: ActivationKind, slope: number, x: FloatArray, y: FloatArray): void {
+const activation: Backend['activation'] = (kind, slope, x, y) => {
   sameLength('activation', x, y, 'x and y');
   const n = x.length;
   switch (kind) {
@@ -242,16 +211,9 @@ function activation(kind: ActivationKind, slope: number, x: FloatArray, y: Float
     default:
       throw new Error(`activation: unknown kind ${String(kind)}`);
   }
-}
+};
 
-function activationGrad(
-  kind: ActivationKind,
-  slope: number,
-  x: FloatArray,
-  y: FloatArray,
-  dy: FloatArray,
-  dx: FloatArray,
-): void {
+const activationGrad: Backend['activationGrad'] = (kind, slope, x, y, dy, dx) => {
   sameLength('activationGrad', x, dy, 'x and dy');
   sameLength('activationGrad', y, dy, 'y and dy');
   sameLength('activationGrad', dx, dy, 'dx and dy');
@@ -278,16 +240,9 @@ function activationGrad(
     default:
       throw new Error(`activationGrad: unknown kind ${String(kind)}`);
   }
-}
+};
 
-function softmaxCrossEntropy(
-  rows: number,
-  cols: number,
-  z: FloatArray,
-  t: FloatArray,
-  p: FloatArray,
-  dz: FloatArray,
-): number {
+const softmaxCrossEntropy: Backend['softmaxCrossEntropy'] = (rows, cols, z, t, p, dz) => {
   const fn = 'softmaxCrossEntropy';
   for (const [name, arr] of [
     ['z', z],
@@ -313,22 +268,22 @@ function softmaxCrossEntropy(
     }
   }
   return loss;
-}
+};
 
 /** Moving variance uses σ²·m/(m−1); with m = 1 the batch variance (0) is used as is. */
-function batchNormTrainForward(
-  g: BatchNormGeometry,
-  x: FloatArray,
-  gamma: FloatArray,
-  beta: FloatArray,
-  movingMean: FloatArray,
-  movingVar: FloatArray,
-  momentum: number,
-  eps: number,
-  y: FloatArray,
-  saveMean: FloatArray,
-  saveInvStd: FloatArray,
-): void {
+const batchNormTrainForward: Backend['batchNormTrainForward'] = (
+  g,
+  x,
+  gamma,
+  beta,
+  movingMean,
+  movingVar,
+  momentum,
+  eps,
+  y,
+  saveMean,
+  saveInvStd,
+) => {
   bnSizes('batchNormTrainForward', g, x, y, [gamma, beta, movingMean, movingVar, saveMean, saveInvStd]);
   const { n, c, s } = g;
   const m = n * s;
@@ -356,18 +311,18 @@ function batchNormTrainForward(
     movingMean[ch] = momentum * movingMean[ch] + (1 - momentum) * mean;
     movingVar[ch] = momentum * movingVar[ch] + (1 - momentum) * (m > 1 ? (variance * m) / (m - 1) : variance);
   }
-}
+};
 
-function batchNormInferForward(
-  g: BatchNormGeometry,
-  x: FloatArray,
-  gamma: FloatArray,
-  beta: FloatArray,
-  movingMean: FloatArray,
-  movingVar: FloatArray,
-  eps: number,
-  y: FloatArray,
-): void {
+const batchNormInferForward: Backend['batchNormInferForward'] = (
+  g,
+  x,
+  gamma,
+  beta,
+  movingMean,
+  movingVar,
+  eps,
+  y,
+) => {
   bnSizes('batchNormInferForward', g, x, y, [gamma, beta, movingMean, movingVar]);
   const { n, c, s } = g;
   for (let i = 0; i < n; i++) {
@@ -379,19 +334,19 @@ function batchNormInferForward(
       }
     }
   }
-}
+};
 
-function batchNormBackward(
-  g: BatchNormGeometry,
-  x: FloatArray,
-  gamma: FloatArray,
-  saveMean: FloatArray,
-  saveInvStd: FloatArray,
-  dy: FloatArray,
-  dx: FloatArray,
-  dgamma: FloatArray,
-  dbeta: FloatArray,
-): void {
+const batchNormBackward: Backend['batchNormBackward'] = (
+  g,
+  x,
+  gamma,
+  saveMean,
+  saveInvStd,
+  dy,
+  dx,
+  dgamma,
+  dbeta,
+) => {
   bnSizes('batchNormBackward', g, x, dx, [gamma, saveMean, saveInvStd, dgamma, dbeta]);
   needLength('batchNormBackward', 'dy', dy, g.n * g.c * g.s);
   const { n, c, s } = g;
@@ -419,15 +374,15 @@ function batchNormBackward(
     dbeta[ch] = db;
     dgamma[ch] = dg;
   }
-}
+};
 
-function addRowVector(rows: number, cols: number, x: FloatArray, bias: FloatArray): void {
+const addRowVector: Backend['addRowVector'] = (rows, cols, x, bias) => {
   needLength('addRowVector', 'x', x, rows * cols);
   needLength('addRowVector', 'bias', bias, cols);
   for (let r = 0; r < rows; r++) for (let j = 0; j < cols; j++) x[r * cols + j] += bias[j];
-}
+};
 
-function sumRows(rows: number, cols: number, x: FloatArray, out: FloatArray): void {
+const sumRows: Backend['sumRows'] = (rows, cols, x, out) => {
   needLength('sumRows', 'x', x, rows * cols);
   needLength('sumRows', 'out', out, cols);
   for (let j = 0; j < cols; j++) {
@@ -435,45 +390,37 @@ function sumRows(rows: number, cols: number, x: FloatArray, out: FloatArray): vo
     for (let r = 0; r < rows; r++) s += x[r * cols + j];
     out[j] = s;
   }
-}
+};
 
-function mul(a: FloatArray, b: FloatArray, out: FloatArray): void {
+const mul: Backend['mul'] = (a, b, out) => {
   sameLength('mul', a, b, 'a and b');
   sameLength('mul', a, out, 'a and out');
   for (let i = 0; i < a.length; i++) out[i] = a[i] * b[i];
-}
+};
 
-function axpy(alpha: number, x: FloatArray, y: FloatArray): void {
+const axpy: Backend['axpy'] = (alpha, x, y) => {
   sameLength('axpy', x, y, 'x and y');
   for (let i = 0; i < x.length; i++) y[i] += alpha * x[i];
-}
+};
 
-function sum(x: FloatArray): number {
+const sum: Backend['sum'] = (x) => {
   let s = 0;
   for (let i = 0; i < x.length; i++) s += x[i];
   return s;
-}
+};
 
-function sumSquares(x: FloatArray): number {
+const sumSquares: Backend['sumSquares'] = (x) => {
   let s = 0;
   for (let i = 0; i < x.length; i++) s += x[i] * x[i];
   return s;
-}
+};
 
-function allFinite(x: FloatArray): boolean {
+const allFinite: Backend['allFinite'] = (x) => {
   for (let i = 0; i < x.length; i++) if (!Number.isFinite(x[i])) return false;
   return true;
-}
+};
 
-function sgdStep(
-  w: FloatArray,
-  g: FloatArray,
-  v: FloatArray,
-  lr: number,
-  momentum: number,
-  nesterov: boolean,
-  weightDecay: number,
-): void {
+const sgdStep: Backend['sgdStep'] = (w, g, v, lr, momentum, nesterov, weightDecay) => {
   sameLength('sgdStep', w, g, 'w and g');
   if (momentum !== 0) sameLength('sgdStep', w, v, 'w and v');
   for (let i = 0; i < w.length; i++) {
@@ -485,19 +432,9 @@ function sgdStep(
       w[i] += nesterov ? momentum * v[i] - lr * gi : v[i];
     }
   }
-}
+};
 
-function adamStep(
-  w: FloatArray,
-  g: FloatArray,
-  m: FloatArray,
-  v: FloatArray,
-  lr: number,
-  beta1: number,
-  beta2: number,
-  eps: number,
-  t: number,
-): void {
+const adamStep: Backend['adamStep'] = (w, g, m, v, lr, beta1, beta2, eps, t) => {
   sameLength('adamStep', w, g, 'w and g');
   sameLength('adamStep', w, m, 'w and m');
   sameLength('adamStep', w, v, 'w and v');
@@ -509,7 +446,7 @@ function adamStep(
     v[i] = beta2 * v[i] + (1 - beta2) * g[i] * g[i];
     w[i] -= (lr * (m[i] / c1)) / (Math.sqrt(v[i] / c2) + eps);
   }
-}
+};
 
 /** The plain-TypeScript backend (any float dtype; arrays are ordinary typed arrays). */
 export const referenceBackend: Backend = {
