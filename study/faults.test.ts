@@ -334,6 +334,11 @@ test(
         /NNLAB_HEAP_MB must be an integer in \[16, 4095\], got "5"/,
       ],
       [
+        ['run', 'p5', '--quick', '--out', out],
+        { NNLAB_HEAP_MB: '32' },
+        /p5 needs about \d+ MB of kernel memory per worker thread \(data \d+ MB, training at batch sizes up to 64: \d+ MB\), more than the 32 MB a thread has \(NNLAB_HEAP_MB\)/,
+      ],
+      [
         ['run', 'p4', '--quick', '--set', 'p4.batchSize=1e9', '--out', out],
         {},
         /batchSize must be an integer in 1\.\.512, got 1000000000/,

@@ -9,8 +9,9 @@ import { accessSync, constants, existsSync, mkdirSync, statSync } from 'node:fs'
 import { availableParallelism, totalmem } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { checkDataFiles } from '../data/idx.js';
-import type { AnyExperiment, Config } from '../experiment/index.js';
+import type { AnyExperiment, Config, KernelMemoryNeed } from '../experiment/index.js';
 import { heapMegabytes } from '../kernels/loader.js';
+import { megabytes } from '../train/memory.js';
 import { acquireRunLock, type RunLock } from './lock.js';
 
 /** A problem found before training: the CLI prints the message and exits with status 2. */
@@ -128,6 +129,25 @@ export function checkEnvironment(run: readonly { exp: AnyExperiment; config: Con
     } catch (e) {
       throw new PreflightError(
         `${exp.id} cannot start: ${(e as Error).message.replace(/^loadIdxDataset: /, '')}`,
+      );
+    }
+  }
+  // Measured on this thread after the data checks (the measurement builds the experiment's models).
+  const heap = heapMegabytes();
+  for (const { exp, config } of run) {
+    let need: KernelMemoryNeed | undefined;
+    try {
+      need = exp.kernelMemory?.(config);
+    } catch (e) {
+      // Measuring builds the model on this thread's heap, which has the same size as a worker's.
+      throw new PreflightError(
+        `${exp.id} cannot build its model in the ${heap} MB of kernel memory a thread has (NNLAB_HEAP_MB): ${(e as Error).message}`,
+      );
+    }
+    if (need !== undefined && need.bytes > heap * 2 ** 20) {
+      throw new PreflightError(
+        `${exp.id} needs about ${megabytes(need.bytes)} of kernel memory per worker thread (${need.detail}), ` +
+          `more than the ${heap} MB a thread has (NNLAB_HEAP_MB); raise NNLAB_HEAP_MB (at most 4095) or lower the batch sizes or data of ${exp.id}`,
       );
     }
   }

@@ -49,6 +49,11 @@ export function toImageTensor(images: Uint8Array, count: number, opts: ImageTens
   return t;
 }
 
+/** Bytes of `count` float32 images of side × side (toImageTensor) and their one-hot targets (oneHot). */
+export function labelledImageBytes(count: number, side = 28, classes = 10): number {
+  return 4 * count * (side * side + classes);
+}
+
 /** One-hot targets: y[i, labels[i]] = 1, zeros elsewhere, an N×classes tensor. */
 export function oneHot(
   labels: ArrayLike<number>,

@@ -39,6 +39,11 @@ export interface Experiment<C extends Config, R> {
    * them): the CLI checks them before anything trains, so a bad file is found in seconds, not after hours.
    */
   dataFiles?(config: C): string[];
+  /**
+   * The kernel memory (bytes of a worker thread's wasm heap, NNLAB_HEAP_MB) one job of this config needs at
+   * most, and what it is made of: the CLI refuses a run that cannot fit before anything trains.
+   */
+  kernelMemory?(config: C): KernelMemoryNeed;
   run(config: C, seed: number, ctx: RunContext): Promise<R>;
   /**
    * How many of a result's runs broke the divergence rule, for the command's summary line (absent: every
@@ -47,6 +52,13 @@ export interface Experiment<C extends Config, R> {
   countDiverged?(result: R): DivergedCount;
   /** How `nnlab sweep` trains one configuration as one job and scores it (absent: not sweepable). */
   trial?: Trial<C>;
+}
+
+/** What an experiment's largest job needs of a worker thread's kernel memory (Experiment.kernelMemory). */
+export interface KernelMemoryNeed {
+  bytes: number;
+  /** What the bytes are, in words, e.g. "data 218 MB, batch sizes 32…4096: 1650 MB". */
+  detail: string;
 }
 
 /** "`diverged` of `runs` `unit` diverged" in the summary line of `nnlab run`. */

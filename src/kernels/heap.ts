@@ -35,6 +35,7 @@ export class Heap {
   private readonly live = new Map<number, number>();
   private readonly freeLists = new Map<number, number[]>();
   private inUse = 0;
+  private peakInUse = 0;
 
   /**
    * @param memory the memory whose bytes from `base` on are handed out
@@ -78,6 +79,7 @@ export class Heap {
     }
     this.live.set(off, size);
     this.inUse += size;
+    if (this.inUse > this.peakInUse) this.peakInUse = this.inUse;
     return off;
   }
 
@@ -108,6 +110,16 @@ export class Heap {
   get bytesInUse(): number {
     return this.inUse;
   }
+
+  /** The most bytes handed out at once since the heap was made or resetPeak() was called. */
+  get peakBytes(): number {
+    return this.peakInUse;
+  }
+
+  /** Starts a new peak measurement from the bytes in use now. */
+  resetPeak(): void {
+    this.peakInUse = this.inUse;
+  }
 }
 
 /** A block that grows on demand and is reused across calls (im2col columns, transposes, argmax indices). */
@@ -128,5 +140,11 @@ export class Scratch {
       this.bytes = roundSize(bytes);
     }
     return this.off;
+  }
+
+  /** Frees the block (the next get() allocates one of the size it asks for). */
+  release(): void {
+    if (this.bytes > 0) this.heap.freeBytes(this.off);
+    this.bytes = 0;
   }
 }

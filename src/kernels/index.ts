@@ -13,7 +13,7 @@ export type {
   PoolGeometry,
 } from './backend.js';
 export { referenceBackend } from './reference.js';
-export { wasmBackend, wasmBytesInUse } from './wasm.js';
+export { wasmBackend, wasmBytesInUse, wasmPeakBytes, wasmResetPeak } from './wasm.js';
 
 /**
  * The wasm SIMD backend of this thread (each worker thread gets its own instance and memory);

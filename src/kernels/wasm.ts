@@ -482,3 +482,20 @@ export function wasmKernelVariant(): KernelVariant {
 export function wasmBytesInUse(): number {
   return current().heap.bytesInUse;
 }
+
+/** The most bytes of wasm memory this thread's allocator handed out at once since wasmResetPeak(). */
+export function wasmPeakBytes(): number {
+  return current().heap.peakBytes;
+}
+
+/**
+ * Starts a new peak measurement of this thread's wasm memory (wasmPeakBytes) from the bytes in use now, after
+ * freeing the kernels' scratch blocks, so that the scratch a measured computation needs counts in its peak
+ * whatever ran on the thread before.
+ */
+export function wasmResetPeak(): void {
+  const t = current();
+  t.work.release();
+  t.indices.release();
+  t.heap.resetPeak();
+}

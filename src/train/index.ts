@@ -2,6 +2,7 @@ export type { BatchLogs, Callback, EpochLogs, History, TrainingContext } from '.
 export { DivergenceError } from './errors.js';
 export { fitModel, gatherRows, type FitOptions } from './fit.js';
 export { countCorrect } from './metrics.js';
+export { measureTrainingMemory, megabytes, trainingBytes, type TrainingMemory } from './memory.js';
 export type { ModelState } from './state.js';
 export {
   breaksBound,

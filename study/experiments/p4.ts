@@ -13,8 +13,11 @@ import {
   idxFiles,
   type IdxDataset,
   type JobContext,
+  labelledImageBytes,
   lenet5,
   loadIdxDataset,
+  measureTrainingMemory,
+  megabytes as mb,
   oneHot,
   pixelStats,
   type RunContext,
@@ -22,6 +25,7 @@ import {
   SGD,
   Tensor,
   toImageTensor,
+  trainingBytes,
   trialTask,
 } from 'nnlab';
 import {
@@ -236,6 +240,23 @@ export const p4: Experiment<P4Config, P4Result> = {
   fields: p4Fields,
   validate: validateP4,
   dataFiles: () => idxFiles('mnist'),
+  // A job holds its training and test tensors and trains one variant; the most demanding variant counts.
+  kernelMemory: (config) => {
+    const data = labelledImageBytes(config.trainCount + config.testCount);
+    const batches = [config.batchSize, EVAL_BATCH];
+    const training = Math.max(
+      ...config.variants.map((v) =>
+        trainingBytes(
+          measureTrainingMemory(() => buildP4Model(config, v as P4Variant, 1)),
+          batches,
+        ),
+      ),
+    );
+    return {
+      bytes: data + training,
+      detail: `data ${mb(data)}, training at batch size ${config.batchSize}: ${mb(training)}`,
+    };
+  },
   // A sweep trains the first variant of the config for each seed and compares final test accuracy.
   trial: {
     resource: 'epochs',

@@ -8,8 +8,11 @@ import {
   executeExperiment,
   MemoryCheckpointStore,
   resolveConfig,
+  wasmBytesInUse,
+  wasmPeakBytes,
+  wasmResetPeak,
 } from 'nnlab';
-import { p5, type P5Result } from './p5.js';
+import { p5, type P5Config, type P5Result } from './p5.js';
 import { p5SweepJob, type SweepJobArgs } from './p5/jobs.js';
 
 const QUICK = { sweepLrs: [1e-5, 1e-2, 1e-1, 1e4] };
@@ -17,7 +20,14 @@ const QUICK = { sweepLrs: [1e-5, 1e-2, 1e-1, 1e4] };
 test('p5 quick: a diverging lr is recorded, bounds follow the rule, CLR ends at a cycle boundary', async () => {
   const exp = p5 as unknown as AnyExperiment;
   const config = resolveConfig(exp, { quick: true, overrides: QUICK });
+  // The kernel memory the preflight expects, against what the run (inline, so on this thread) really took.
+  const need = p5.kernelMemory?.(config as P5Config);
+  wasmResetPeak();
+  const before = wasmBytesInUse();
   const r = (await executeExperiment(exp, config, { seed: 3, workers: 1 })) as P5Result;
+  const used = wasmPeakBytes() - before;
+  assert.ok(need !== undefined && used <= need.bytes, `peak ${used} B within the estimate ${need?.bytes} B`);
+  assert.ok(need.bytes < 1.5 * used, `the estimate ${need.bytes} B is not far above the peak ${used} B`);
   const c = r.config;
   assert.deepEqual(r.data, {
     ...r.data,

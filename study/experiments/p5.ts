@@ -6,12 +6,25 @@
  *  5.3 lr fixed at lrMax while the batch size doubles from 32 to 4096.
  * The independent trainings are worker-pool jobs (./p5/jobs.ts); this module only plans and assembles.
  */
-import { type ConfigField, type Experiment, idxFiles, Rng, type RunContext, trialTask } from 'nnlab';
+import {
+  type ConfigField,
+  type Experiment,
+  idxFiles,
+  labelledImageBytes,
+  measureTrainingMemory,
+  megabytes as mb,
+  Rng,
+  type RunContext,
+  trainingBytes,
+  trialTask,
+} from 'nnlab';
 import { LR_BOUNDS_RULE, suggestLrBounds } from './p5/analysis.js';
 import { p5Splits, type P5DataArgs } from './p5/data.js';
 import {
+  EVAL_BATCH,
   LENET_ACTIVATIONS,
   isLeNetActivation,
+  p5Model,
   p5BatchSizeJob,
   p5ClrJob,
   p5FinderJob,
@@ -51,6 +64,10 @@ const defaults: P5Config = {
   epochsPerBatchSize: 2,
   maxSeriesPoints: 2000,
 };
+
+/** Images in Fashion-MNIST's training and test files. */
+const FASHION_TRAIN = 60000;
+const FASHION_TEST = 10000;
 
 const fields: ConfigField[] = [
   {
@@ -107,7 +124,8 @@ function validate(c: P5Config): string[] {
   if (!isInt(c.validationSize, 1, 59000))
     bad.push(`validationSize must be an integer in 1..59000, got ${c.validationSize}`);
   if (!isInt(c.trainLimit, 0)) bad.push(`trainLimit must be an integer ≥ 0, got ${c.trainLimit}`);
-  if (!isInt(c.testLimit, 0, 10000)) bad.push(`testLimit must be an integer in 0..10000, got ${c.testLimit}`);
+  if (!isInt(c.testLimit, 0, FASHION_TEST))
+    bad.push(`testLimit must be an integer in 0..${FASHION_TEST}, got ${c.testLimit}`);
   if (c.normalize !== 'standardize' && c.normalize !== 'unit')
     bad.push(`normalize must be 'standardize' or 'unit', got ${c.normalize}`);
   if (!isLeNetActivation(c.activation))
@@ -151,7 +169,7 @@ function validate(c: P5Config): string[] {
     bad.push(`batchSizes must be positive integers, got [${c.batchSizes.join(', ')}]`);
   }
   // Batches larger than the training set cannot be formed (fit would silently use the whole set instead).
-  const trainCount = Math.max(0, 60000 - c.validationSize);
+  const trainCount = Math.max(0, FASHION_TRAIN - c.validationSize);
   const trainSize = c.trainLimit > 0 && c.trainLimit < trainCount ? c.trainLimit : trainCount;
   for (const [k, sizes] of [
     ['sweepBatchSize', [c.sweepBatchSize]],
@@ -286,6 +304,22 @@ export const p5: Experiment<P5Config, P5Result> = {
   title: 'Problem 5 — Learning rate, batch size, Fashion-MNIST (LeNet-5)',
   defaults,
   dataFiles: () => idxFiles('fashion-mnist'),
+  // A job holds the training, validation and test tensors; the batch-size schedule of 5.3 keeps a block per
+  // batch size (the heap does not merge them), so the most demanding job is one of the batch-size lists below.
+  kernelMemory: (c) => {
+    const train = c.trainLimit > 0 ? c.trainLimit : FASHION_TRAIN - c.validationSize;
+    const test = c.testLimit > 0 ? c.testLimit : FASHION_TEST;
+    const data = labelledImageBytes(train + c.validationSize + test);
+    const m = measureTrainingMemory(() => p5Model(commonArgs(c, 1), 0.01));
+    const evaluation = Math.min(EVAL_BATCH, Math.max(c.validationSize, test));
+    const schedules = [[c.sweepBatchSize], [c.clrBatchSize], c.batchSizes].map((b) => [...b, evaluation]);
+    const training = Math.max(...schedules.map((b) => trainingBytes(m, b)));
+    const largest = Math.max(...c.batchSizes, c.sweepBatchSize, c.clrBatchSize);
+    return {
+      bytes: data + training,
+      detail: `data ${mb(data)}, training at batch sizes up to ${largest}: ${mb(training)}`,
+    };
+  },
   quick: {
     validationSize: 200,
     trainLimit: 320,

@@ -78,7 +78,11 @@ function prepare(a: P5CommonArgs): Prepared {
   };
 }
 
-function buildModel(a: P5CommonArgs, lr: number): Sequential {
+/** Minibatch of every evaluation (validation and test sets). */
+export const EVAL_BATCH = 500;
+
+/** A fresh LeNet-5 of the run's activation and seed, compiled with SGD at `lr` (the run's momentum). */
+export function p5Model(a: P5CommonArgs, lr: number): Sequential {
   const model = lenet5({ activation: a.activation, seed: a.seed });
   model.compile({
     optimizer: new SGD({ learningRate: lr, momentum: a.momentum }),
@@ -98,7 +102,7 @@ async function withRun<R>(
   fn: (d: Prepared, model: Sequential) => Promise<R>,
 ): Promise<R> {
   const d = prepare(a);
-  const model = buildModel(a, lr);
+  const model = p5Model(a, lr);
   try {
     return await fn(d, model);
   } finally {
@@ -198,7 +202,7 @@ async function trainEpochs(
 /** Every final metric in inference mode on the final weights (the train set too, so the gaps compare like with like). */
 function finalMetrics(model: Sequential, d: Prepared): FinalMetrics {
   const on = (t: LabelledTensors) => {
-    const e = model.evaluate(t.x, t.y, { batchSize: 500 });
+    const e = model.evaluate(t.x, t.y, { batchSize: EVAL_BATCH });
     return { loss: e.loss, accuracy: e.accuracy ?? NaN };
   };
   const train = on(d.train());
