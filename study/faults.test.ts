@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import {
+  chmodSync,
   copyFileSync,
   existsSync,
   mkdirSync,
@@ -371,5 +372,52 @@ test(
     const many = nnlab(['run', 'p1', '--quick', '--no-report', '--workers', '1000', '--out', out]);
     assert.equal(many.status, 0, many.stderr);
     assert.match(many.stdout, /--workers 1000 is more than the \d+ cores of this machine; using \d+/);
+  }),
+);
+
+test(
+  'permission denied (EACCES, as an unprivileged user): the run directory refused before training; a results folder that cannot be written named, with nothing lost',
+  withDir((root) => {
+    // Root bypasses permission checks, so the commands run as nobody (setpriv); without both, nothing to test.
+    const setpriv = spawnSync('setpriv', ['--version']);
+    if (process.getuid?.() !== 0 || setpriv.status !== 0) {
+      assert.ok(!process.env.CI || process.getuid?.() !== 0, 'CI as root must have setpriv (util-linux)');
+      return;
+    }
+    const asNobody = (args: string[]) => {
+      const r = spawnSync(
+        'setpriv',
+        ['--reuid=nobody', '--regid=nogroup', '--clear-groups', process.execPath, cli, ...args],
+        { encoding: 'utf8' },
+      );
+      return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+    };
+    chmodSync(root, 0o755);
+    const locked = join(root, 'locked');
+    mkdirSync(locked, { mode: 0o555 });
+    const refused = asNobody(['run', 'p1', '--quick', '--out', join(locked, 'out')]);
+    assert.equal(refused.status, 2, refused.stderr);
+    assert.match(
+      refused.stderr,
+      /locked\/out is not writable \(permission denied\); choose another --out or fix its permissions/,
+    );
+    assert.doesNotMatch(refused.stderr, /\n\s+at /, 'no stack trace');
+
+    const out = join(root, 'out');
+    mkdirSync(join(out, 'results'), { recursive: true });
+    chmodSync(out, 0o777);
+    chmodSync(join(out, 'results'), 0o555);
+    const failed = asNobody(['run', 'p1', '--quick', '--no-report', '--out', out]);
+    assert.equal(failed.status, 1, failed.stderr);
+    assert.match(
+      failed.stderr,
+      /p1 failed: cannot write .*out\/results\/p1\.json: permission denied \(EACCES\); choose a writable --out or fix the permissions, then run the same command again/,
+    );
+    assert.doesNotMatch(failed.stderr, /\n\s+at /, 'no stack trace');
+    assert.match(failed.stdout, /Summary: p1 FAILED/);
+    chmodSync(join(out, 'results'), 0o777);
+    const again = asNobody(['run', 'p1', '--quick', '--no-report', '--out', out]);
+    assert.equal(again.status, 0, again.stderr);
+    assert.ok(existsSync(join(out, 'results', 'p1.json')));
   }),
 );
