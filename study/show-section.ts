@@ -13,12 +13,24 @@ export async function showSection(blocks: readonly Block[]): Promise<void> {
   }
 }
 
-/** Shows the part of a section under the heading `heading`: its blocks up to the next heading. */
-export async function showPart(blocks: readonly Block[], heading: string): Promise<void> {
-  const at = blocks.findIndex((b) => b.kind === 'heading' && b.text === heading);
+/**
+ * Whether a section heading is the part `key`: the heading itself, or its number ("3.1" for "3.1 Vanishing
+ * gradients…", "2.7" for "Problem 2.7 — Predictions…", "3" for "Problem 3 — Weight initialisation…").
+ */
+function isPart(heading: string, key: string): boolean {
+  const h = heading.replace(/^Problem /, '');
+  return heading === key || h === key || h.startsWith(`${key} `);
+}
+
+/**
+ * Shows one part of a section, named by its number or heading (isPart): its blocks up to the next heading.
+ * The notebook writes the part's heading in its own Markdown cell, so the heading itself is not shown.
+ */
+export async function showPart(blocks: readonly Block[], key: string): Promise<void> {
+  const at = blocks.findIndex((b) => b.kind === 'heading' && isPart(b.text, key));
   if (at < 0) {
     const known = blocks.filter((b) => b.kind === 'heading').map((b) => (b.kind === 'heading' ? b.text : ''));
-    throw new Error(`showPart: no heading "${heading}" in this section (headings: ${known.join(' | ')})`);
+    throw new Error(`showPart: no part "${key}" in this section (headings: ${known.join(' | ')})`);
   }
   const end = blocks.findIndex((b, i) => i > at && b.kind === 'heading');
   await showSection(blocks.slice(at + 1, end < 0 ? blocks.length : end));

@@ -99,7 +99,6 @@ const s1 = p1Section(r1);
 // **How the check works.** Each column $j$ of the Jacobian is estimated by a central difference, $\big(o(v + h e_j) - o(v - h e_j)\big) / (2h)$, and each $\partial L/\partial v_j$ the same way, all in float64. The step is $h = \sqrt[3]{\varepsilon} \approx 6\times 10^{-6}$ for the softmax, and $h\,\max(1,|L|)^{1/3}$ for the loss, because rounding noise in $L$ grows with its size. Both steps balance the $O(h^2)$ truncation error against the $O(\varepsilon/h)$ rounding error. Each step is rounded to a representable number at $v_j$ before dividing, so it stays exact even at $|v_j| = 10^5$. The *noise floor* $\varepsilon \max(1,|L|)/h$ is the smallest gradient error that finite differences can resolve at all. A relative error divides the largest absolute error of a group by the group's largest analytic entry, floored at $10^{-6}$: a saturated softmax has derivatives that round to about 0, and dividing by them would say nothing. Every vector is also passed through nnlab's fused `softmaxCrossEntropy` kernel (the reference backend, float64), to check that the library computes the same $o - y$.
 
 // %%
-// Figures, tables and discussion of this part, computed from the measured numbers.
 await showPart(s1, 'Numerical verification');
 
 // %% [markdown]
@@ -109,7 +108,7 @@ await showPart(s1, 'Numerical verification');
 // Both networks over several seeds, each trained with TNC (250 evaluations) on the worker pool.
 const r2 = await runStored(p2, run);
 const s2 = p2Section(r2);
-await showPart(s2, 'Problem 2 — Neural network training and backpropagation');
+await showPart(s2, '2');
 
 // %% [markdown]
 // ### Problem 2.1 — sigmoid() returns the scaled sigmoid
@@ -269,7 +268,7 @@ await show({
     ];
   }),
 });
-await showPart(s2, 'Problem 2.3 — cost() with and without regularisation');
+await showPart(s2, '2.3');
 
 // %% [markdown]
 // ### Problem 2.4 — sigmoid_gradient() of the scaled sigmoid
@@ -368,7 +367,7 @@ await show({
     }),
   ),
 });
-await showPart(s2, 'Problem 2.5 — backprop() with and without regularisation');
+await showPart(s2, '2.5');
 
 // %% [markdown]
 // ### Problem 2.6 — Training with TNC, hyperparameters unchanged
@@ -393,7 +392,7 @@ console.log(
 
 // %%
 // Every seed of both nets, trained by the experiment on the worker pool.
-await showPart(s2, 'Problem 2.6 — Training with TNC, hyperparameters unchanged');
+await showPart(s2, '2.6');
 
 // %% [markdown]
 // ### Problem 2.7 — Predictions and accuracy
@@ -410,14 +409,13 @@ for (let i = 0; i < data.m; i++) {
 console.log(
   `accuracy = ${((100 * correct) / data.m).toFixed(2)}% (${correct} of ${data.m}) with this notebook's trained parameters`,
 );
-await showPart(s2, 'Problem 2.7 — Predictions and accuracy');
+await showPart(s2, '2.7');
 
 // %% [markdown]
 // ### Problem 2.8 — Comparison with the 2-layer network
 
 // %%
-// Figures, tables and discussion of this part, computed from the measured numbers.
-await showPart(s2, 'Problem 2.8 — Comparison with the 2-layer network');
+await showPart(s2, '2.8');
 
 // %% [markdown]
 // ## Problem 3 — Weight initialisation, dead neurons, leaky ReLU
@@ -426,35 +424,31 @@ await showPart(s2, 'Problem 2.8 — Comparison with the 2-layer network');
 // Gradients per layer at initialisation for each initialiser, then the dying-ReLU study over many narrow nets.
 const r3 = await runStored(p3, run);
 const s3 = p3Section(r3);
-await showPart(s3, 'Problem 3 — Weight initialisation, dead neurons, leaky ReLU');
+await showPart(s3, '3');
 
 // %% [markdown]
 // ### 3.1 Vanishing gradients with RandomNormal initialisation
 
 // %%
-// Figures, tables and discussion of this part, computed from the measured numbers.
-await showPart(s3, '3.1 Vanishing gradients with RandomNormal initialisation');
+await showPart(s3, '3.1');
 
 // %% [markdown]
 // ### 3.2 Xavier (Glorot normal) initialisation
 
 // %%
-// Figures, tables and discussion of this part, computed from the measured numbers.
-await showPart(s3, '3.2 Xavier (Glorot normal) initialisation');
+await showPart(s3, '3.2');
 
 // %% [markdown]
 // ### 3.3 Dying ReLU: collapse of deep, narrow networks
 
 // %%
-// Figures, tables and discussion of this part, computed from the measured numbers.
-await showPart(s3, '3.3 Dying ReLU: collapse of deep, narrow networks');
+await showPart(s3, '3.3');
 
 // %% [markdown]
 // ### 3.4 Leaky ReLU
 
 // %%
-// The discussion of this part, computed from the measured numbers.
-await showPart(s3, '3.4 Leaky ReLU');
+await showPart(s3, '3.4');
 
 // %% [markdown]
 // ## Problem 4 — Batch normalisation, dropout, MNIST
@@ -463,7 +457,7 @@ await showPart(s3, '3.4 Leaky ReLU');
 // LeNet-5 in four variants (batch norm, dropout, both) × seeds on MNIST, 10 epochs of SGD each.
 const r4 = await runStored(p4, run);
 const s4 = p4Section(r4);
-await showPart(s4, 'Problem 4 — Batch normalisation, dropout, MNIST (LeNet-5)');
+await showPart(s4, '4');
 
 // %% [markdown]
 // ### 4.1 Co-adaptation and internal covariate shift
@@ -476,35 +470,30 @@ await showPart(s4, 'Problem 4 — Batch normalisation, dropout, MNIST (LeNet-5)'
 // ### 4.2 Standardised input, batch normalisation in the hidden layers
 
 // %%
-// Figures, tables and discussion of this part, computed from the measured numbers.
-await showPart(s4, '4.2 Standardised input, batch normalisation in the hidden layers');
+await showPart(s4, '4.2');
 
 // %% [markdown]
 // ### 4.3 Batch normalisation on the input instead of standardisation
 
 // %%
-// Figures, tables and discussion of this part, computed from the measured numbers.
-await showPart(s4, '4.3 Batch normalisation on the input instead of standardisation');
+await showPart(s4, '4.3');
 
 // %% [markdown]
 // ### 4.4 Dropout instead of batch normalisation
 
 // %%
-// Figures, tables and discussion of this part, computed from the measured numbers.
-await showPart(s4, '4.4 Dropout instead of batch normalisation');
+await showPart(s4, '4.4');
 
 // %% [markdown]
 // ### 4.5 Batch normalisation and dropout together
 
 // %%
-// Figures, tables and discussion of this part, computed from the measured numbers.
-await showPart(s4, '4.5 Batch normalisation and dropout together');
+await showPart(s4, '4.5');
 
 // %% [markdown]
 // #### Summary of Problem 4
 
 // %%
-// Figures, tables and discussion of this part, computed from the measured numbers.
 await showPart(s4, 'Summary of Problem 4');
 
 // %% [markdown]
@@ -514,25 +503,22 @@ await showPart(s4, 'Summary of Problem 4');
 // The learning-rate sweep and range test, the cyclical learning rate, and the batch-size schedule on Fashion-MNIST.
 const r5 = await runStored(p5, run);
 const s5 = p5Section(r5);
-await showPart(s5, 'Problem 5 — Learning rate, batch size, Fashion-MNIST (LeNet-5)');
+await showPart(s5, '5');
 
 // %% [markdown]
 // ### 5.1 Training loss as a function of the learning rate
 
 // %%
-// Figures, tables and discussion of this part, computed from the measured numbers.
-await showPart(s5, '5.1 Training loss as a function of the learning rate');
+await showPart(s5, '5.1');
 
 // %% [markdown]
 // ### 5.2 Cyclical learning rate with exponential decay
 
 // %%
-// Figures, tables and discussion of this part, computed from the measured numbers.
-await showPart(s5, '5.2 Cyclical learning rate with exponential decay');
+await showPart(s5, '5.2');
 
 // %% [markdown]
 // ### 5.3 Growing the batch size at a fixed learning rate
 
 // %%
-// Figures, tables and discussion of this part, computed from the measured numbers.
-await showPart(s5, '5.3 Growing the batch size at a fixed learning rate');
+await showPart(s5, '5.3');
