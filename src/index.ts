@@ -26,6 +26,7 @@ export { FileCheckpointStore, MemoryCheckpointStore } from './jobs/checkpoint.js
 export * from './experiment/index.js';
 export type { Study } from './experiment/study.js';
 export { RunStore, type StoredResult } from './cli/store.js';
+export { countDiverged } from './cli/summary.js';
 export { acquireRunLock, LockHeldError, type LockInfo, type RunLock } from './cli/lock.js';
 export * from './plot/index.js';
 export * from './report/index.js';

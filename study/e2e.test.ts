@@ -220,6 +220,11 @@ test('nnlab run all --quick writes the whole study: results, notebook, HTML, PDF
     const cli = fileURLToPath(new URL('../cli/main.js', import.meta.url));
     const r = spawnSync(process.execPath, [cli, 'run', 'all', '--quick', '--out', out], { encoding: 'utf8' });
     assert.equal(r.status, 0, `exit ${r.status}\n${r.stdout}\n${r.stderr}`);
+    // Quick p5 sweeps an lr of 10 on purpose (5.1's diverging rate); nothing else may diverge.
+    assert.match(
+      r.stdout,
+      /Summary: p1 stored; p2 stored; p3 stored; p4 stored; p5 stored, 1 of \d+ runs diverged/,
+    );
 
     for (const e of study.experiments) {
       const stored = new RunStore(out).readResult(e.id) as StoredResult;

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { executeExperiment, type AnyExperiment } from 'nnlab';
+import { countDiverged, executeExperiment, type AnyExperiment } from 'nnlab';
 import { p2, P2_REFERENCE, summarise, validateP2, type P2Config, type P2Result, type P2Run } from './p2.js';
 import { initRng, p2Divergence, p2Nets, subsetEx4 } from './p2/train.js';
 import { initParams, NET_ORIGINAL } from './p2/network.js';
@@ -158,8 +158,14 @@ test('p2 under the divergence rule: a NaN or exploded final cost is recorded and
     seconds: 1,
   });
   const s = summarise([run(0, 0.9, false), run(1, 0.1, true), run(2, 0.8, false)], 'deep');
-  assert.equal(s.diverged, 1);
+  assert.equal(s.divergedRuns, 1);
   assert.equal(s.accuracy.n, 2);
   assert.ok(Math.abs(s.accuracy.mean - 0.85) < 1e-12);
   assert.ok(s.bestCost.mean.every(Number.isFinite), 'no NaN from the diverged run');
+  // The summary line counts runs, not the summary's count of them.
+  assert.deepEqual(countDiverged({ runs: [run(0, 0.9, false), run(1, 0.1, true)], summaries: [s] }), {
+    runs: 2,
+    diverged: 1,
+    unit: 'runs',
+  });
 });

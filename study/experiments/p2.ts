@@ -74,7 +74,7 @@ export function summarise(runs: P2Run[], net: P2NetKey): P2Summary {
     finalCost: describe(rs.map((r) => r.finalCost)),
     nfev: describe(rs.map((r) => r.nfev)),
     nit: describe(rs.map((r) => r.nit)),
-    diverged: all.length - rs.length,
+    divergedRuns: all.length - rs.length,
     statusCounts: [...counts.entries()].sort((a, b) => a[0] - b[0]).map(([status, v]) => ({ status, ...v })),
     bestCost: bestCost(rs),
   };

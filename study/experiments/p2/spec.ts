@@ -83,7 +83,7 @@ export interface P2Summary {
   nfev: P2Stats;
   nit: P2Stats;
   /** Runs of this net that diverged: left out of every statistic here. */
-  diverged: number;
+  divergedRuns: number;
   /** Runs per TNC status code. */
   statusCounts: { status: number; message: string; count: number }[];
   /**
