@@ -28,7 +28,10 @@ export class LockHeldError extends Error {
         ? `${path} exists but cannot be read as a lock; another nnlab may be writing this run directory ` +
             `(if none is, delete the file)`
         : `the run directory is in use: pid ${holder.pid} on ${holder.host} has held ${path} since ` +
-            `${holder.startedAt} (${holder.command}); wait for it to finish or use another --out`,
+            `${holder.startedAt} (${holder.command}); wait for it to finish or use another --out` +
+            (holder.host === hostname()
+              ? ''
+              : ` (a process on another machine cannot be checked from here: if nnlab no longer runs there, delete ${path})`),
     );
   }
 }
