@@ -23,7 +23,7 @@ import { NNLAB_VERSION } from '../version.js';
 import { ProgressView } from './progress.js';
 import type { FromRunner, RunPlan } from './runner.js';
 import { convertCommand, kernelCommand, NotebookUsageError } from './notebook-commands.js';
-import { loadStudy } from './study.js';
+import { loadStudy } from '../experiment/study.js';
 import { summarise } from './summary.js';
 import { parseRedisUrl } from '../queue/redis-url.js';
 import { DEFAULT_OUT, RunStore } from './store.js';

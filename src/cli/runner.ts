@@ -7,7 +7,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { findExperiment, type Config } from '../experiment/index.js';
 import { serializeError, type SerializedError } from '../jobs/pool.js';
-import { loadStudy } from './study.js';
+import { loadStudy } from '../experiment/study.js';
 import type { RunEvent } from './progress.js';
 import { executeAndStore } from './stored-run.js';
 import { RunStore } from './store.js';

@@ -68,9 +68,19 @@ async function loadOrRun<C extends Config, R>(
 }
 
 /** How executeAndStore runs an experiment: seed, scale, and the pool's size and hooks. */
-export type StoreRunOptions = Omit<ExecuteOptions, 'checkpointDir' | 'quarantineDir' | 'logDir'> & {
+export type StoreRunOptions = Omit<
+  ExecuteOptions,
+  'checkpointDir' | 'quarantineDir' | 'logDir' | 'runner'
+> & {
   /** Recorded with the result (the config already holds the quick preset's values). */
   quick: boolean;
+  /**
+   * Run the jobs on `nnlab worker`s through the BullMQ queue in this Redis (redis://, rediss://) instead of on
+   * local threads; the results are the same (src/queue/coordinator.ts).
+   */
+  redis?: string;
+  /** Lines from the queue's coordinator about itself (reconnections), already free of passwords. */
+  onMessage?: (text: string) => void;
 };
 
 /**
@@ -84,10 +94,24 @@ export async function executeAndStore(
   config: Config,
   opts: StoreRunOptions,
 ): Promise<unknown> {
-  const { quick, ...execute } = opts;
+  const { quick, redis, onMessage, ...execute } = opts;
   const t0 = performance.now();
+  // Loaded only for --redis: BullMQ and ioredis are not needed otherwise.
+  const runner =
+    redis === undefined
+      ? undefined
+      : new (await import('../queue/coordinator.js')).QueueCoordinator({
+          redis,
+          expId: exp.id,
+          workers: opts.workers ?? 1,
+          log: onMessage,
+          onJobEnd: (key: string) => opts.onJobEnd?.(key, false),
+          onProgress: opts.onProgress ?? (() => {}),
+          onJobStart: opts.onJobStart,
+        });
   const result = await executeExperiment(exp, config, {
     ...execute,
+    runner,
     checkpointDir: store.checkpoints(exp.id).dir,
     quarantineDir: store.quarantineDir,
     logDir: store.logDir(exp.id),

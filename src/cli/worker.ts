@@ -8,7 +8,7 @@ import { parseArgs } from 'node:util';
 import { ConfigError } from '../experiment/index.js';
 import { parseRedisUrl } from '../queue/redis-url.js';
 import { startQueueWorker } from '../queue/worker.js';
-import { studyModule } from './study.js';
+import { studyModule } from '../experiment/study.js';
 
 function positiveNumber(name: string, text: string | undefined, fallback: number, integer: boolean): number {
   if (text === undefined) return fallback;

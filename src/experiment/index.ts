@@ -203,22 +203,20 @@ export function resolveConfig(
   return config;
 }
 
+/** What runs an experiment's jobs: a local WorkerPool, or another runner such as the queue's coordinator. */
+export type JobRunner = Pick<WorkerPool, 'workers' | 'runJobs' | 'close'>;
+
 /** The run's seed and, for the worker pool, its size, stores, log directory and hooks (PoolOptions). */
 export interface ExecuteOptions extends PoolOptions {
   seed: number;
   /**
-   * Run the jobs on `nnlab worker`s through the BullMQ queue in this Redis (redis://, rediss://) instead of on
-   * local threads; the results are the same (src/queue/coordinator.ts).
+   * Run the jobs on this runner instead of a fresh local WorkerPool (e.g. nnlab/queue's QueueCoordinator,
+   * whose results are the same); executeExperiment closes it.
    */
-  redis?: string;
-  /** Lines from the job runner about itself (the queue's reconnections), already free of passwords. */
-  onMessage?: (text: string) => void;
+  runner?: JobRunner;
 }
 
-/** What runs an experiment's jobs: the local WorkerPool or the queue coordinator. */
-type JobRunner = Pick<WorkerPool, 'workers' | 'runJobs' | 'close'>;
-
-/** Runs `exp` with an already resolved config on a fresh job runner (pool or queue), closed afterwards. */
+/** Runs `exp` with an already resolved config on a fresh job runner (or opts.runner), closed afterwards. */
 export async function executeExperiment(
   exp: AnyExperiment,
   config: Config,
@@ -227,25 +225,17 @@ export async function executeExperiment(
   if (!Number.isInteger(opts.seed))
     throw new ConfigError(`${exp.id}: the seed must be an integer, got ${opts.seed}`);
   const onProgress = opts.onProgress ?? (() => {});
-  const hooks = { onProgress, onJobStart: opts.onJobStart };
   const pool: JobRunner =
-    opts.redis === undefined
-      ? new WorkerPool({
-          workers: opts.workers,
-          checkpointDir: opts.checkpointDir,
-          quarantineDir: opts.quarantineDir,
-          logDir: opts.logDir,
-          onJobEnd: opts.onJobEnd,
-          ...hooks,
-        })
-      : new (await import('../queue/coordinator.js')).QueueCoordinator({
-          redis: opts.redis,
-          expId: exp.id,
-          workers: opts.workers ?? 1,
-          log: opts.onMessage,
-          onJobEnd: (key: string) => opts.onJobEnd?.(key, false),
-          ...hooks,
-        });
+    opts.runner ??
+    new WorkerPool({
+      workers: opts.workers,
+      checkpointDir: opts.checkpointDir,
+      quarantineDir: opts.quarantineDir,
+      logDir: opts.logDir,
+      onJobEnd: opts.onJobEnd,
+      onProgress,
+      onJobStart: opts.onJobStart,
+    });
   const ctx: RunContext = {
     workers: pool.workers,
     runJobs: (job, tasks) => pool.runJobs(job, tasks),

@@ -18,7 +18,6 @@
  */
 import { existsSync, mkdirSync, openSync, closeSync, readFileSync, writeSync, appendFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Progress } from '../jobs/job.js';
 import {
   EventFileWriter,
   flattenHParams,
@@ -300,7 +299,7 @@ export class JobLog {
   }
 
   /** Records a progress event (at most one a second, and always the last one). */
-  progress(p: Progress): void {
+  progress(p: { done: number; total: number; label: string; unit: string; info?: string }): void {
     const now = performance.now();
     if (now - this.lastProgress < 1000 && p.done < p.total) return;
     this.lastProgress = now;

@@ -7,7 +7,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { jobId, lookupJob, type CheckpointStore, type JobContext } from '../jobs/job.js';
 import { serializeError } from '../jobs/pool.js';
 import { decodeJson, encodeJson } from '../util/json-codec.js';
-import { loadStudy } from '../cli/study.js';
+import { loadStudy } from '../experiment/study.js';
 import type { FromSandbox, ToSandbox } from './sandbox.js';
 
 if (parentPort === null) throw new Error('queue/sandbox-thread: must run as a worker thread of Sandbox');

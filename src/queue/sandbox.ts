@@ -57,7 +57,7 @@ export class Sandbox {
   private nextId = 0;
   private closed = false;
 
-  /** `studyModule`: the module URL every thread imports to register the jobs (see cli/study.ts). */
+  /** `studyModule`: the module URL every thread imports to register the jobs (see experiment/study.ts). */
   constructor(
     readonly size: number,
     private readonly studyModule: string,

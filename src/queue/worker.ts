@@ -26,7 +26,7 @@ export interface QueueWorkerOptions {
   redis: string;
   /** Jobs run at once (one sandbox thread each). */
   concurrency: number;
-  /** The study module every sandbox thread imports (cli/study.ts studyModule()). */
+  /** The study module every sandbox thread imports (experiment/study.ts studyModule()). */
   studyModule: string;
   /**
    * Seconds a job's lock lives without renewal: a worker silent this long (killed, its machine gone) has its
