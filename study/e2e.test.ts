@@ -220,6 +220,8 @@ test('nnlab run all --quick writes the whole study: results, notebook, HTML, PDF
     const cli = fileURLToPath(new URL('../cli/main.js', import.meta.url));
     const r = spawnSync(process.execPath, [cli, 'run', 'all', '--quick', '--out', out], { encoding: 'utf8' });
     assert.equal(r.status, 0, `exit ${r.status}\n${r.stdout}\n${r.stderr}`);
+    // The homework's General Instructions, as the report checks them: every code cell carries a comment.
+    assert.doesNotMatch(r.stderr, /no comment explains it/);
     // Quick p5 sweeps an lr of 10 on purpose (5.1's diverging rate); nothing else may diverge.
     assert.match(
       r.stdout,

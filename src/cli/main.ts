@@ -58,8 +58,10 @@ More machines:
   nnlab worker --redis URL [--concurrency N] [--stall-seconds S]   process queued jobs (see README)
   nnlab sweep pN --grid KEY=v1,v2 [--grid …] [--seeds 1-3] [--redis URL] [--asha …]   sweep settings
 
-An experiment whose stored result has the same config and seed is not re-run. An interrupted run keeps its
-checkpoints: run the same command again and it resumes where it stopped.
+An experiment whose stored result has the same config, seed and nnlab version is not re-run. An interrupted
+run keeps its checkpoints: run the same command again and it resumes where it stopped. The report is the
+notebook executed against the stored results: it is written once every experiment has one (of one seed and
+scale), and writing it never trains.
 `;
 
 /** Bad command-line input: printed with a pointer to --help, exit status 2. */

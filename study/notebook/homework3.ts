@@ -99,6 +99,7 @@ const s1 = p1Section(r1);
 // **How the check works.** Each column $j$ of the Jacobian is estimated by a central difference, $\big(o(v + h e_j) - o(v - h e_j)\big) / (2h)$, and each $\partial L/\partial v_j$ the same way, all in float64. The step is $h = \sqrt[3]{\varepsilon} \approx 6\times 10^{-6}$ for the softmax, and $h\,\max(1,|L|)^{1/3}$ for the loss, because rounding noise in $L$ grows with its size. Both steps balance the $O(h^2)$ truncation error against the $O(\varepsilon/h)$ rounding error. Each step is rounded to a representable number at $v_j$ before dividing, so it stays exact even at $|v_j| = 10^5$. The *noise floor* $\varepsilon \max(1,|L|)/h$ is the smallest gradient error that finite differences can resolve at all. A relative error divides the largest absolute error of a group by the group's largest analytic entry, floored at $10^{-6}$: a saturated softmax has derivatives that round to about 0, and dividing by them would say nothing. Every vector is also passed through nnlab's fused `softmaxCrossEntropy` kernel (the reference backend, float64), to check that the library computes the same $o - y$.
 
 // %%
+// The largest finite-difference errors of both derivations, by dimension and input scale, next to the noise floor.
 await showPart(s1, 'Numerical verification');
 
 // %% [markdown]
@@ -415,6 +416,7 @@ await showPart(s2, '2.7');
 // ### Problem 2.8 — Comparison with the 2-layer network
 
 // %%
+// Accuracy and cost of both nets over the seeds, and the paired difference seed by seed.
 await showPart(s2, '2.8');
 
 // %% [markdown]
@@ -430,24 +432,28 @@ await showPart(s3, '3');
 // ### 3.1 Vanishing gradients with RandomNormal initialisation
 
 // %%
+// Per-layer gradient distributions of the tanh and sigmoid nets for each RandomNormal σ, at initialisation and after training.
 await showPart(s3, '3.1');
 
 // %% [markdown]
 // ### 3.2 Xavier (Glorot normal) initialisation
 
 // %%
+// The same gradients under Glorot normal initialisation, against the RandomNormal ones.
 await showPart(s3, '3.2');
 
 // %% [markdown]
 // ### 3.3 Dying ReLU: collapse of deep, narrow networks
 
 // %%
+// How many ReLU nets end constant: born dead or died in training, against Lu et al.'s bounds.
 await showPart(s3, '3.3');
 
 // %% [markdown]
 // ### 3.4 Leaky ReLU
 
 // %%
+// The same nets with leaky ReLU: how many end constant, and how the nearly flat ones recover.
 await showPart(s3, '3.4');
 
 // %% [markdown]
@@ -470,30 +476,35 @@ await showPart(s4, '4');
 // ### 4.2 Standardised input, batch normalisation in the hidden layers
 
 // %%
+// Accuracy and loss of LeNet-5 with standardised input and batch norm in the hidden layers, over the seeds.
 await showPart(s4, '4.2');
 
 // %% [markdown]
 // ### 4.3 Batch normalisation on the input instead of standardisation
 
 // %%
+// Batch norm on the raw input instead of standardisation, compared with 4.2.
 await showPart(s4, '4.3');
 
 // %% [markdown]
 // ### 4.4 Dropout instead of batch normalisation
 
 // %%
+// Dropout instead of batch norm: its curves and its comparison with 4.2 and 4.3.
 await showPart(s4, '4.4');
 
 // %% [markdown]
 // ### 4.5 Batch normalisation and dropout together
 
 // %%
+// Batch norm and dropout together, and the gap between training- and inference-mode accuracy.
 await showPart(s4, '4.5');
 
 // %% [markdown]
 // #### Summary of Problem 4
 
 // %%
+// Final accuracies and losses of every variant over the seeds.
 await showPart(s4, 'Summary of Problem 4');
 
 // %% [markdown]
@@ -509,16 +520,19 @@ await showPart(s5, '5');
 // ### 5.1 Training loss as a function of the learning rate
 
 // %%
+// Training loss after a few epochs at each fixed lr, the range test, and the lr bounds they give.
 await showPart(s5, '5.1');
 
 // %% [markdown]
 // ### 5.2 Cyclical learning rate with exponential decay
 
 // %%
+// Training with the cyclical lr between those bounds, its amplitude decaying every cycle.
 await showPart(s5, '5.2');
 
 // %% [markdown]
 // ### 5.3 Growing the batch size at a fixed learning rate
 
 // %%
+// Training at a fixed lr while the batch size grows stage by stage.
 await showPart(s5, '5.3');
