@@ -131,18 +131,18 @@ async function report(argv: string[]): Promise<number> {
     fail(`no stored results in ${store.resultsDir}; run \`nnlab run\` first (with the same --out)`);
   const lock = prepareRunDir(out, commandLine(['report', ...argv]));
   // Loaded on demand: the report's dependencies (vega, pdfkit, MathJax) take a second or more to import.
-  const { reportBlockers, reportFromStore, storedResults } = await import('./report.js');
-  if (storedResults(experiments, store).length === 0) {
+  const { notebookReport, reportInputs } = await import('./report.js');
+  const { stored, blockers } = reportInputs(study, store);
+  if (stored.length === 0) {
     fail(`no stored results in ${store.resultsDir}; run \`nnlab run\` first (with the same --out)`);
   }
   // The notebook would train what it cannot load, and a report never trains.
-  const blockers = reportBlockers(study, store);
   if (blockers.length > 0)
     fail(
       `no report from ${store.resultsDir}: ${blockers.join('; ')}. Run \`nnlab run all\` with the same --out, ` +
         `seed and scale first (stored results that match are not run again)`,
     );
-  const r = await reportFromStore(study, store);
+  const r = await notebookReport(study, store, stored);
   lock.release();
   for (const w of r.warnings) process.stderr.write(`warning: ${w}\n`);
   process.stdout.write(`Report written:\n  ${r.notebook}\n  ${r.html}\n  ${r.pdf}\n`);

@@ -38,15 +38,16 @@ export function storedResults(experiments: readonly AnyExperiment[], store: RunS
 }
 
 /**
- * Why the study's notebook could not load every result from the run directory, one phrase per experiment
- * (empty when it can). The notebook trains what it cannot load, and writing a report must never train:
- * a result that is missing, stored by another nnlab version, or of another seed or scale than the first
- * stored result (the notebook runs every part with one seed and scale) blocks the report.
+ * The study's stored results, read once, and why its notebook could not load every one of them (one phrase
+ * per experiment; empty when it can). The notebook trains what it cannot load, and writing a report must
+ * never train: a result that is missing, stored by another nnlab version, or of another seed or scale than
+ * the first stored result (the notebook runs every part with one seed and scale) blocks the report.
  */
-export function reportBlockers(study: Study, store: RunStore): string[] {
-  const first = storedResults(study.experiments, store)[0];
-  return study.experiments.flatMap((e): string[] => {
-    const r = store.readResult(e.id);
+export function reportInputs(study: Study, store: RunStore): { stored: StoredResult[]; blockers: string[] } {
+  const stored = storedResults(study.experiments, store);
+  const first = stored[0];
+  const blockers = study.experiments.flatMap((e): string[] => {
+    const r = stored.find((s) => s.id === e.id);
     if (r === undefined) return [`${e.id} has no stored result`];
     if (r.nnlabVersion !== NNLAB_VERSION)
       return [`${e.id} was stored by nnlab ${r.nnlabVersion}, not by this nnlab (${NNLAB_VERSION})`];
@@ -57,6 +58,7 @@ export function reportBlockers(study: Study, store: RunStore): string[] {
       ];
     return [];
   });
+  return { stored, blockers };
 }
 
 /**
@@ -99,15 +101,4 @@ export async function notebookReport(
   }
   const { doc, figures } = await notebookDocument(executed);
   return writeReport(doc, store.root, study.name, { figures, notebook: executed });
-}
-
-/** Builds figures/ and report/ of the run directory from its stored results. */
-export async function reportFromStore(
-  study: Study,
-  store: RunStore,
-  onCell?: (e: { cell: number; of: number; seconds?: number }) => void,
-): Promise<WrittenReport> {
-  const blockers = reportBlockers(study, store);
-  if (blockers.length > 0) throw new Error(`no report from ${store.resultsDir}: ${blockers.join('; ')}`);
-  return notebookReport(study, store, storedResults(study.experiments, store), onCell);
 }

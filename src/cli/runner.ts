@@ -41,7 +41,7 @@ export type FromRunner =
   | {
       type: 'finished';
       report: { notebook: string; html: string; pdf: string; warnings: string[] } | null;
-      /** Why no report was written although one was asked for (reportBlockers), else empty. */
+      /** Why no report was written although one was asked for (reportInputs), else empty. */
       noReport: string[];
       outcomes: Outcome[];
     };
@@ -99,15 +99,16 @@ for (const [i, { id, config }] of plan.run.entries()) {
 try {
   // Loaded only for a report: its dependencies (vega, pdfkit, MathJax) take a second or more to import.
   const reporting = plan.report && outcomes.some((o) => o.stored) ? await import('./report.js') : null;
-  const noReport = reporting?.reportBlockers(study, store) ?? [];
-  if (reporting !== null && noReport.length === 0) {
+  const inputs = reporting?.reportInputs(study, store);
+  const noReport = inputs?.blockers ?? [];
+  if (reporting !== null && inputs !== undefined && noReport.length === 0) {
     event({
       type: 'message',
       text: study.notebook
         ? `Executing the notebook ${study.notebook} in the TypeScript kernel, then HTML and PDF…`
         : 'Writing the report (figures, notebook, HTML, PDF)…',
     });
-    const r = await reporting.reportFromStore(study, store, (c) => {
+    const r = await reporting.notebookReport(study, store, inputs.stored, (c) => {
       if (c.seconds !== undefined)
         event({ type: 'message', text: `  cell ${c.cell} done in ${c.seconds.toFixed(1)} s` });
     });

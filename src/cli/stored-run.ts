@@ -46,25 +46,18 @@ export async function runStored<C extends Config, R>(
   mkdirSync(store.root, { recursive: true });
   const lock = worksUnderLock(store.root) ? null : acquireRunLock(store.root, `runStored(${exp.id})`);
   try {
-    return await loadOrRun(exp, store, config, seed, opts.workers, opts.onProgress, opts.quick === true);
+    const stored = store.upToDate(exp.id, config, seed);
+    if (stored !== undefined) return stored.result as R;
+    const { workers, onProgress } = opts;
+    return (await executeAndStore(any, store, config, {
+      seed,
+      quick: opts.quick === true,
+      workers,
+      onProgress,
+    })) as R;
   } finally {
     lock?.release();
   }
-}
-
-async function loadOrRun<C extends Config, R>(
-  exp: Experiment<C, R>,
-  store: RunStore,
-  config: Config,
-  seed: number,
-  workers: number | undefined,
-  onProgress: StoredRunOptions['onProgress'],
-  quick: boolean,
-): Promise<R> {
-  const any = exp as unknown as AnyExperiment;
-  const stored = store.upToDate(exp.id, config, seed);
-  if (stored !== undefined) return stored.result as R;
-  return (await executeAndStore(any, store, config, { seed, quick, workers, onProgress })) as R;
 }
 
 /** How executeAndStore runs an experiment: seed, scale, and the pool's size and hooks. */
